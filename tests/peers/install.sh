@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs the real third-party peers the tests run against (Debian packages), idempotently.
+# Runs `apt-get update` at most once, and only when a package is missing.
+set -euo pipefail
+
+packages=(
+  # Modbus peers
+  python3-pymodbus python3-serial python3-serial-asyncio mbpoll libmodbus-dev gcc libc6-dev pkg-config
+  # serial: pseudo-terminal pairs
+  socat
+  # MQTT and time-series peers
+  mosquitto mosquitto-clients influxdb victoria-metrics
+  # UPS peers (NUT drivers read our simulators; upsd feeds the NUT client input)
+  nut-server nut-client nut-modbus
+  # misc used by tests and scripts
+  curl ca-certificates openssl procps iproute2
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "peers: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  SUDO=sudo
+else
+  SUDO=
+fi
+
+echo "peers: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
