@@ -1,0 +1,89 @@
+using PowerWatch.TestSupport;
+
+namespace PowerWatch.PeerTests.Infrastructure;
+
+/// <summary>
+/// A peer started on first use and stopped with the test class. Starting lazily (not in the fixture's
+/// constructor) keeps a skipped [PeerFact] class from failing while building its fixture.
+/// </summary>
+public abstract class LazyPeerFixture<T> : IAsyncLifetime
+    where T : class
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly List<IAsyncDisposable> _owned = [];
+    private T? _value;
+
+    internal TempDir Dir { get; } = new("powerwatch-peer");
+
+    public async Task<T> GetAsync()
+    {
+        await _gate.WaitAsync();
+        try
+        {
+            return _value ??= await StartAsync(_owned);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        for (var i = _owned.Count - 1; i >= 0; i--)
+        {
+            await _owned[i].DisposeAsync();
+        }
+
+        Dir.Dispose();
+        _gate.Dispose();
+    }
+
+    /// <summary>Starts the peer; everything added to <paramref name="owned"/> is disposed in reverse order.</summary>
+    protected abstract Task<T> StartAsync(List<IAsyncDisposable> owned);
+}
+
+/// <summary>A pymodbus TCP server on 127.0.0.1 serving the peer map.</summary>
+public sealed class PymodbusTcpServerFixture : LazyPeerFixture<PymodbusTcpServerFixture.Server>
+{
+    protected override async Task<Server> StartAsync(List<IAsyncDisposable> owned)
+    {
+        var port = Peers.FreeTcpPort();
+        owned.Add(await PeerPrograms.StartPymodbusTcpServerAsync(port));
+        return new Server(port);
+    }
+
+    public sealed record Server(int Port);
+}
+
+/// <summary>A pymodbus RTU server on one end of a socat pty pair; our code opens the other end.</summary>
+public sealed class PymodbusRtuServerFixture : LazyPeerFixture<PymodbusRtuServerFixture.Server>
+{
+    protected override async Task<Server> StartAsync(List<IAsyncDisposable> owned)
+    {
+        var pty = await PtyPair.StartAsync(Dir.Path);
+        owned.Add(pty);
+        owned.Add(await PeerPrograms.StartPymodbusRtuServerAsync(pty.PeerSide));
+        return new Server(pty.OurSide);
+    }
+
+    public sealed record Server(string Device);
+}
+
+/// <summary>The libmodbus C peers compiled once per class, and the C server started on 127.0.0.1.</summary>
+public sealed class LibModbusFixture : LazyPeerFixture<LibModbusFixture.Peers>
+{
+    protected override async Task<Peers> StartAsync(List<IAsyncDisposable> owned)
+    {
+        var server = await PeerPrograms.CompileLibModbusAsync("lmb_server.c", Dir.Path);
+        var client = await PeerPrograms.CompileLibModbusAsync("lmb_client.c", Dir.Path);
+        var port = TestSupport.Peers.FreeTcpPort();
+        owned.Add(await PeerPrograms.StartServerAsync(server, [port.ToString(System.Globalization.CultureInfo.InvariantCulture)]));
+        return new Peers(port, client);
+    }
+
+    /// <summary>Port of the running C server, and the path of the compiled C client.</summary>
+    public sealed record Peers(int ServerPort, string ClientBinary);
+}

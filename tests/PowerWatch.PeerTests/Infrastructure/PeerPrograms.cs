@@ -1,0 +1,78 @@
+using PowerWatch.TestSupport;
+
+namespace PowerWatch.PeerTests.Infrastructure;
+
+/// <summary>Runs the peer programs of tests/peers/modbus.</summary>
+internal static class PeerPrograms
+{
+    public static readonly TimeSpan ClientTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>Compiles a libmodbus C peer into <paramref name="outputDir"/> and returns the binary's path.</summary>
+    public static async Task<string> CompileLibModbusAsync(string sourceFile, string outputDir)
+    {
+        var (pcExit, flags) = await PeerProcess.RunAsync(Peers.Require("pkg-config"), ["--cflags", "--libs", "libmodbus"], ClientTimeout);
+        Assert.True(pcExit == 0, "pkg-config libmodbus failed: " + flags);
+        var output = Path.Combine(outputDir, Path.GetFileNameWithoutExtension(sourceFile));
+        string[] args = ["-O2", "-o", output, PeerFiles.Modbus(sourceFile), .. flags.Split((char[])[' ', '\n'], StringSplitOptions.RemoveEmptyEntries)];
+        var (exit, text) = await PeerProcess.RunAsync(Peers.Require("gcc"), args, ClientTimeout);
+        Assert.True(exit == 0, $"gcc {sourceFile} failed:\n{text}");
+        return output;
+    }
+
+    /// <summary>Starts a program that prints READY when it serves, and waits for that line.</summary>
+    public static async Task<PeerProcess> StartServerAsync(string file, IEnumerable<string> args)
+    {
+        var process = PeerProcess.Start(file, args);
+        try
+        {
+            await process.WaitForOutputAsync("READY", TimeSpan.FromSeconds(20));
+        }
+        catch
+        {
+            await process.DisposeAsync();
+            throw;
+        }
+
+        return process;
+    }
+
+    public static Task<PeerProcess> StartPymodbusTcpServerAsync(int port) =>
+        StartServerAsync(Peers.Require("python:pymodbus"), [PeerFiles.Modbus("pymodbus_server.py"), "tcp", Port(port), Port(PeerMap.Unit)]);
+
+    public static Task<PeerProcess> StartPymodbusRtuServerAsync(string device) =>
+        StartServerAsync(Peers.Require("python:pymodbus"), [PeerFiles.Modbus("pymodbus_server.py"), "rtu", device, Port(PeerMap.Unit)]);
+
+    /// <summary>Runs the pymodbus client script over TCP and returns one reply per operation.</summary>
+    public static Task<IReadOnlyList<PeerReply>> PymodbusTcpAsync(int port, params string[] ops) =>
+        RunClientAsync(Peers.Require("python:pymodbus"), [PeerFiles.Modbus("pymodbus_client.py"), "tcp", "127.0.0.1", Port(port), Port(PeerMap.Unit), .. ops], ops.Length);
+
+    /// <summary>Runs the pymodbus client script over RTU on a serial device.</summary>
+    public static Task<IReadOnlyList<PeerReply>> PymodbusRtuAsync(string device, params string[] ops) =>
+        RunClientAsync(Peers.Require("python:pymodbus"), [PeerFiles.Modbus("pymodbus_client.py"), "rtu", device, Port(PeerMap.Unit), .. ops], ops.Length);
+
+    /// <summary>Runs the compiled libmodbus client over TCP.</summary>
+    public static Task<IReadOnlyList<PeerReply>> LibModbusTcpAsync(string binary, int port, params string[] ops) =>
+        RunClientAsync(binary, ["127.0.0.1", Port(port), Port(PeerMap.Unit), .. ops], ops.Length);
+
+    /// <summary>Runs mbpoll once (0-based addressing, one poll) and returns its exit code and output.</summary>
+    public static Task<(int ExitCode, string Output)> MbpollAsync(params string[] args) =>
+        PeerProcess.RunAsync(Peers.Require("mbpoll"), args, ClientTimeout);
+
+    /// <summary>Parses the "[addr]: value" lines mbpoll prints for a read.</summary>
+    public static int[] ParseMbpollValues(string output) =>
+        output.Split('\n')
+            .Select(l => l.Trim())
+            .Where(l => l.StartsWith('[') && l.Contains("]:", StringComparison.Ordinal))
+            .Select(l => int.Parse(l[(l.IndexOf("]:", StringComparison.Ordinal) + 2)..].Trim(), System.Globalization.CultureInfo.InvariantCulture))
+            .ToArray();
+
+    private static async Task<IReadOnlyList<PeerReply>> RunClientAsync(string file, string[] args, int expected)
+    {
+        var (exit, output) = await PeerProcess.RunAsync(file, args, ClientTimeout);
+        var replies = PeerReply.ParseLines(output);
+        Assert.True(exit == 0 && replies.Count == expected, $"{Path.GetFileName(file)} {string.Join(' ', args)} exited {exit} with {replies.Count}/{expected} replies:\n{output}");
+        return replies;
+    }
+
+    private static string Port(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+}
