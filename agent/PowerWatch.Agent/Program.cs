@@ -1,0 +1,3 @@
+using PowerWatch.Agent.Cli;
+
+return await PowerWatchCommandLine.Build().Parse(args).InvokeAsync();
