@@ -1,0 +1,132 @@
+using Microsoft.Extensions.Configuration;
+using PowerWatch.Agent.Cli;
+using PowerWatch.Agent.Configuration;
+using PowerWatch.TestSupport;
+
+namespace PowerWatch.Agent.Tests.Configuration;
+
+public sealed class ConfigValidatorTests
+{
+    private static IReadOnlyList<ConfigProblem> Check(string json)
+    {
+        using var dir = new TempDir();
+        var path = dir.File("site.json");
+        File.WriteAllText(path, json);
+        return PowerWatchCommandLine.LoadAndValidate(path, out _);
+    }
+
+    [Fact]
+    public void Valid_configuration_has_no_problems()
+    {
+        var problems = Check("""
+            { "PowerWatch": { "Site": "dc1", "Agent": "edge-1",
+              "Devices": [
+                { "Id": "ups-a", "Kind": "ups", "Endpoint": "tcp://127.0.0.1:5020", "Profile": "apc-smart-ups-modbus" },
+                { "Id": "gen-1", "Kind": "generator", "Endpoint": "rtu+tcp://127.0.0.1:5021", "UnitId": 10, "Profile": "dse-gencomm" },
+                { "Id": "ats-1", "Kind": "ats", "Endpoint": "serial:///dev/ttyUSB0", "Profile": "powerwatch-ats-v1", "Serial": { "BaudRate": 19200, "Parity": "even" } },
+                { "Id": "pdu-1", "Kind": "pdu", "Endpoint": "tcp://127.0.0.1:5022", "Profile": "powerwatch-pdu-v1" },
+                { "Id": "ups-b", "Kind": "ups", "Input": "nut", "Endpoint": "nut://127.0.0.1:3493/sim" }
+              ],
+              "Topology": { "Ats": [ { "Id": "ats-1", "Generator": "gen-1", "Feeds": [ "ups-a" ] } ], "Ups": [ { "Id": "ups-a", "Pdus": [ "pdu-1" ] } ] } } }
+            """);
+        Assert.Empty(problems);
+    }
+
+    [Fact]
+    public void Every_problem_is_reported_with_its_key_path()
+    {
+        var problems = Check("""
+            { "PowerWatch": { "Site": "dc 1", "Agent": "a",
+              "Devices": [
+                { "Id": "ups-a", "Kind": "ups", "Endpoint": "tcp://127.0.0.1:5020", "Profile": "apc", "PollInterval": "soon" },
+                { "Id": "ups-a", "Kind": "toaster", "Endpoint": "ftp://x", "Profil": "x" }
+              ],
+              "Topology": { "Ups": [ { "Id": "gen", "Pdus": [ "ups-a" ] } ] } } }
+            """).Select(p => p.ToString()).ToList();
+
+        Assert.Contains(problems, p => p.StartsWith("PowerWatch:Devices:0:PollInterval: 'soon' is not a valid duration", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("PowerWatch:Devices:1:Profil: unknown key", StringComparison.Ordinal));
+        Assert.DoesNotContain(problems, p => p.StartsWith("PowerWatch:Devices:1:Id", StringComparison.Ordinal) && !p.Contains("duplicate", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Semantic_problems_are_all_reported_together()
+    {
+        var problems = Check("""
+            { "PowerWatch": { "Site": "dc 1", "Agent": "a",
+              "Devices": [
+                { "Id": "ups-a", "Kind": "ups", "Endpoint": "tcp://127.0.0.1:5020", "Profile": "apc" },
+                { "Id": "ups-a", "Kind": "toaster", "Endpoint": "ftp://x" },
+                { "Id": "x", "Kind": "pdu", "Endpoint": "tcp://h:1", "Profile": "p", "UnitId": 250, "Timeout": "00:00:05" }
+              ],
+              "Topology": { "Ups": [ { "Id": "gen", "Pdus": [ "ups-a" ] } ] } } }
+            """).Select(p => p.Key).ToList();
+
+        Assert.Equal(
+            [
+                "PowerWatch:Site",
+                "PowerWatch:Devices:1:Id",
+                "PowerWatch:Devices:1:Kind",
+                "PowerWatch:Devices:1:Endpoint",
+                "PowerWatch:Devices:1:Profile",
+                "PowerWatch:Devices:2:UnitId",
+                "PowerWatch:Devices:2:Timeout",
+                "PowerWatch:Topology:Ups:0:Id",
+                "PowerWatch:Topology:Ups:0:Pdus:0",
+            ],
+            problems);
+    }
+
+    [Fact]
+    public void File_that_is_not_json_is_reported_as_a_file_problem()
+    {
+        var problems = Check("{ \"PowerWatch\": { \"Site\": ");
+        var problem = Assert.Single(problems);
+        Assert.Equal("(file)", problem.Key);
+    }
+
+    [Fact]
+    public void Environment_style_overrides_bind_over_the_file()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["PowerWatch:Site"] = "dc1",
+                ["PowerWatch:Agent"] = "edge",
+                ["PowerWatch:Devices:0:Id"] = "ups-a",
+                ["PowerWatch:Devices:0:Kind"] = "ups",
+                ["PowerWatch:Devices:0:Endpoint"] = "tcp://127.0.0.1:502",
+                ["PowerWatch:Devices:0:Profile"] = "apc-smart-ups-modbus",
+                ["PowerWatch:Devices:0:PollInterval"] = "00:00:05",
+            })
+            .Build();
+        var (options, problems) = ConfigValidator.BindAndValidate(configuration);
+        Assert.Empty(problems);
+        Assert.Equal(TimeSpan.FromSeconds(5), options.Devices[0].PollInterval);
+    }
+
+    [Theory]
+    [InlineData("tcp://127.0.0.1:5020", EndpointKind.Tcp, "tcp://127.0.0.1:5020")]
+    [InlineData("tcp://127.0.0.1", EndpointKind.Tcp, "tcp://127.0.0.1:502")]
+    [InlineData("rtu+tcp://10.0.0.5:4001", EndpointKind.RtuOverTcp, "rtu+tcp://10.0.0.5:4001")]
+    [InlineData("serial:///dev/ttyUSB0", EndpointKind.Serial, "serial:/dev/ttyUSB0")]
+    [InlineData("nut://127.0.0.1/sim", EndpointKind.Nut, "nut://127.0.0.1:3493/sim")]
+    public void Endpoints_parse_into_transport_keys(string text, EndpointKind kind, string key)
+    {
+        Assert.True(DeviceEndpoint.TryParse(text, out var endpoint, out var error), error);
+        Assert.Equal(kind, endpoint!.Kind);
+        Assert.Equal(key, endpoint.TransportKey);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("serial://")]
+    [InlineData("nut://127.0.0.1:3493")]
+    [InlineData("http://x:1")]
+    [InlineData("not an endpoint")]
+    public void Bad_endpoints_are_rejected_with_a_reason(string text)
+    {
+        Assert.False(DeviceEndpoint.TryParse(text, out _, out var error));
+        Assert.False(string.IsNullOrEmpty(error));
+    }
+}
