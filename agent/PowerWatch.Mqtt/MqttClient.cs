@@ -1,0 +1,1157 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Threading.Channels;
+using PowerWatch.Mqtt.Packets;
+
+namespace PowerWatch.Mqtt;
+
+/// <summary>
+/// MQTT 3.1.1 / 5.0 client: QoS 0 and 1 publishing with a pipelined in-flight window, subscriptions with
+/// manual or automatic acknowledgement, keep-alive, persistent sessions with in-order resend, TLS, and
+/// optional background reconnection. Thread-safe.
+/// </summary>
+public sealed class MqttClient : IAsyncDisposable
+{
+    private readonly MqttClientOptions _options;
+    private readonly TimeProvider _time;
+    private readonly Lock _gate = new();
+    private readonly Channel<MqttReceivedMessage> _received;
+    private readonly Dictionary<ushort, PendingPublish> _inflight = [];
+    private readonly Dictionary<ushort, TaskCompletionSource<MqttPacket>> _requests = [];
+    private readonly HashSet<ushort> _inboundQos2 = [];
+    private readonly List<MqttSubscription> _subscriptions = [];
+    private readonly InFlightWindow _window;
+    private readonly CancellationTokenSource _lifetime = new();
+    private readonly Random _random = new();
+    private MqttConnection? _connection;
+    private MqttConnectionState _state = MqttConnectionState.Disconnected;
+    private bool _connecting;
+    private bool _everConnected;
+    private Task _reconnectTask = Task.CompletedTask;
+    private ushort _lastPacketId;
+    private long _publishSequence;
+
+    public MqttClient(MqttClientOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+        _time = options.TimeProvider;
+        _window = new InFlightWindow(options.MaxInFlight);
+        _received = Channel.CreateBounded<MqttReceivedMessage>(new BoundedChannelOptions(options.ReceiveBufferCapacity)
+        {
+            FullMode = BoundedChannelFullMode.Wait,
+            SingleWriter = true,
+        });
+    }
+
+    /// <summary>Raised on every state change (Connecting, Connected, Disconnected with the cause, Disposed). Handlers must be quick.</summary>
+    public event EventHandler<MqttConnectionStateChangedEventArgs>? ConnectionStateChanged;
+
+    public MqttConnectionState State
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _state;
+            }
+        }
+    }
+
+    /// <summary>Result of the latest successful CONNECT.</summary>
+    public MqttConnectResult? LastConnectResult { get; private set; }
+
+    /// <summary>Messages from the server, across reconnects. Completed when the client is disposed.</summary>
+    public ChannelReader<MqttReceivedMessage> ReceivedMessages => _received.Reader;
+
+    /// <summary>Outgoing QoS 1 publishes awaiting PUBACK (including those kept for resend while disconnected).</summary>
+    public int PendingPublishCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _inflight.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Connects once (TCP, optional TLS, CONNECT/CONNACK) within <see cref="MqttClientOptions.ConnectTimeout"/>.
+    /// Throws <see cref="MqttConnectException"/> on refusal (naming the reason code), TLS failure, timeout or network error.
+    /// </summary>
+    public async Task<MqttConnectResult> ConnectAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_state == MqttConnectionState.Disposed, this);
+            if (_connection is not null || _connecting)
+            {
+                throw new InvalidOperationException("the client is already connected or connecting");
+            }
+
+            _connecting = true;
+        }
+
+        try
+        {
+            return await OpenAsync(cancellationToken);
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _connecting = false;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Publishes a message. QoS 0 completes when written to the socket; QoS 1 completes on PUBACK
+    /// (MQTT 5 failure reason codes throw <see cref="MqttPublishException"/>). QoS 2 is not supported.
+    /// With a persistent session a QoS 1 publish made while disconnected is queued and sent on reconnect;
+    /// otherwise it throws <see cref="MqttConnectionLostException"/>. Cancelling only stops waiting: a message
+    /// already handed to the connection may still be delivered.
+    /// </summary>
+    public async Task PublishAsync(MqttMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (MqttTopic.ValidateTopicName(message.Topic) is { } why)
+        {
+            throw new ArgumentException(why, nameof(message));
+        }
+
+        if (message.QualityOfService == MqttQualityOfService.ExactlyOnce)
+        {
+            throw new NotSupportedException("publishing at QoS 2 is not supported; use QoS 1 (idempotent writes downstream)");
+        }
+
+        var packet = new PublishPacket
+        {
+            Topic = message.Topic,
+            Payload = message.Payload,
+            QoS = message.QualityOfService,
+            Retain = message.Retain,
+            Properties = _options.ProtocolVersion == MqttProtocolVersion.V500 ? ToProperties(message) : null,
+        };
+
+        if (message.QualityOfService == MqttQualityOfService.AtMostOnce)
+        {
+            MqttConnection? connection;
+            lock (_gate)
+            {
+                ObjectDisposedException.ThrowIf(_state == MqttConnectionState.Disposed, this);
+                connection = _connection;
+            }
+
+            var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (connection is null || !connection.Enqueue(new Outgoing(packet, written)))
+            {
+                throw new MqttConnectionLostException("not connected: QoS 0 message not sent");
+            }
+
+            await written.Task.WaitAsync(cancellationToken);
+            return;
+        }
+
+        await _window.AcquireAsync(cancellationToken);
+        PendingPublish pending;
+        MqttConnection? target;
+        lock (_gate)
+        {
+            if (_state == MqttConnectionState.Disposed)
+            {
+                _window.Release();
+                throw new ObjectDisposedException(nameof(MqttClient));
+            }
+
+            target = _connection;
+            if (target is null && !_options.PersistentSession)
+            {
+                _window.Release();
+                throw new MqttConnectionLostException("not connected (clean session): QoS 1 message not sent");
+            }
+
+            packet.PacketId = AllocatePacketIdLocked();
+            pending = new PendingPublish(packet, ++_publishSequence);
+            _inflight.Add(packet.PacketId, pending);
+        }
+
+        // If the connection is closing, the loss handler either keeps this publish for resend or fails it.
+        target?.Enqueue(new Outgoing(packet, null, pending));
+        await pending.Completion.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Subscribes; the result has one entry per filter (granted QoS or failure code).</summary>
+    public async Task<IReadOnlyList<MqttSubscribeResult>> SubscribeAsync(IReadOnlyList<MqttSubscription> subscriptions, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(subscriptions);
+        if (subscriptions.Count == 0)
+        {
+            throw new ArgumentException("at least one subscription is required", nameof(subscriptions));
+        }
+
+        foreach (var s in subscriptions)
+        {
+            if (MqttTopic.ValidateTopicFilter(s.TopicFilter) is { } why)
+            {
+                throw new ArgumentException(why, nameof(subscriptions));
+            }
+        }
+
+        var results = await SubscribeCoreAsync(RequireConnection(), subscriptions, cancellationToken);
+        lock (_gate)
+        {
+            foreach (var (s, r) in subscriptions.Zip(results))
+            {
+                _subscriptions.RemoveAll(x => x.TopicFilter == s.TopicFilter);
+                if (r.Succeeded)
+                {
+                    _subscriptions.Add(s);
+                }
+            }
+        }
+
+        return results;
+    }
+
+    /// <summary>Subscribes to one topic filter.</summary>
+    public async Task<MqttSubscribeResult> SubscribeAsync(string topicFilter, MqttQualityOfService qualityOfService, CancellationToken cancellationToken) =>
+        (await SubscribeAsync([new MqttSubscription(topicFilter, qualityOfService)], cancellationToken))[0];
+
+    /// <summary>Unsubscribes; returns the MQTT 5 reason codes (Success for each filter under 3.1.1).</summary>
+    public async Task<IReadOnlyList<MqttReasonCode>> UnsubscribeAsync(IReadOnlyList<string> topicFilters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(topicFilters);
+        if (topicFilters.Count == 0)
+        {
+            throw new ArgumentException("at least one topic filter is required", nameof(topicFilters));
+        }
+
+        var connection = RequireConnection();
+        var packet = new UnsubscribePacket();
+        packet.TopicFilters.AddRange(topicFilters);
+        var reply = (UnsubAckPacket)await RequestAsync(connection, packet, id => packet.PacketId = id, cancellationToken);
+        lock (_gate)
+        {
+            _subscriptions.RemoveAll(s => topicFilters.Contains(s.TopicFilter));
+        }
+
+        return connection.Version == MqttProtocolVersion.V500
+            ? reply.ReasonCodes
+            : topicFilters.Select(_ => MqttReasonCode.Success).ToList();
+    }
+
+    /// <summary>
+    /// Acknowledges a received QoS 1 message (manual mode). PUBACKs leave in the order the messages were
+    /// received: acknowledging a later message first holds its PUBACK until the earlier ones are acknowledged.
+    /// A message received on a connection that has since been lost is not acknowledged (the server redelivers it).
+    /// </summary>
+    public Task AcknowledgeAsync(MqttReceivedMessage received, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(received);
+        cancellationToken.ThrowIfCancellationRequested();
+        ObjectDisposedException.ThrowIf(State == MqttConnectionState.Disposed, this);
+        if (received.Ack is { } ack && received.Connection is { IsClosed: false } connection)
+        {
+            connection.Acknowledge(ack);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Sends DISCONNECT (normal, will discarded) and closes; no automatic reconnect follows.</summary>
+    public async Task DisconnectAsync(CancellationToken cancellationToken)
+    {
+        MqttConnection? connection;
+        lock (_gate)
+        {
+            connection = _connection;
+        }
+
+        if (connection is null)
+        {
+            return;
+        }
+
+        var sent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (connection.Enqueue(new Outgoing(new DisconnectPacket(), sent)))
+        {
+            try
+            {
+                await sent.Task.WaitAsync(cancellationToken);
+            }
+            catch (MqttConnectionLostException)
+            {
+            }
+        }
+
+        LoseConnection(connection, null);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        MqttConnection? connection;
+        lock (_gate)
+        {
+            if (_state == MqttConnectionState.Disposed)
+            {
+                return;
+            }
+
+            connection = _connection;
+        }
+
+        await _lifetime.CancelAsync();
+        if (connection is not null)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1), _time);
+            try
+            {
+                await DisconnectAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        try
+        {
+            await _reconnectTask;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        List<PendingPublish> pending;
+        List<TaskCompletionSource<MqttPacket>> requests;
+        lock (_gate)
+        {
+            _state = MqttConnectionState.Disposed;
+            connection = _connection;
+            _connection = null;
+            pending = [.. _inflight.Values];
+            _inflight.Clear();
+            requests = [.. _requests.Values];
+            _requests.Clear();
+        }
+
+        if (connection is not null)
+        {
+            await connection.DisposeAsync();
+        }
+
+        var error = new MqttConnectionLostException("the MQTT client was disposed");
+        foreach (var p in pending)
+        {
+            p.Completion.TrySetException(error);
+        }
+
+        foreach (var r in requests)
+        {
+            r.TrySetException(error);
+        }
+
+        _received.Writer.TryComplete();
+        Raise(MqttConnectionState.Disposed, null, false);
+        _lifetime.Dispose();
+    }
+
+    /// <summary>Drops the socket without DISCONNECT (as a network failure would): the server publishes the will.</summary>
+    internal void AbortConnection()
+    {
+        MqttConnection? connection;
+        lock (_gate)
+        {
+            connection = _connection;
+        }
+
+        if (connection is not null)
+        {
+            LoseConnection(connection, new MqttConnectionLostException("connection aborted"));
+        }
+    }
+
+    private static MqttProperties? ToProperties(MqttMessage m)
+    {
+        if (m.MessageExpiryInterval is null && m.PayloadIsUtf8 is null && m.ContentType is null && m.ResponseTopic is null
+            && m.CorrelationData is null && m.UserProperties.Count == 0)
+        {
+            return null;
+        }
+
+        return new MqttProperties
+        {
+            MessageExpiryInterval = m.MessageExpiryInterval is { } e ? ToSeconds(e) : null,
+            PayloadFormatIndicator = m.PayloadIsUtf8 is { } u ? (u ? (byte)1 : (byte)0) : null,
+            ContentType = m.ContentType,
+            ResponseTopic = m.ResponseTopic,
+            CorrelationData = m.CorrelationData?.ToArray(),
+            UserProperties = m.UserProperties.Count > 0 ? [.. m.UserProperties] : null,
+        };
+    }
+
+    private static uint ToSeconds(TimeSpan value) =>
+        value >= TimeSpan.FromSeconds(uint.MaxValue) ? uint.MaxValue : (uint)Math.Ceiling(value.TotalSeconds);
+
+    private static MqttMessage ToMessage(PublishPacket p)
+    {
+        var props = p.Properties;
+        return new MqttMessage
+        {
+            Topic = p.Topic,
+            Payload = p.Payload,
+            QualityOfService = p.QoS,
+            Retain = p.Retain,
+            MessageExpiryInterval = props?.MessageExpiryInterval is { } e ? TimeSpan.FromSeconds(e) : null,
+            PayloadIsUtf8 = props?.PayloadFormatIndicator is { } f ? f == 1 : null,
+            ContentType = props?.ContentType,
+            ResponseTopic = props?.ResponseTopic,
+            CorrelationData = props?.CorrelationData,
+            UserProperties = props?.UserProperties ?? (IReadOnlyList<MqttUserProperty>)[],
+        };
+    }
+
+    private MqttConnection RequireConnection()
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_state == MqttConnectionState.Disposed, this);
+            return _connection ?? throw new MqttConnectionLostException("not connected");
+        }
+    }
+
+    private ushort AllocatePacketIdLocked()
+    {
+        for (var i = 0; i < 65_535; i++)
+        {
+            _lastPacketId = _lastPacketId == ushort.MaxValue ? (ushort)1 : (ushort)(_lastPacketId + 1);
+            if (!_inflight.ContainsKey(_lastPacketId) && !_requests.ContainsKey(_lastPacketId))
+            {
+                return _lastPacketId;
+            }
+        }
+
+        throw new InvalidOperationException("all 65,535 packet identifiers are in use");
+    }
+
+    private async Task<IReadOnlyList<MqttSubscribeResult>> SubscribeCoreAsync(MqttConnection connection, IReadOnlyList<MqttSubscription> subscriptions, CancellationToken cancellationToken)
+    {
+        var packet = new SubscribePacket();
+        packet.Subscriptions.AddRange(subscriptions);
+        var reply = (SubAckPacket)await RequestAsync(connection, packet, id => packet.PacketId = id, cancellationToken);
+        if (reply.ReasonCodes.Count != subscriptions.Count)
+        {
+            var error = new MqttProtocolException(MqttProtocolError.InvalidValue, $"SUBACK has {reply.ReasonCodes.Count} codes for {subscriptions.Count} filters");
+            LoseConnection(connection, error);
+            throw error;
+        }
+
+        return [.. subscriptions.Zip(reply.ReasonCodes, (s, c) => new MqttSubscribeResult(s.TopicFilter, c))];
+    }
+
+    private async Task<MqttPacket> RequestAsync(MqttConnection connection, MqttPacket packet, Action<ushort> setId, CancellationToken cancellationToken)
+    {
+        var reply = new TaskCompletionSource<MqttPacket>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_gate)
+        {
+            var id = AllocatePacketIdLocked();
+            setId(id);
+            _requests.Add(id, reply);
+        }
+
+        if (!connection.Enqueue(new Outgoing(packet)))
+        {
+            throw new MqttConnectionLostException("connection lost");
+        }
+
+        // On cancellation the id stays reserved until the reply (or the connection loss) arrives.
+        return await reply.Task.WaitAsync(cancellationToken);
+    }
+
+    private async Task<MqttConnectResult> OpenAsync(CancellationToken cancellationToken)
+    {
+        var host = _options.Host;
+        var port = _options.EffectivePort;
+        Raise(MqttConnectionState.Connecting, null, false);
+        using var timeout = new CancellationTokenSource(_options.ConnectTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token, _lifetime.Token);
+        var token = linked.Token;
+        Stream? stream = null;
+        MqttConnection? connection = null;
+        try
+        {
+            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                await socket.ConnectAsync(host, port, token);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+
+            stream = new NetworkStream(socket, ownsSocket: true);
+            if (_options.IsTls)
+            {
+                stream = await AuthenticateTlsAsync(stream, host, port, token);
+            }
+
+            var version = _options.ProtocolVersion;
+            var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true));
+            connection = new MqttConnection(stream, reader, new MqttPacketDecoder(version, _options.MaximumPacketSize), version, _time);
+            await connection.WriteDirectAsync([BuildConnect()], token);
+            var connAck = await ReadConnAckAsync(connection, token);
+            var result = CheckConnAck(connAck, host, port);
+            await ActivateAsync(connection, result, token);
+            return result;
+        }
+        catch (Exception e) when (e is not MqttConnectException)
+        {
+            if (connection is not null)
+            {
+                await connection.DisposeAsync();
+            }
+            else if (stream is not null)
+            {
+                await stream.DisposeAsync();
+            }
+
+            var error = e switch
+            {
+                OperationCanceledException when timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested
+                    => new MqttConnectException($"connecting to {host}:{port} timed out after {_options.ConnectTimeout.TotalSeconds:0.###} s", e),
+                OperationCanceledException => null,
+                AuthenticationException => new MqttConnectException($"TLS handshake with {host}:{port} failed: {e.Message}", e),
+                SocketException s => new MqttConnectException($"cannot connect to {host}:{port}: {s.SocketErrorCode} ({s.Message})", e),
+                MqttProtocolException => new MqttConnectException($"protocol error while connecting to {host}:{port}: {e.Message}", e),
+                IOException or ObjectDisposedException => new MqttConnectException($"connection to {host}:{port} failed during CONNECT: {e.Message}", e),
+                CryptographicException => new MqttConnectException($"TLS certificate files for {host}:{port} could not be loaded: {e.Message}", e),
+                _ => null,
+            };
+            Raise(MqttConnectionState.Disconnected, error ?? e, false);
+            if (error is null)
+            {
+                throw;
+            }
+
+            throw error;
+        }
+        catch (MqttConnectException e)
+        {
+            if (connection is not null)
+            {
+                await connection.DisposeAsync();
+            }
+
+            Raise(MqttConnectionState.Disconnected, e, false);
+            throw;
+        }
+    }
+
+    private ConnectPacket BuildConnect()
+    {
+        var v5 = _options.ProtocolVersion == MqttProtocolVersion.V500;
+        bool cleanStart;
+        lock (_gate)
+        {
+            // Reconnects resume the session when it is persistent.
+            cleanStart = _everConnected && _options.PersistentSession ? false : _options.CleanStart;
+        }
+
+        var connect = new ConnectPacket
+        {
+            ProtocolVersion = _options.ProtocolVersion,
+            CleanStart = cleanStart,
+            KeepAliveSeconds = (ushort)_options.KeepAlive.TotalSeconds,
+            ClientId = _options.ClientId,
+            UserName = _options.UserName,
+            Password = _options.Password is null ? null : Encoding.UTF8.GetBytes(_options.Password),
+        };
+        if (v5)
+        {
+            connect.Properties = new MqttProperties
+            {
+                SessionExpiryInterval = _options.SessionExpiry > TimeSpan.Zero ? ToSeconds(_options.SessionExpiry) : null,
+                ReceiveMaximum = _options.ReceiveMaximum == 65_535 ? null : (ushort)_options.ReceiveMaximum,
+                MaximumPacketSize = (uint)_options.MaximumPacketSize,
+            };
+        }
+
+        if (_options.Will is { } will)
+        {
+            connect.WillTopic = will.Message.Topic;
+            connect.WillPayload = will.Message.Payload.ToArray();
+            connect.WillQoS = will.Message.QualityOfService;
+            connect.WillRetain = will.Message.Retain;
+            if (v5)
+            {
+                var props = ToProperties(will.Message) ?? new MqttProperties();
+                props.WillDelayInterval = will.Delay is { } d ? ToSeconds(d) : null;
+                connect.WillProperties = props;
+            }
+        }
+
+        return connect;
+    }
+
+    private static async Task<ConnAckPacket> ReadConnAckAsync(MqttConnection connection, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var result = await connection.Reader.ReadAsync(cancellationToken);
+            var buffer = result.Buffer;
+            try
+            {
+                if (connection.Decoder.TryDecode(ref buffer, out var packet))
+                {
+                    return packet as ConnAckPacket
+                        ?? throw new MqttProtocolException(MqttProtocolError.UnexpectedPacket, $"expected CONNACK, got {packet.Type}");
+                }
+
+                if (result.IsCompleted)
+                {
+                    throw new IOException(buffer.Length == 0 ? "the server closed the connection before CONNACK" : "the server closed the connection in the middle of CONNACK");
+                }
+            }
+            finally
+            {
+                connection.Reader.AdvanceTo(buffer.Start, buffer.End);
+            }
+        }
+    }
+
+    private MqttConnectResult CheckConnAck(ConnAckPacket ack, string host, int port)
+    {
+        var v5 = _options.ProtocolVersion == MqttProtocolVersion.V500;
+        if (ack.ReasonCode != 0)
+        {
+            if (v5)
+            {
+                var code = (MqttReasonCode)ack.ReasonCode;
+                var reason = ack.Properties?.ReasonString is { } rs ? $" - {rs}" : "";
+                throw new MqttConnectException($"{host}:{port} refused the connection: {MqttReasonCodes.Describe(code)}{reason}", null, code);
+            }
+
+            throw new MqttConnectException($"{host}:{port} refused the connection: {MqttReasonCodes.DescribeV311ConnectReturnCode(ack.ReasonCode)}", ack.ReasonCode, null);
+        }
+
+        var p = ack.Properties;
+        if (p?.MaximumPacketSize is { } serverMax && serverMax < 64)
+        {
+            throw new MqttConnectException($"{host}:{port} announced an unusable Maximum Packet Size {serverMax}");
+        }
+
+        return new MqttConnectResult
+        {
+            SessionPresent = ack.SessionPresent,
+            ClientId = p?.AssignedClientIdentifier ?? _options.ClientId,
+            KeepAlive = p?.ServerKeepAlive is { } ka ? TimeSpan.FromSeconds(ka) : _options.KeepAlive,
+            ServerReceiveMaximum = p?.ReceiveMaximum ?? 65_535,
+            MaximumQualityOfService = p?.MaximumQoS is { } q ? (MqttQualityOfService)q : MqttQualityOfService.ExactlyOnce,
+            RetainAvailable = p?.RetainAvailable is not 0,
+            ServerMaximumPacketSize = p?.MaximumPacketSize,
+            TopicAliasMaximum = p?.TopicAliasMaximum ?? 0,
+            ReasonString = p?.ReasonString,
+            UserProperties = p?.UserProperties ?? (IReadOnlyList<MqttUserProperty>)[],
+        };
+    }
+
+    private async Task ActivateAsync(MqttConnection connection, MqttConnectResult result, CancellationToken cancellationToken)
+    {
+        List<PendingPublish> resend;
+        List<MqttSubscription> resubscribe;
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_state == MqttConnectionState.Disposed, this);
+            resend = [.. _inflight.Values.OrderBy(p => p.Sequence)];
+            resubscribe = result.SessionPresent ? [] : [.. _subscriptions];
+            if (!result.SessionPresent)
+            {
+                _inboundQos2.Clear();
+            }
+
+            _connection = connection;
+            _state = MqttConnectionState.Connected;
+            _everConnected = true;
+            LastConnectResult = result;
+        }
+
+        _window.SetLimit(Math.Min(_options.MaxInFlight, result.ServerReceiveMaximum));
+        try
+        {
+            // Resend unacknowledged publishes in their original order before anything new (MQTT 5.0 §4.4).
+            foreach (var p in resend)
+            {
+                p.Packet.Dup = p.WrittenOn is not null && result.SessionPresent;
+                p.WrittenOn = connection;
+            }
+
+            if (resend.Count > 0)
+            {
+                await connection.WriteDirectAsync(resend.Select(p => (MqttPacket)p.Packet), cancellationToken);
+            }
+        }
+        catch
+        {
+            lock (_gate)
+            {
+                _connection = null;
+                _state = MqttConnectionState.Disconnected;
+            }
+
+            throw;
+        }
+
+        connection.StartWriter(LoseConnection);
+        _ = Task.Run(() => ReadLoopAsync(connection), CancellationToken.None);
+        _ = Task.Run(() => connection.KeepAliveLoopAsync(result.KeepAlive, _options.PingTimeout, LoseConnection), CancellationToken.None);
+        Raise(MqttConnectionState.Connected, null, result.SessionPresent);
+        if (resubscribe.Count > 0)
+        {
+            _ = ResubscribeAsync(connection, resubscribe);
+        }
+    }
+
+    private async Task ResubscribeAsync(MqttConnection connection, List<MqttSubscription> subscriptions)
+    {
+        try
+        {
+            await SubscribeCoreAsync(connection, subscriptions, connection.Closing);
+        }
+        catch (MqttConnectionLostException)
+        {
+        }
+        catch (MqttProtocolException)
+        {
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task ReadLoopAsync(MqttConnection connection)
+    {
+        var token = connection.Closing;
+        try
+        {
+            while (true)
+            {
+                var result = await connection.Reader.ReadAsync(token);
+                var buffer = result.Buffer;
+                try
+                {
+                    while (connection.Decoder.TryDecode(ref buffer, out var packet))
+                    {
+                        await HandleAsync(connection, packet, token);
+                    }
+
+                    if (result.IsCompleted)
+                    {
+                        throw new MqttConnectionLostException(buffer.Length == 0
+                            ? "the server closed the connection"
+                            : $"the server closed the connection in the middle of a packet ({buffer.Length} bytes pending)");
+                    }
+                }
+                finally
+                {
+                    connection.Reader.AdvanceTo(buffer.Start, buffer.End);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+        }
+        catch (MqttProtocolException e)
+        {
+            if (connection.Version == MqttProtocolVersion.V500)
+            {
+                var code = e.Error == MqttProtocolError.PacketTooLarge ? MqttReasonCode.PacketTooLarge
+                    : e.Error is MqttProtocolError.UnexpectedPacket or MqttProtocolError.UnknownPacketIdentifier or MqttProtocolError.TopicAliasNotAllowed ? MqttReasonCode.ProtocolError
+                    : MqttReasonCode.MalformedPacket;
+                var sent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                if (connection.Enqueue(new Outgoing(new DisconnectPacket { ReasonCode = code }, sent)))
+                {
+                    using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(1), _time);
+                    await Task.WhenAny(sent.Task, Task.Delay(Timeout.InfiniteTimeSpan, wait.Token));
+                }
+            }
+
+            LoseConnection(connection, e);
+        }
+        catch (MqttConnectionLostException e)
+        {
+            LoseConnection(connection, e);
+        }
+        catch (IOException e)
+        {
+            LoseConnection(connection, new MqttConnectionLostException("reading from the server failed: " + e.Message, e));
+        }
+        catch (ObjectDisposedException e)
+        {
+            LoseConnection(connection, new MqttConnectionLostException("connection closed", e));
+        }
+    }
+
+    private async ValueTask HandleAsync(MqttConnection connection, MqttPacket packet, CancellationToken cancellationToken)
+    {
+        switch (packet)
+        {
+            case PublishPacket p:
+                await HandlePublishAsync(connection, p, cancellationToken);
+                break;
+            case PubAckPacket { Type: MqttPacketType.PubAck } ack:
+                PendingPublish? pending;
+                lock (_gate)
+                {
+                    if (_inflight.Remove(ack.PacketId, out pending))
+                    {
+                        _window.Release();
+                    }
+                }
+
+                if (pending is null)
+                {
+                    throw new MqttProtocolException(MqttProtocolError.UnknownPacketIdentifier, $"PUBACK for packet id {ack.PacketId}, which is not in flight");
+                }
+
+                if ((byte)ack.ReasonCode >= 0x80)
+                {
+                    pending.Completion.TrySetException(new MqttPublishException(ack.ReasonCode, pending.Packet.Topic, ack.Properties?.ReasonString));
+                }
+                else
+                {
+                    pending.Completion.TrySetResult();
+                }
+
+                break;
+            case PubAckPacket { Type: MqttPacketType.PubRel } rel:
+                lock (_gate)
+                {
+                    _inboundQos2.Remove(rel.PacketId);
+                }
+
+                connection.Enqueue(new Outgoing(new PubAckPacket(MqttPacketType.PubComp) { PacketId = rel.PacketId }));
+                break;
+            case PubAckPacket other:
+                throw new MqttProtocolException(MqttProtocolError.UnknownPacketIdentifier, $"{other.Type} for packet id {other.PacketId}: this client never publishes at QoS 2");
+            case SubAckPacket or UnsubAckPacket:
+                var id = packet is SubAckPacket s ? s.PacketId : ((UnsubAckPacket)packet).PacketId;
+                TaskCompletionSource<MqttPacket>? request;
+                lock (_gate)
+                {
+                    _requests.Remove(id, out request);
+                }
+
+                if (request is null)
+                {
+                    throw new MqttProtocolException(MqttProtocolError.UnknownPacketIdentifier, $"{packet.Type} for packet id {id}, which is not pending");
+                }
+
+                // The requester may have stopped waiting (cancelled); the id is free again either way.
+                request.TrySetResult(packet);
+
+                break;
+            case PingRespPacket:
+                connection.PingResponseReceived();
+                break;
+            case DisconnectPacket d:
+                throw new MqttConnectionLostException($"the server sent DISCONNECT: {MqttReasonCodes.Describe(d.ReasonCode)}{(d.Properties?.ReasonString is { } rs ? " - " + rs : "")}");
+            default:
+                throw new MqttProtocolException(MqttProtocolError.UnexpectedPacket, $"a server must not send {packet.Type}");
+        }
+    }
+
+    private async ValueTask HandlePublishAsync(MqttConnection connection, PublishPacket p, CancellationToken cancellationToken)
+    {
+        if (p.Properties?.TopicAlias is not null)
+        {
+            throw new MqttProtocolException(MqttProtocolError.TopicAliasNotAllowed, "the server used a Topic Alias although Topic Alias Maximum is 0");
+        }
+
+        var message = ToMessage(p);
+        switch (p.QoS)
+        {
+            case MqttQualityOfService.AtMostOnce:
+                await _received.Writer.WriteAsync(new MqttReceivedMessage(message, 0, false, connection, null), cancellationToken);
+                break;
+            case MqttQualityOfService.AtLeastOnce:
+                if (_options.AutoAcknowledge)
+                {
+                    await _received.Writer.WriteAsync(new MqttReceivedMessage(message, p.PacketId, p.Dup, connection, null), cancellationToken);
+                    connection.Enqueue(new Outgoing(new PubAckPacket(MqttPacketType.PubAck) { PacketId = p.PacketId }));
+                }
+                else
+                {
+                    var ack = connection.TrackInbound(p.PacketId);
+                    await _received.Writer.WriteAsync(new MqttReceivedMessage(message, p.PacketId, p.Dup, connection, ack), cancellationToken);
+                }
+
+                break;
+            default:
+                bool fresh;
+                lock (_gate)
+                {
+                    fresh = _inboundQos2.Add(p.PacketId);
+                }
+
+                if (fresh)
+                {
+                    await _received.Writer.WriteAsync(new MqttReceivedMessage(message, p.PacketId, p.Dup, connection, null), cancellationToken);
+                }
+
+                connection.Enqueue(new Outgoing(new PubAckPacket(MqttPacketType.PubRec) { PacketId = p.PacketId }));
+                break;
+        }
+    }
+
+    private void LoseConnection(MqttConnection connection, Exception? error)
+    {
+        List<PendingPublish>? failed = null;
+        List<TaskCompletionSource<MqttPacket>> requests;
+        bool reconnect;
+        lock (_gate)
+        {
+            if (connection.IsClosed && _connection != connection)
+            {
+                return;
+            }
+
+            connection.Close();
+            if (_connection != connection)
+            {
+                return;
+            }
+
+            _connection = null;
+            if (_state != MqttConnectionState.Disposed)
+            {
+                _state = MqttConnectionState.Disconnected;
+            }
+
+            // Subscribe/unsubscribe requests are not resent: they fail.
+            requests = [.. _requests.Values];
+            _requests.Clear();
+            if (!_options.PersistentSession)
+            {
+                failed = [.. _inflight.Values];
+                _inflight.Clear();
+            }
+
+            reconnect = error is not null && _options.AutoReconnect && !_lifetime.IsCancellationRequested && _reconnectTask.IsCompleted;
+            if (reconnect)
+            {
+                _reconnectTask = Task.Run(() => ReconnectLoopAsync(_lifetime.Token));
+            }
+        }
+
+        var lost = error switch
+        {
+            null => new MqttConnectionLostException("disconnected by the application"),
+            MqttConnectionLostException l => l,
+            _ => new MqttConnectionLostException("connection lost: " + error.Message, error),
+        };
+        foreach (var r in requests)
+        {
+            r.TrySetException(lost);
+        }
+
+        if (failed is not null)
+        {
+            foreach (var p in failed)
+            {
+                _window.Release();
+                p.Completion.TrySetException(lost);
+            }
+        }
+
+        foreach (var item in connection.DrainUnsent())
+        {
+            item.Written?.TrySetException(lost);
+        }
+
+        _ = connection.DisposeAsync().AsTask();
+        Raise(MqttConnectionState.Disconnected, error, false);
+    }
+
+    private async Task ReconnectLoopAsync(CancellationToken cancellationToken)
+    {
+        var attempt = 0;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            await Task.Delay(NextDelay(attempt++), _time, cancellationToken);
+            lock (_gate)
+            {
+                if (_connection is not null || _connecting || _state == MqttConnectionState.Disposed)
+                {
+                    return;
+                }
+
+                _connecting = true;
+            }
+
+            try
+            {
+                await OpenAsync(cancellationToken);
+                return;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (MqttConnectException)
+            {
+                // Reported through ConnectionStateChanged; try again after the next back-off.
+            }
+            finally
+            {
+                lock (_gate)
+                {
+                    _connecting = false;
+                }
+            }
+        }
+    }
+
+    /// <summary>Exponential back-off from ReconnectMinDelay doubling to ReconnectMaxDelay, with ± jitter.</summary>
+    internal TimeSpan NextDelay(int attempt)
+    {
+        var min = _options.ReconnectMinDelay.TotalMilliseconds;
+        var max = _options.ReconnectMaxDelay.TotalMilliseconds;
+        var baseDelay = Math.Min(max, min * Math.Pow(2, Math.Min(attempt, 30)));
+        double factor;
+        lock (_random)
+        {
+#pragma warning disable CA5394 // Jitter for reconnect back-off; not security relevant.
+            factor = 1 + (_options.ReconnectJitter * ((_random.NextDouble() * 2) - 1));
+#pragma warning restore CA5394
+        }
+
+        return TimeSpan.FromMilliseconds(Math.Clamp(baseDelay * factor, 1, max));
+    }
+
+    private void Raise(MqttConnectionState state, Exception? error, bool sessionPresent)
+    {
+        lock (_gate)
+        {
+            if (_state != MqttConnectionState.Disposed || state == MqttConnectionState.Disposed)
+            {
+                _state = state == MqttConnectionState.Connecting && _connection is not null ? _state : state;
+            }
+        }
+
+        var handler = ConnectionStateChanged;
+        if (handler is null)
+        {
+            return;
+        }
+
+        try
+        {
+            handler(this, new MqttConnectionStateChangedEventArgs(state, error, sessionPresent));
+        }
+#pragma warning disable CA1031 // A faulty event handler must not break the connection's loops.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+    }
+
+    private async Task<Stream> AuthenticateTlsAsync(Stream inner, string host, int port, CancellationToken cancellationToken)
+    {
+        var tls = _options.Tls!;
+        X509Certificate2Collection? roots = null;
+        if (tls.CaFile is not null)
+        {
+            roots = [];
+            roots.ImportFromPemFile(tls.CaFile);
+        }
+
+        var clientCertificates = new X509CertificateCollection();
+        if (tls.ClientPfxFile is not null)
+        {
+            clientCertificates.Add(X509CertificateLoader.LoadPkcs12FromFile(tls.ClientPfxFile, tls.ClientPfxPassword));
+        }
+        else if (tls.ClientCertificateFile is not null)
+        {
+            using var pem = X509Certificate2.CreateFromPemFile(tls.ClientCertificateFile, tls.ClientKeyFile);
+            clientCertificates.Add(X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null));
+        }
+
+        string? rejection = null;
+        var ssl = new SslStream(inner, leaveInnerStreamOpen: false, (_, certificate, _, errors) =>
+        {
+            if (tls.AllowUntrustedCertificates)
+            {
+                return true;
+            }
+
+            if (certificate is null)
+            {
+                rejection = "the server sent no certificate";
+                return false;
+            }
+
+            if (tls.CheckServerName && (errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
+            {
+                rejection = $"the server certificate does not match the name '{tls.ServerName ?? host}'";
+                return false;
+            }
+
+            if ((errors & ~SslPolicyErrors.RemoteCertificateNameMismatch) == SslPolicyErrors.None)
+            {
+                return true;
+            }
+
+            if (roots is null)
+            {
+                rejection = $"the server certificate is not trusted ({errors})";
+                return false;
+            }
+
+            using var chain = new X509Chain();
+            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.AddRange(roots);
+            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            using var leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+            if (chain.Build(leaf))
+            {
+                return true;
+            }
+
+            rejection = "the server certificate was not issued by the configured CA (" +
+                string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation.Trim())) + ")";
+            return false;
+        });
+        try
+        {
+            await ssl.AuthenticateAsClientAsync(
+                new SslClientAuthenticationOptions
+                {
+                    TargetHost = tls.ServerName ?? host,
+                    ClientCertificates = clientCertificates,
+                    CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                },
+                cancellationToken);
+            return ssl;
+        }
+        catch (AuthenticationException e)
+        {
+            await ssl.DisposeAsync();
+            throw new MqttConnectException($"TLS handshake with {host}:{port} failed: {rejection ?? e.Message}", e);
+        }
+        catch
+        {
+            await ssl.DisposeAsync();
+            throw;
+        }
+    }
+}
