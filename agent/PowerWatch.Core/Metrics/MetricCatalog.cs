@@ -1,0 +1,314 @@
+using System.Collections.Frozen;
+using System.Collections.Immutable;
+using static PowerWatch.Core.MetricGroup;
+
+namespace PowerWatch.Core;
+
+/// <summary>
+/// The one table of every metric name PowerWatch emits, with unit, value kind and meaning (HOUSE-RULES 11).
+/// Names follow Network UPS Tools where NUT has one; the rest use the same dotted style. Immutable.
+/// docs/metrics.md is rendered from it by <see cref="RenderMarkdown"/> (kept fresh by a test).
+/// </summary>
+public static class MetricCatalog
+{
+    private const string Percent = "%";
+    private const string Seconds = "s";
+    private const string Volts = "V";
+    private const string Amps = "A";
+    private const string Hertz = "Hz";
+    private const string Watts = "W";
+    private const string VoltAmps = "VA";
+    private const string Vars = "var";
+    private const string Celsius = "°C";
+    private const string KiloWatts = "kW";
+    private const string KiloWattHours = "kWh";
+    private const string KiloVarHours = "kvarh";
+    private const string None = "";
+
+    /// <summary>Every entry, in documentation order.</summary>
+    public static ImmutableArray<MetricDefinition> All { get; } = Build();
+
+    private static readonly FrozenDictionary<string, MetricDefinition> Exact =
+        All.Where(d => !d.IsPattern).ToFrozenDictionary(d => d.Name, StringComparer.Ordinal);
+
+    private static readonly ImmutableArray<MetricDefinition> Patterns = [.. All.Where(d => d.IsPattern)];
+
+    /// <summary>
+    /// Finds the entry for a concrete metric name (<c>outlet.7.current</c> matches <c>outlet.{n}.current</c>),
+    /// or for a pattern name exactly as catalogued.
+    /// </summary>
+    public static bool TryFind(string metric, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out MetricDefinition? definition)
+    {
+        ArgumentNullException.ThrowIfNull(metric);
+        if (Exact.TryGetValue(metric, out definition))
+        {
+            return true;
+        }
+
+        foreach (var pattern in Patterns)
+        {
+            if (string.Equals(pattern.Name, metric, StringComparison.Ordinal) || MetricPattern.Matches(pattern.Name, metric))
+            {
+                definition = pattern;
+                return true;
+            }
+        }
+
+        definition = null;
+        return false;
+    }
+
+    /// <summary>True when the name (concrete or catalogued pattern) is in the catalogue.</summary>
+    public static bool Contains(string metric) => TryFind(metric, out _);
+
+    /// <summary>Renders the catalogue as Markdown (the content of docs/metrics.md).</summary>
+    public static string RenderMarkdown() => MetricCatalogMarkdown.Render(All);
+
+    private static MetricDefinition N(string name, string unit, MetricGroup group, string description) =>
+        new(name, unit, MetricKind.Number, group, description);
+
+    private static MetricDefinition B(string name, MetricGroup group, string description) =>
+        new(name, None, MetricKind.Boolean, group, description);
+
+    private static MetricDefinition T(string name, MetricGroup group, string description, ImmutableArray<string> values = default) =>
+        new(name, None, MetricKind.Text, group, description) { Values = values.IsDefault ? [] : values };
+
+    private static ImmutableArray<MetricDefinition> Build()
+    {
+        var b = ImmutableArray.CreateBuilder<MetricDefinition>();
+
+        // Device (every kind).
+        b.Add(B(MetricNames.DeviceAvailable, Device, "The device answered its last poll (false: comms lost; the agent emits it, profiles do not)."));
+        b.Add(T(MetricNames.DeviceMfr, Device, "Manufacturer name."));
+        b.Add(T(MetricNames.DeviceModel, Device, "Model name or number as the device reports it."));
+        b.Add(T(MetricNames.DeviceSerial, Device, "Serial number."));
+        b.Add(T("device.part", Device, "Part number / SKU."));
+        b.Add(T("device.firmware", Device, "Controller firmware version."));
+
+        // UPS (NUT names).
+        b.Add(N(MetricNames.BatteryCharge, Percent, Ups, "Battery state of charge."));
+        b.Add(N(MetricNames.BatteryRuntime, Seconds, Ups, "Battery runtime remaining at the present load."));
+        b.Add(N(MetricNames.BatteryVoltage, Volts, Ups, "Battery voltage (DC)."));
+        b.Add(N("battery.voltage.nominal", Volts, Ups, "Nominal battery voltage."));
+        b.Add(N(MetricNames.BatteryTemperature, Celsius, Ups, "Battery temperature."));
+        b.Add(T("battery.date", Ups, "Battery installation date (YYYY-MM-DD)."));
+        b.Add(T("battery.date.maintenance", Ups, "Battery maintenance (replacement due) date (YYYY-MM-DD)."));
+        b.Add(T("battery.part", Ups, "Battery part number / SKU."));
+        b.Add(N("battery.lifetime.status", None, Ups, "APC Battery.LifeTimeStatus_BF raw bits (0 OK, 1 near end, 2 exceeded, 3/4 acknowledged)."));
+        b.Add(N("battery.error", None, Ups, "APC BatterySystemError_BF raw bits (0 disconnected, 1 overvoltage, 2 needs replacement, …)."));
+        b.Add(N(MetricNames.InputVoltage, Volts, Ups, "Input (utility) voltage."));
+        b.Add(N("input.voltage.fault", Volts, Ups, "Input voltage at the last power fault (Q1)."));
+        b.Add(N(MetricNames.InputFrequency, Hertz, Ups, "Input frequency."));
+        b.Add(N("input.transfer.high", Volts, Ups, "High transfer voltage."));
+        b.Add(N("input.transfer.low", Volts, Ups, "Low transfer voltage."));
+        b.Add(T("input.transfer.reason", Ups, "Cause of the last transfer to battery (APC Smart 'G')."));
+        b.Add(N("input.status", None, Ups, "APC Input.InputStatus_BF raw bits (0 acceptable, 2 low V, 3 high V, 5 boost, 6 trim, …)."));
+        b.Add(B("input.power.failure", Ups, "Input power failure signalled (APC SimpleSignalingStatus bit 0)."));
+        b.Add(N(MetricNames.OutputVoltage, Volts, Ups, "Output voltage."));
+        b.Add(N("output.voltage.nominal", Volts, Ups, "Nominal output voltage."));
+        b.Add(N(MetricNames.OutputCurrent, Amps, Ups, "Output current."));
+        b.Add(N("output.current.nominal", Amps, Ups, "Nominal output current."));
+        b.Add(N(MetricNames.OutputFrequency, Hertz, Ups, "Output frequency."));
+        b.Add(N("output.frequency.nominal", Hertz, Ups, "Nominal output frequency."));
+        b.Add(N("output.energy", KiloWattHours, Ups, "Energy delivered by the output since reset."));
+        b.Add(N(MetricNames.UpsLoad, Percent, Ups, "Load, % of the real-power (W) rating."));
+        b.Add(N(MetricNames.UpsRealPower, Watts, Ups, "Output real power."));
+        b.Add(N("ups.realpower.nominal", Watts, Ups, "Real power rating."));
+        b.Add(N(MetricNames.UpsPower, VoltAmps, Ups, "Output apparent power."));
+        b.Add(N("ups.power.percent", Percent, Ups, "Output apparent power, % of the VA rating."));
+        b.Add(N("ups.power.nominal", VoltAmps, Ups, "Apparent power rating."));
+        b.Add(N("ups.efficiency", Percent, Ups, "Efficiency (APC; absent while not measurable)."));
+        b.Add(N(MetricNames.UpsTemperature, Celsius, Ups, "UPS internal temperature."));
+        b.Add(new MetricDefinition(MetricNames.UpsStatus, None, MetricKind.Status, Ups, "NUT status token set, space separated (OL OB LB HB RB CHRG DISCHRG BYPASS CAL OFF OVER TRIM BOOST FSD ALARM TEST ECO; unknown tokens preserved).") { Values = UpsStatusTokens.Known });
+        b.Add(T("ups.status.change.cause", Ups, "Cause of the last status change (APC UPSStatusChangeCause_EN).", UpsStatusChangeCauses.All));
+        b.Add(N("ups.error.general", None, Ups, "APC GeneralError_BF raw bits."));
+        b.Add(N("ups.error.power", None, Ups, "APC PowerSystemError_BF raw bits (0 overload, 1 short, 2 output overvoltage, 4 overtemperature, …)."));
+        b.Add(N("ups.test.status", None, Ups, "APC ReplaceBatteryTestStatus_BF raw bits (0 pending, 1 in progress, 2 passed, 3 failed, …)."));
+        b.Add(T("ups.test.result", Ups, "Last self-test result (APC Smart 'X', Q1)."));
+        b.Add(N("ups.calibration.status", None, Ups, "APC RunTimeCalibrationStatus_BF raw bits (1 in progress)."));
+        b.Add(N("ups.interface.status", None, Ups, "APC UserInterfaceStatus_BF raw bits (0 test in progress, 1 audible alarm, 2 muted)."));
+        b.Add(B("ups.beeper.status", Ups, "Beeper enabled (Q1 b0)."));
+        b.Add(T("ups.type", Ups, "UPS topology (Q1 b3: 'online' or 'line-interactive').", ["online", "line-interactive"]));
+        b.Add(T(MetricNames.UpsModel, Ups, "UPS model."));
+        b.Add(T(MetricNames.UpsSerial, Ups, "UPS serial number."));
+        b.Add(T(MetricNames.UpsFirmware, Ups, "UPS firmware version."));
+        b.Add(T("ups.mfr", Ups, "UPS manufacturer."));
+        b.Add(T("ups.mfr.date", Ups, "UPS manufacture date (YYYY-MM-DD)."));
+        b.Add(T("ups.id", Ups, "User-assigned UPS name."));
+
+        // Generator (alternator side).
+        b.Add(T(MetricNames.GeneratorState, Generator, "Derived generator state.", GeneratorStates.All));
+        b.Add(T(MetricNames.GeneratorMode, Generator, "Controller mode (DSE 772).", GeneratorModes.All));
+        b.Add(N(MetricNames.GeneratorFrequency, Hertz, Generator, "Generator output frequency."));
+        foreach (var p in new[] { "l1n", "l2n", "l3n" })
+        {
+            b.Add(N($"generator.voltage.{p}", Volts, Generator, $"Generator {PhaseText(p)} voltage."));
+        }
+
+        foreach (var p in new[] { "l1l2", "l2l3", "l3l1" })
+        {
+            b.Add(N($"generator.voltage.{p}", Volts, Generator, $"Generator {PhaseText(p)} voltage."));
+        }
+
+        foreach (var p in new[] { "l1", "l2", "l3" })
+        {
+            b.Add(N($"generator.current.{p}", Amps, Generator, $"Generator {PhaseText(p)} current."));
+        }
+
+        b.Add(N("generator.current.earth", Amps, Generator, "Generator earth-fault current."));
+        b.Add(N(MetricNames.GeneratorPower, KiloWatts, Generator, "Generator total active power."));
+        foreach (var p in new[] { "l1", "l2", "l3" })
+        {
+            b.Add(N($"generator.power.{p}", KiloWatts, Generator, $"Generator {PhaseText(p)} active power."));
+        }
+
+        b.Add(N("generator.power.percent", Percent, Generator, "Generator load, % of full power."));
+        b.Add(N("generator.energy", KiloWattHours, Generator, "Energy produced (lifetime counter)."));
+        b.Add(N("generator.starts", None, Generator, "Number of engine starts (lifetime counter)."));
+        b.Add(N("generator.run.time", Seconds, Generator, "Engine run time (lifetime counter)."));
+        b.Add(N("generator.controller.status", None, Generator, "DSE 774 control-unit status flags, raw bits [U]."));
+        b.Add(T("generator.alarm.{name}", Generator, "Condition of one named controller alarm (DSE 4-bit code); unimplemented alarms produce no reading.", AlarmConditions.All));
+        b.Add(N(MetricNames.GeneratorAlarmsActive, None, Generator, "Number of alarms raised (warning, shutdown, electrical trip, controlled shutdown)."));
+        b.Add(N("generator.alarms.warning", None, Generator, "Number of alarms in warning."));
+        b.Add(N(MetricNames.GeneratorAlarmsShutdown, None, Generator, "Number of alarms that stop the engine (shutdown, electrical trip, controlled shutdown)."));
+
+        // Engine.
+        b.Add(T(MetricNames.EngineState, Engine, "Engine operating state (DSE 1408).", EngineStates.All));
+        b.Add(N(MetricNames.EngineSpeed, "rpm", Engine, "Engine speed."));
+        b.Add(N(MetricNames.EngineOilPressure, "kPa", Engine, "Oil pressure."));
+        b.Add(N(MetricNames.EngineCoolantTemperature, Celsius, Engine, "Coolant temperature."));
+        b.Add(N("engine.oil.temperature", Celsius, Engine, "Oil temperature."));
+        b.Add(N(MetricNames.EngineBatteryVoltage, Volts, Engine, "Engine starter battery voltage."));
+        b.Add(N("engine.alternator.voltage", Volts, Engine, "Charge-alternator voltage."));
+        b.Add(N(MetricNames.FuelLevel, Percent, Engine, "Fuel level (may exceed 100, DSE range 0–130)."));
+
+        // Mains as seen by a generator controller (AMF).
+        b.Add(N("mains.frequency", Hertz, Mains, "Utility frequency measured by the generator controller."));
+        foreach (var p in new[] { "l1n", "l2n", "l3n", "l1l2", "l2l3", "l3l1" })
+        {
+            b.Add(N($"mains.voltage.{p}", Volts, Mains, $"Utility {PhaseText(p)} voltage."));
+        }
+
+        foreach (var p in new[] { "l1", "l2", "l3" })
+        {
+            b.Add(N($"mains.current.{p}", Amps, Mains, $"Utility {PhaseText(p)} current."));
+        }
+
+        foreach (var p in new[] { "l1", "l2", "l3" })
+        {
+            b.Add(N($"mains.power.{p}", KiloWatts, Mains, $"Utility {PhaseText(p)} active power."));
+        }
+
+        // ATS.
+        b.Add(T(MetricNames.AtsPosition, Ats, "Which source feeds the load.", AtsPositions.All));
+        b.Add(B(MetricNames.AtsSource1Available, Ats, "Source 1 (utility) is available."));
+        b.Add(B(MetricNames.AtsSource2Available, Ats, "Source 2 (generator) is available."));
+        b.Add(B("ats.source1.connected", Ats, "Load connected to source 1."));
+        b.Add(B("ats.source2.connected", Ats, "Load connected to source 2."));
+        b.Add(N("ats.source1.voltage", Volts, Ats, "Source 1 voltage."));
+        b.Add(N("ats.source1.frequency", Hertz, Ats, "Source 1 frequency."));
+        b.Add(N("ats.source2.voltage", Volts, Ats, "Source 2 voltage."));
+        b.Add(N("ats.source2.frequency", Hertz, Ats, "Source 2 frequency."));
+        b.Add(N("ats.load.current", Amps, Ats, "Load current."));
+        b.Add(N("ats.transfer.count", None, Ats, "Transfers since reset (wraps at 65535)."));
+        b.Add(N("ats.transfer.last.time", Seconds, Ats, "Time of the last transfer, Unix seconds."));
+        b.Add(N("ats.transfer.last.duration", "ms", Ats, "Duration of the last transfer (load without power)."));
+        b.Add(B(MetricNames.AtsTransferInProgress, Ats, "A transfer is in progress."));
+        b.Add(B(MetricNames.AtsStartContact, Ats, "Engine-start contact closed (the ATS asks the generator to start)."));
+        b.Add(B("ats.retransfer.pending", Ats, "Retransfer timer running."));
+        b.Add(B("ats.test", Ats, "Test in progress."));
+        b.Add(B("ats.fault", Ats, "ATS fault."));
+        b.Add(B("ats.auto", Ats, "ATS in automatic mode."));
+        b.Add(N("ats.delay.engine.start", Seconds, Ats, "Engine-start delay remaining."));
+        b.Add(N("ats.delay.retransfer", Seconds, Ats, "Retransfer delay remaining."));
+        b.Add(N("ats.delay.cooldown", Seconds, Ats, "Generator cool-down remaining."));
+
+        // PDU.
+        b.Add(N("pdu.outlet.count", None, Pdu, "Number of outlets."));
+        b.Add(N(MetricNames.PduPower, Watts, Pdu, "Total active power."));
+        b.Add(N("pdu.energy", KiloWattHours, Pdu, "Energy since reset."));
+        b.Add(N("pdu.input.voltage", Volts, Pdu, "Input voltage."));
+        b.Add(N("pdu.input.current", Amps, Pdu, "Input current."));
+        b.Add(N("pdu.input.frequency", Hertz, Pdu, "Input frequency."));
+        b.Add(N("outlet.{n}.current", Amps, Pdu, "Outlet n current (n from 1)."));
+        b.Add(N("outlet.{n}.power", Watts, Pdu, "Outlet n active power."));
+        b.Add(T("outlet.{n}.state", Pdu, "Outlet n switched state.", OutletStates.All));
+
+        // Power meter.
+        foreach (var p in new[] { "l1n", "l2n", "l3n" })
+        {
+            b.Add(N($"meter.voltage.{p}", Volts, Meter, $"{PhaseText(p)} voltage."));
+        }
+
+        b.Add(N("meter.voltage.average", Volts, Meter, "Average line-to-neutral voltage."));
+        foreach (var p in new[] { "l1", "l2", "l3" })
+        {
+            b.Add(N($"meter.current.{p}", Amps, Meter, $"{PhaseText(p)} current."));
+        }
+
+        b.Add(N("meter.current.average", Amps, Meter, "Average line current."));
+        b.Add(N("meter.current.sum", Amps, Meter, "Sum of line currents."));
+        b.Add(N(MetricNames.MeterPower, Watts, Meter, "Total active power."));
+        foreach (var p in new[] { "l1", "l2", "l3" })
+        {
+            b.Add(N($"meter.power.{p}", Watts, Meter, $"{PhaseText(p)} active power."));
+        }
+
+        b.Add(N("meter.power.apparent", VoltAmps, Meter, "Total apparent power."));
+        foreach (var p in new[] { "l1", "l2", "l3" })
+        {
+            b.Add(N($"meter.power.apparent.{p}", VoltAmps, Meter, $"{PhaseText(p)} apparent power."));
+        }
+
+        b.Add(N("meter.power.reactive", Vars, Meter, "Total reactive power."));
+        foreach (var p in new[] { "l1", "l2", "l3" })
+        {
+            b.Add(N($"meter.power.reactive.{p}", Vars, Meter, $"{PhaseText(p)} reactive power."));
+        }
+
+        b.Add(N("meter.power.factor", None, Meter, "Total power factor."));
+        foreach (var p in new[] { "l1", "l2", "l3" })
+        {
+            b.Add(N($"meter.power.factor.{p}", None, Meter, $"{PhaseText(p)} power factor."));
+        }
+
+        b.Add(N("meter.frequency", Hertz, Meter, "Frequency."));
+        b.Add(N(MetricNames.MeterEnergy, KiloWattHours, Meter, "Total active energy."));
+        b.Add(N("meter.energy.import", KiloWattHours, Meter, "Imported active energy."));
+        b.Add(N("meter.energy.export", KiloWattHours, Meter, "Exported active energy."));
+        foreach (var p in new[] { "l1", "l2", "l3" })
+        {
+            b.Add(N($"meter.energy.import.{p}", KiloWattHours, Meter, $"{PhaseText(p)} imported active energy."));
+            b.Add(N($"meter.energy.export.{p}", KiloWattHours, Meter, $"{PhaseText(p)} exported active energy."));
+            b.Add(N($"meter.energy.{p}", KiloWattHours, Meter, $"{PhaseText(p)} total active energy."));
+        }
+
+        b.Add(N("meter.energy.reactive", KiloVarHours, Meter, "Total reactive energy."));
+        b.Add(N("meter.energy.reactive.import", KiloVarHours, Meter, "Imported reactive energy."));
+        b.Add(N("meter.energy.reactive.export", KiloVarHours, Meter, "Exported reactive energy."));
+        b.Add(N("meter.demand", Watts, Meter, "Total system power demand."));
+        b.Add(N("meter.demand.max", Watts, Meter, "Maximum total system power demand."));
+        foreach (var p in new[] { "l1n", "l2n", "l3n" })
+        {
+            b.Add(N($"meter.voltage.thd.{p}", Percent, Meter, $"{PhaseText(p)} voltage total harmonic distortion."));
+        }
+
+        b.Add(N("meter.voltage.thd.average", Percent, Meter, "Average voltage total harmonic distortion."));
+
+        return b.ToImmutable();
+    }
+
+    private static string PhaseText(string phase) => phase switch
+    {
+        "l1n" => "L1-N",
+        "l2n" => "L2-N",
+        "l3n" => "L3-N",
+        "l1l2" => "L1-L2",
+        "l2l3" => "L2-L3",
+        "l3l1" => "L3-L1",
+        "l1" => "L1",
+        "l2" => "L2",
+        "l3" => "L3",
+        _ => phase,
+    };
+}
