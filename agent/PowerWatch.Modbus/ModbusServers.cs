@@ -1,0 +1,316 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+
+namespace PowerWatch.Modbus;
+
+/// <summary>How a <see cref="ModbusTcpServer"/> frames requests on its connections.</summary>
+public enum ModbusTcpFraming
+{
+    /// <summary>Modbus TCP (MBAP).</summary>
+    Mbap,
+    /// <summary>RTU frames with CRC over TCP (serial device server mode).</summary>
+    Rtu,
+}
+
+/// <summary>
+/// Modbus TCP server (slave): listens on an <see cref="IPEndPoint"/> (port 0 allowed; see <see cref="LocalEndPoint"/>),
+/// serves many connections concurrently, requests on one connection in order. A connection whose MBAP header is
+/// invalid is closed; frames with a protocol id other than 0 are dropped. With <see cref="ModbusTcpFraming.Rtu"/> it is
+/// an RTU-over-TCP server.
+/// </summary>
+public sealed class ModbusTcpServer : IAsyncDisposable
+{
+    private readonly IPEndPoint _endPoint;
+    private readonly ModbusServerOptions _options;
+    private readonly ModbusTcpFraming _framing;
+    private readonly ServerCore _core;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ConcurrentDictionary<int, (Socket Socket, Task Task)> _connections = new();
+    private Socket? _listener;
+    private Task? _acceptLoop;
+    private int _nextConnection;
+    private int _disposed;
+
+    public ModbusTcpServer(IPEndPoint endPoint, IModbusRequestHandler handler, ModbusServerOptions? options = null, ModbusTcpFraming framing = ModbusTcpFraming.Mbap)
+    {
+        ArgumentNullException.ThrowIfNull(endPoint);
+        ArgumentNullException.ThrowIfNull(handler);
+        _endPoint = endPoint;
+        _options = options ?? new ModbusServerOptions();
+        _framing = framing;
+        _core = new ServerCore(handler, _options, Statistics);
+    }
+
+    public ModbusServerStatistics Statistics { get; } = new();
+
+    /// <summary>The bound address (valid after <see cref="StartAsync"/>).</summary>
+    public IPEndPoint LocalEndPoint => (IPEndPoint?)_listener?.LocalEndPoint ?? throw new InvalidOperationException("server not started");
+
+    /// <summary>Open connections.</summary>
+    public int ConnectionCount => _connections.Count;
+
+    /// <summary>Binds and starts accepting. Returns once listening.</summary>
+    public Task StartAsync(CancellationToken ct = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        if (_listener is not null)
+        {
+            throw new InvalidOperationException("already started");
+        }
+
+        ct.ThrowIfCancellationRequested();
+        var listener = new Socket(_endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            listener.Bind(_endPoint);
+            listener.Listen(128);
+        }
+        catch
+        {
+            listener.Dispose();
+            throw;
+        }
+
+        _listener = listener;
+        _acceptLoop = Task.Run(() => AcceptLoopAsync(listener, _stop.Token), CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Closes every open connection (clients see the drop); the listener keeps accepting.</summary>
+    public void DropConnections()
+    {
+        foreach (var (_, c) in _connections)
+        {
+            c.Socket.Dispose();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _stop.CancelAsync();
+        _listener?.Dispose();
+        if (_acceptLoop is not null)
+        {
+            await _acceptLoop;
+        }
+
+        DropConnections();
+        foreach (var (_, c) in _connections)
+        {
+            await c.Task;
+        }
+
+        _stop.Dispose();
+    }
+
+    private async Task AcceptLoopAsync(Socket listener, CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await listener.AcceptAsync(ct);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException)
+            {
+                if (ct.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            if (_connections.Count >= _options.MaxConnections)
+            {
+                socket.Dispose();
+                continue;
+            }
+
+            socket.NoDelay = true;
+            Statistics.AddConnection();
+            var id = Interlocked.Increment(ref _nextConnection);
+            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var task = Task.Run(async () =>
+            {
+                await started.Task;
+                await ServeConnectionAsync(id, socket, ct);
+            }, CancellationToken.None);
+            _connections[id] = (socket, task);
+            started.SetResult();
+        }
+    }
+
+    private async Task ServeConnectionAsync(int id, Socket socket, CancellationToken ct)
+    {
+        var link = new StreamLink(new NetworkStream(socket, ownsSocket: true), ownsStream: true);
+        try
+        {
+            if (_framing == ModbusTcpFraming.Mbap)
+            {
+                await _core.ServeTcpAsync(link, ct);
+            }
+            else
+            {
+                await _core.ServeRtuAsync(link, ModbusServerTransport.RtuOverTcp, _options.InterFrameGap ?? TimeSpan.FromMilliseconds(50), null, ct);
+            }
+        }
+#pragma warning disable CA1031 // One connection failing (reset, write to a closed socket) must not affect the others.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+        finally
+        {
+            await link.DisposeAsync();
+            _connections.TryRemove(id, out _);
+        }
+    }
+}
+
+/// <summary>
+/// Modbus RTU server over a <see cref="Stream"/> (serial port or pty). Answers the units its handler serves;
+/// broadcast (unit 0) writes are applied without a reply; bad-CRC frames are dropped (and counted).
+/// </summary>
+public sealed class ModbusRtuServer : IAsyncDisposable
+{
+    private readonly StreamLink _link;
+    private readonly ModbusServerOptions _options;
+    private readonly ServerCore _core;
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _loop;
+    private int _disposed;
+
+    public ModbusRtuServer(Stream stream, ModbusSerialLine line, IModbusRequestHandler handler, ModbusServerOptions? options = null, bool leaveOpen = false)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(line);
+        ArgumentNullException.ThrowIfNull(handler);
+        Line = line;
+        _options = options ?? new ModbusServerOptions();
+        _core = new ServerCore(handler, _options, Statistics);
+        _link = new StreamLink(stream, !leaveOpen);
+    }
+
+    public ModbusSerialLine Line { get; }
+
+    public ModbusServerStatistics Statistics { get; } = new();
+
+    /// <summary>Completes when serving stops (stream ended, a CloseConnection fault, or disposal).</summary>
+    public Task Completion => _loop ?? Task.CompletedTask;
+
+    public Task StartAsync(CancellationToken ct = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        ct.ThrowIfCancellationRequested();
+        _loop ??= Task.Run(() => RunAsync(_stop.Token), CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _stop.CancelAsync();
+        if (_loop is not null)
+        {
+            await _loop;
+        }
+
+        await _link.DisposeAsync();
+        _stop.Dispose();
+    }
+
+    private async Task RunAsync(CancellationToken ct)
+    {
+        try
+        {
+            await _core.ServeRtuAsync(_link, ModbusServerTransport.Rtu, _options.InterFrameGap ?? Line.T35, Line, ct);
+        }
+#pragma warning disable CA1031 // The serve loop ends on stream failure or cancellation; Completion reports the end.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+    }
+}
+
+/// <summary>Modbus ASCII server over a <see cref="Stream"/>. Frames with a bad LRC or characters are dropped (and counted).</summary>
+public sealed class ModbusAsciiServer : IAsyncDisposable
+{
+    private readonly StreamLink _link;
+    private readonly ServerCore _core;
+    private readonly ModbusSerialLine? _line;
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _loop;
+    private int _disposed;
+
+    public ModbusAsciiServer(Stream stream, IModbusRequestHandler handler, ModbusServerOptions? options = null, bool leaveOpen = false, ModbusSerialLine? line = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(handler);
+        _line = line;
+        _core = new ServerCore(handler, options ?? new ModbusServerOptions(), Statistics);
+        _link = new StreamLink(stream, !leaveOpen);
+    }
+
+    public ModbusServerStatistics Statistics { get; } = new();
+
+    public Task Completion => _loop ?? Task.CompletedTask;
+
+    public Task StartAsync(CancellationToken ct = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        ct.ThrowIfCancellationRequested();
+        _loop ??= Task.Run(() => RunAsync(_stop.Token), CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _stop.CancelAsync();
+        if (_loop is not null)
+        {
+            await _loop;
+        }
+
+        await _link.DisposeAsync();
+        _stop.Dispose();
+    }
+
+    private async Task RunAsync(CancellationToken ct)
+    {
+        try
+        {
+            await _core.ServeAsciiAsync(_link, _line, ct);
+        }
+#pragma warning disable CA1031 // The serve loop ends on stream failure or cancellation; Completion reports the end.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+    }
+}
