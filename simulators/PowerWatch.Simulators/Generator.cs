@@ -545,19 +545,19 @@ public sealed class Generator
 
         switch (current)
         {
-            case Phase.StartDelay:
+            case Phase.StartDelay when Options.Preheat > TimeSpan.Zero:
                 Enter(Phase.Preheat, "preheat");
-                Advance(Options.Preheat, Phase.Preheat);
                 break;
+            case Phase.StartDelay:
             case Phase.Preheat:
             case Phase.CrankRest:
                 _attempt++;
                 Enter(Phase.Cranking, $"crank attempt {_attempt}");
                 break;
-            case Phase.SafetyDelay:
+            case Phase.SafetyDelay when Options.WarmUp > TimeSpan.Zero:
                 Enter(Phase.WarmUp, "safety delay over, warming up");
-                Advance(Options.WarmUp, Phase.WarmUp);
                 break;
+            case Phase.SafetyDelay:
             case Phase.WarmUp:
                 _runningFor = TimeSpan.Zero;
                 Enter(Phase.Running, "available");

@@ -321,12 +321,14 @@ public sealed class TransferSwitch
         var bypass = _bypassDelays;
         _bypassDelays = false;
 
+        var completed = false;
         if (_transitionRemaining is { } remaining)
         {
             remaining -= dt;
             if (remaining <= TimeSpan.Zero)
             {
                 CompleteTransfer();
+                completed = true;
             }
             else
             {
@@ -343,7 +345,8 @@ public sealed class TransferSwitch
 
         _retransferNow = false;
 
-        if (Automatic && _transitionRemaining is null)
+        // Timers that start on a completed transfer count from the next step, so they run their full length.
+        if (Automatic && _transitionRemaining is null && !completed)
         {
             Automation(dt, s1Ok, s2Ok, bypass);
         }

@@ -1,0 +1,7 @@
+using System.CommandLine;
+using PowerWatch.Simulator;
+
+var root = new RootCommand("powerwatch-sim: simulated power site (utility, ATS, generator, UPS, PDUs, meter)");
+root.Subcommands.Add(RunVerb.Create());
+root.Subcommands.Add(SiteVerb.Create());
+return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
