@@ -1,4 +1,4 @@
-using System.Runtime.Versioning;
+using System.Runtime.InteropServices;
 using System.Text;
 using PowerWatch.Serial.Linux;
 
@@ -11,13 +11,13 @@ namespace PowerWatch.Serial;
 /// hang-up while the peer closes and reopens the slave. A pty ignores baud, parity and stop bits: use
 /// <see cref="PacedWriter"/> for realistic line timing.
 /// </summary>
-[SupportedOSPlatform("linux")]
+/// <remarks>Linux only: <see cref="Open"/> throws <see cref="PlatformNotSupportedException"/> elsewhere.</remarks>
 public sealed class PseudoTerminalPair : IAsyncDisposable
 {
-    private readonly FdStream _master;
-    private readonly FdHandle _slave;
+    private readonly Stream _master;
+    private readonly SafeHandle _slave;
 
-    private PseudoTerminalPair(FdStream master, FdHandle slave, string slavePath, string? linkPath)
+    private PseudoTerminalPair(Stream master, SafeHandle slave, string slavePath, string? linkPath)
     {
         _master = master;
         _slave = slave;
@@ -44,6 +44,11 @@ public sealed class PseudoTerminalPair : IAsyncDisposable
     /// </summary>
     public static unsafe PseudoTerminalPair Open(SerialPortSettings? settings = null, string? linkPath = null)
     {
+        if (!OperatingSystem.IsLinux())
+        {
+            throw new PlatformNotSupportedException("Pseudo-terminals are implemented for Linux only");
+        }
+
         var masterFd = LibC.PosixOpenPt(Posix.O_RDWR | Posix.O_NOCTTY | Posix.O_NONBLOCK | Posix.O_CLOEXEC);
         if (masterFd < 0)
         {

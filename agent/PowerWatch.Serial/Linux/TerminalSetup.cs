@@ -102,12 +102,14 @@ internal static unsafe class TerminalSetup
             }
         }
 
-        // tcsetattr succeeds when any change was applied: check the driver kept ours.
-        var wanted = TermiosFlags.Control(0, settings) & TermiosFlags.ControlMask;
-        if ((t2.CFlag & TermiosFlags.ControlMask) != wanted)
+        // tcsetattr succeeds when any change was applied: check the driver kept ours. The pty driver always
+        // forces CS8 and clears PARENB (drivers/tty/pty.c pty_set_termios), so those bits are not checked there.
+        var mask = IsPseudoTerminal(fd) ? TermiosFlags.ControlMask & ~(Posix.CSIZE | Posix.PARENB) : TermiosFlags.ControlMask;
+        var wanted = TermiosFlags.Control(0, settings) & mask;
+        if ((t2.CFlag & mask) != wanted)
         {
             throw new SerialPortException(path, SerialPortError.UnsupportedSetting, 0, string.Create(CultureInfo.InvariantCulture,
-                $"Serial port '{path}' did not accept {settings.Describe()} (control flags 0x{t2.CFlag:X8}, wanted 0x{wanted:X8} in mask 0x{TermiosFlags.ControlMask:X8})"));
+                $"Serial port '{path}' did not accept {settings.Describe()} (control flags 0x{t2.CFlag:X8}, wanted 0x{wanted:X8} in mask 0x{mask:X8})"));
         }
 
         // Real UARTs round to their divisor; more than 3 % off breaks framing.
@@ -116,6 +118,24 @@ internal static unsafe class TerminalSetup
         {
             throw new SerialPortException(path, SerialPortError.UnsupportedSetting, 0, string.Create(CultureInfo.InvariantCulture,
                 $"Serial port '{path}' cannot run at {settings.BaudRate} baud (driver set {actual})"));
+        }
+    }
+
+    /// <summary>Whether the descriptor is a Unix98 pty slave (resolved through /proc/self/fd, so symlinks count).</summary>
+    public static bool IsPseudoTerminal(int fd)
+    {
+        try
+        {
+            var target = new FileInfo("/proc/self/fd/" + fd.ToString(CultureInfo.InvariantCulture)).LinkTarget;
+            return target is not null && target.StartsWith("/dev/pts/", StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
         }
     }
 
