@@ -383,7 +383,7 @@ public sealed class ProfileDecoder
 internal static class RegisterStrings
 {
     /// <summary>
-    /// Leading all-zero registers are skipped, the text ends at the first NUL, characters outside 0x20–0x7E become
+    /// Leading all-zero registers are skipped (and a zero high byte in the first non-zero one), the text ends at the first NUL, characters outside 0x20–0x7E become
     /// spaces, and trailing spaces are trimmed.
     /// </summary>
     public static string Decode(ReadOnlySpan<ushort> registers)
@@ -399,12 +399,18 @@ internal static class RegisterStrings
         {
             var hi = (byte)(registers[i] >> 8);
             var lo = (byte)registers[i];
-            if (hi == 0)
+
+            // The first character may sit in the low byte of the first non-zero register (NUT-AM).
+            if (hi == 0 && i != start)
             {
                 break;
             }
 
-            sb.Append(Printable(hi));
+            if (hi != 0)
+            {
+                sb.Append(Printable(hi));
+            }
+
             if (lo == 0)
             {
                 break;

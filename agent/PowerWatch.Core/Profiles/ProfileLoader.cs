@@ -474,7 +474,7 @@ public static class ProfileLoader
 
             if (definition is not null)
             {
-                CheckKind(definition, type.Value, r.Enum is not null || format != ValueFormat.None, path);
+                CheckKind(definition, type.Value, r.Enum is not null || format != ValueFormat.None, path + ".metric");
             }
 
             if (r.Scale is not null && type is RegisterType.String or RegisterType.Bool or RegisterType.Bitfield or RegisterType.PackedAlarms)

@@ -1,0 +1,106 @@
+namespace PowerWatch.Core.Tests;
+
+public sealed class MetricCatalogTests
+{
+    [Fact]
+    public void Catalogue_doc_is_fresh()
+    {
+        var rendered = MetricCatalog.RenderMarkdown();
+        if (Environment.GetEnvironmentVariable("POWERWATCH_UPDATE_DOCS") == "1")
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Repo.MetricsDoc)!);
+            File.WriteAllText(Repo.MetricsDoc, rendered);
+        }
+
+        var committed = File.Exists(Repo.MetricsDoc) ? File.ReadAllText(Repo.MetricsDoc) : "(missing)";
+        Assert.True(
+            committed == rendered,
+            "docs/metrics.md is out of date with MetricCatalog. Regenerate it with: " +
+            "POWERWATCH_UPDATE_DOCS=1 dotnet test tests/PowerWatch.Core.Tests --filter Catalogue_doc_is_fresh");
+    }
+
+    [Fact]
+    public void Metric_names_are_unique_lower_case_dotted()
+    {
+        var names = MetricCatalog.All.Select(d => d.Name).ToList();
+        Assert.Equal(names.Count, names.Distinct(StringComparer.Ordinal).Count());
+        foreach (var name in names)
+        {
+            Assert.Matches(@"^[a-z0-9]+(\.([a-z0-9-]+|\{n\}|\{name\}))+$", name);
+        }
+    }
+
+    [Fact]
+    public void Every_entry_has_a_meaning()
+    {
+        Assert.All(MetricCatalog.All, d => Assert.False(string.IsNullOrWhiteSpace(d.Description), d.Name));
+    }
+
+    [Theory]
+    [InlineData("battery.charge", "%")]
+    [InlineData("battery.runtime", "s")]
+    [InlineData("battery.voltage", "V")]
+    [InlineData("ups.realpower", "W")]
+    [InlineData("ups.power", "VA")]
+    [InlineData("ups.temperature", "°C")]
+    [InlineData("engine.speed", "rpm")]
+    [InlineData("engine.oil.pressure", "kPa")]
+    [InlineData("generator.power", "kW")]
+    [InlineData("meter.energy", "kWh")]
+    [InlineData("ats.transfer.last.duration", "ms")]
+    [InlineData("outlet.12.current", "A")]
+    [InlineData("outlet.3.power", "W")]
+    public void Units_follow_the_design(string metric, string unit)
+    {
+        Assert.True(MetricCatalog.TryFind(metric, out var def));
+        Assert.Equal(unit, def.Unit);
+    }
+
+    [Theory]
+    [InlineData("outlet.1.current", "outlet.{n}.current")]
+    [InlineData("outlet.48.state", "outlet.{n}.state")]
+    [InlineData("outlet.{n}.power", "outlet.{n}.power")]
+    [InlineData("generator.alarm.low-oil-pressure", "generator.alarm.{name}")]
+    public void Pattern_entries_match_concrete_names(string metric, string pattern)
+    {
+        Assert.True(MetricCatalog.TryFind(metric, out var def));
+        Assert.Equal(pattern, def.Name);
+    }
+
+    [Theory]
+    [InlineData("outlet.0.current")]
+    [InlineData("outlet.01.current")]
+    [InlineData("outlet.x.current")]
+    [InlineData("outlet.1.current.extra")]
+    [InlineData("outlet.1")]
+    [InlineData("generator.alarm.Low-Oil")]
+    [InlineData("battery")]
+    [InlineData("")]
+    public void Names_outside_the_catalogue_are_not_found(string metric)
+    {
+        Assert.False(MetricCatalog.Contains(metric));
+    }
+
+    [Fact]
+    public void Metric_name_constants_are_all_catalogued()
+    {
+        var constants = typeof(MetricNames).GetFields()
+            .Where(f => f.IsLiteral && f.Name != nameof(MetricNames.GeneratorAlarmPrefix))
+            .Select(f => (string)f.GetRawConstantValue()!);
+        Assert.All(constants, c => Assert.True(MetricCatalog.Contains(c), c));
+        Assert.True(MetricCatalog.Contains(MetricNames.OutletCurrent(4)));
+        Assert.True(MetricCatalog.Contains(MetricNames.OutletState(4)));
+    }
+
+    [Fact]
+    public void Serial_field_maps_name_catalogued_metrics()
+    {
+        foreach (var type in new[] { typeof(Q1Fields), typeof(ApcSmartFields) })
+        {
+            foreach (var f in type.GetFields().Where(f => f.IsLiteral))
+            {
+                Assert.True(MetricCatalog.Contains((string)f.GetRawConstantValue()!), $"{type.Name}.{f.Name}");
+            }
+        }
+    }
+}
