@@ -229,3 +229,56 @@ public sealed class ProfileValidationTests
         Assert.Equal(result.Problems.Length, ex.Problems.Length);
     }
 }
+
+public sealed class ProfileValidationMoreTests
+{
+    private static ProfileProblem Single(string registers)
+    {
+        var json = $$"""
+            { "schema": "powerwatch-profile/1", "id": "t", "kind": "generator", "manufacturer": "T", "model": "T",
+              "defaults": { "table": "holding" }, "registers": [ {{registers}} ] }
+            """;
+        return Assert.Single(ProfileLoader.Parse(json, "g.json").Problems);
+    }
+
+    [Fact]
+    public void Bit_number_beyond_the_bitfield_is_reported()
+    {
+        var p = Single("""{ "address": 0, "type": "bitfield", "bits": { "16": { "metric": "ats.fault" } } }""");
+        Assert.Equal("$.registers[0].bits['16']", p.Path);
+    }
+
+    [Fact]
+    public void Packed_alarms_need_a_name_pattern_metric()
+    {
+        var p = Single("""{ "metric": "generator.alarms.active", "address": 39425, "type": "packed-alarms", "alarms": ["e-stop"] }""");
+        Assert.Equal("$.registers[0].metric", p.Path);
+        Assert.Contains("{name}", p.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Packed_alarm_names_must_be_identifiers()
+    {
+        var p = Single("""{ "metric": "generator.alarm.{name}", "address": 39425, "type": "packed-alarms", "alarms": ["E Stop"] }""");
+        Assert.Equal("$.registers[0].alarms[0]", p.Path);
+    }
+
+    [Fact]
+    public void Repeated_metric_without_n_is_reported()
+    {
+        var p = Single("""{ "metric": "generator.power", "address": 1536, "type": "int32", "repeat": { "count": 2 } }""");
+        Assert.Equal("$.registers[0].metric", p.Path);
+    }
+
+    [Fact]
+    public void Packed_alarms_span_one_register_per_four_alarms()
+    {
+        var json = """
+            { "schema": "powerwatch-profile/1", "id": "t", "kind": "generator", "manufacturer": "T", "model": "T",
+              "registers": [ { "metric": "generator.alarm.{name}", "table": "holding", "address": 39425, "type": "packed-alarms",
+                               "alarms": ["a", "b", "c", "d", "e"] } ] }
+            """;
+        var r = Assert.Single(ProfileLoader.Parse(json, "g.json").GetProfileOrThrow().Registers);
+        Assert.Equal(2, r.Count);
+    }
+}

@@ -88,3 +88,20 @@ public sealed class WireNamesTests
         Assert.Equal(["CAL", "TRIM", "BOOST", "OL", "OB", "OVER", "LB", "RB"], ApcSmartFields.StatusBits);
     }
 }
+
+public sealed class DeviceKindNamesTests
+{
+    [Fact]
+    public void Device_kind_wire_names_are_frozen_and_round_trip()
+    {
+        foreach (var kind in Enum.GetValues<Profiles.DeviceKind>())
+        {
+            Assert.True(Profiles.DeviceKindNames.TryParse(Profiles.DeviceKindNames.ToWireName(kind), out var back));
+            Assert.Equal(kind, back);
+        }
+
+        Assert.Equal(
+            ["ups", "generator", "ats", "pdu", "meter"],
+            Enum.GetValues<Profiles.DeviceKind>().Select(Profiles.DeviceKindNames.ToWireName).ToArray());
+    }
+}

@@ -269,8 +269,19 @@ public sealed class ProfileDecoder
             }
         }
 
-        private void EmitNumber(RegisterDefinition r, double raw) =>
-            Emit(r.Metric!, ReadingValue.FromNumber((raw * r.Scale) + r.Offset), r.Unit, Quality.Good);
+        private void EmitNumber(RegisterDefinition r, double raw)
+        {
+            // NaN and infinities (float registers) cannot be stored or compared: report them as bad values.
+            var value = (raw * r.Scale) + r.Offset;
+            if (double.IsFinite(value))
+            {
+                Emit(r.Metric!, ReadingValue.FromNumber(value), r.Unit, Quality.Good);
+            }
+            else
+            {
+                Emit(r.Metric!, ReadingValue.None, r.Unit, Quality.Bad);
+            }
+        }
 
         private void EmitBad(RegisterDefinition r)
         {

@@ -10,6 +10,25 @@ public enum DeviceKind
     Meter = 4,
 }
 
+/// <summary>Wire names of <see cref="DeviceKind"/> (profile <c>kind</c>, InfluxDB measurement, MQTT <c>kind</c>).</summary>
+public static class DeviceKindNames
+{
+    /// <summary><c>ups</c>, <c>generator</c>, <c>ats</c>, <c>pdu</c> or <c>meter</c>.</summary>
+    public static string ToWireName(this DeviceKind kind) => kind switch
+    {
+        DeviceKind.Ups => "ups",
+        DeviceKind.Generator => "generator",
+        DeviceKind.Ats => "ats",
+        DeviceKind.Pdu => "pdu",
+        DeviceKind.Meter => "meter",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown device kind."),
+    };
+
+    /// <summary>Parses a wire name (exact, lower case).</summary>
+    public static bool TryParse(string? text, out DeviceKind kind) =>
+        ProfileLoader.KindNames.TryGetValue(text ?? string.Empty, out kind);
+}
+
 /// <summary>Modbus data table. JSON: <c>coil|discrete|input|holding</c>.</summary>
 public enum RegisterTable
 {
