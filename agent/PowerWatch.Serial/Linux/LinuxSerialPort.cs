@@ -109,7 +109,24 @@ internal sealed class LinuxSerialPort : ISerialPort
         await done.Task.WaitAsync(cancellationToken);
     }
 
-    public async ValueTask DisposeAsync() => await _stream.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        if (Settings.Exclusive && !_stream.Handle.IsClosed)
+        {
+            try
+            {
+                // TIOCEXCL lives on the tty, not on our descriptor: clear it so a device kept open elsewhere
+                // (a pty whose pair holds the slave) can be opened again. The flock goes with the descriptor.
+                using var lease = _stream.Handle.Acquire();
+                _ = LibC.Ioctl(lease.Fd, Posix.TIOCNXCL);
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
+
+        await _stream.DisposeAsync();
+    }
 
     private ValueTask Flush(int queue, CancellationToken cancellationToken)
     {
