@@ -100,3 +100,23 @@ public sealed class ShippedProfilesTests
         Assert.All(apc.Registers.Where(r => r.Address < 133), r => Assert.Equal(PollClass.Fast, r.Class));
     }
 }
+
+public sealed class ProfileDirectoryTests
+{
+    [Fact]
+    public async Task Loading_a_directory_reports_each_file_separately()
+    {
+        using var dir = new PowerWatch.TestSupport.TempDir();
+        File.Copy(Path.Combine(Repo.Profiles, "powerwatch-ats-v1.json"), dir.File("a-good.json"));
+        await File.WriteAllTextAsync(dir.File("b-bad.json"), """{ "schema": "powerwatch-profile/1" }""");
+        await File.WriteAllTextAsync(dir.File("notes.txt"), "not a profile");
+
+        var results = await ProfileLoader.LoadDirectoryAsync(dir.Path, CancellationToken.None);
+
+        Assert.Equal(2, results.Length);
+        Assert.True(results[0].Succeeded);
+        Assert.False(results[1].Succeeded);
+        Assert.All(results[1].Problems, p => Assert.Equal("b-bad.json", p.File));
+        Assert.Contains(results[1].Problems, p => p.Path == "$.registers");
+    }
+}
