@@ -7,13 +7,13 @@ using PowerWatch.Outbox;
 //   crash <directory> <producers> <entriesPerProducer> <payloadBytes>
 //       Appends with FsyncMode.Always from concurrent producers (stream "dev-<p>") and prints "ok <seq> <p> <n>"
 //       after each AppendAsync returned. The crash test SIGKILLs this process and checks every printed entry survived.
-//   bench [--entries N] [--payload B] [--dir PATH] [--fsync Always|Batched|None]
+//   bench [--entries N] [--payload B] [--dir PATH] [--fsync Always|Batched|None] [--producers 1,8]
 //       Measures appends/s with FsyncMode.Always for 1 and 8 concurrent producers, and the bytes on disk per entry.
 return args.Length > 0 && args[0] == "crash" ? await CrashAsync(args) : args.Length > 0 && args[0] == "bench" ? await BenchAsync(args) : Usage();
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: crash <dir> <producers> <entriesPerProducer> <payloadBytes> | bench [--entries N] [--payload B] [--dir PATH] [--fsync Always|Batched|None]");
+    Console.Error.WriteLine("usage: crash <dir> <producers> <entriesPerProducer> <payloadBytes> | bench [--entries N] [--payload B] [--dir PATH] [--fsync Always|Batched|None] [--producers 1,8]");
     return 2;
 }
 
@@ -54,6 +54,7 @@ static async Task<int> BenchAsync(string[] args)
     var entries = 20_000;
     var payload = 256;
     var mode = FsyncMode.Always;
+    int[] producerCounts = [1, 8];
     string? root = null;
     for (var i = 1; i + 1 < args.Length; i += 2)
     {
@@ -62,6 +63,7 @@ static async Task<int> BenchAsync(string[] args)
             case "--entries": entries = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
             case "--payload": payload = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
             case "--dir": root = args[i + 1]; break;
+            case "--producers": producerCounts = args[i + 1].Split(',').Select(x => int.Parse(x, CultureInfo.InvariantCulture)).ToArray(); break;
             case "--fsync": mode = Enum.Parse<FsyncMode>(args[i + 1], ignoreCase: true); break;
             default: return Usage();
         }
@@ -69,7 +71,7 @@ static async Task<int> BenchAsync(string[] args)
 
     root ??= Directory.CreateTempSubdirectory("powerwatch-outbox-bench-").FullName;
     Console.WriteLine($"outbox bench: {entries} entries of {payload} B payload (stream 'dev-N', topic of 32 chars), FsyncMode.{mode}, SegmentBytes 4 MiB, dir {root}");
-    foreach (var producers in new[] { 1, 8 })
+    foreach (var producers in producerCounts)
     {
         var dir = Path.Combine(root, $"p{producers}");
         var options = new OutboxOptions { Directory = dir, FsyncMode = mode, SegmentBytes = 4L << 20, MaxBytes = 4L << 30 };
@@ -86,9 +88,10 @@ static async Task<int> BenchAsync(string[] args)
         })));
         var elapsed = Stopwatch.GetElapsedTime(start);
         var total = per * producers;
+        var fsyncs = outbox.FsyncCount;
         var disk = Directory.EnumerateFiles(dir, "*.seg").Sum(f => new FileInfo(f).Length);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"producers={producers} appends={total} seconds={elapsed.TotalSeconds:F2} appends/s={total / elapsed.TotalSeconds:F0} disk-bytes/entry={(double)disk / total:F1} overhead-bytes/entry={((double)disk / total) - payload:F1}"));
+            $"producers={producers} appends={total} seconds={elapsed.TotalSeconds:F2} appends/s={total / elapsed.TotalSeconds:F0} fsyncs={fsyncs} appends/fsync={(double)total / Math.Max(1, fsyncs):F1} disk-bytes/entry={(double)disk / total:F1} overhead-bytes/entry={((double)disk / total) - payload:F1}"));
     }
 
     Directory.Delete(root, recursive: true);
