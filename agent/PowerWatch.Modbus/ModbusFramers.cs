@@ -337,6 +337,13 @@ public static class ModbusAsciiFramer
 
         var consumedTo = reader.Position;
         var after = buffer.Slice(consumedTo);
+        if (body.PositionOf(Colon) is { } restart)
+        {
+            // A new ':' before CR LF: the frame was cut short; resynchronise on the new start.
+            buffer = buffer.Slice(1 + body.Slice(0, restart).Length);
+            throw new ModbusProtocolException(ModbusProtocolError.TruncatedFrame, "ASCII frame interrupted by a new ':'");
+        }
+
         var hexLength = (int)body.Length;
         if (hexLength > 2 * (ModbusLimits.MaxPduLength + 2) + 1)
         {
