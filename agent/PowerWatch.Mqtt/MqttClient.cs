@@ -29,6 +29,7 @@ public sealed class MqttClient : IAsyncDisposable
     private readonly InFlightWindow _window;
     private readonly CancellationTokenSource _lifetime = new();
     private readonly Random _random = new();
+    private readonly SemaphoreSlim _publishOrder = new(1, 1);
     private MqttConnection? _connection;
     private MqttConnectionState _state = MqttConnectionState.Disconnected;
     private bool _connecting;
@@ -142,51 +143,19 @@ public sealed class MqttClient : IAsyncDisposable
             Properties = _options.ProtocolVersion == MqttProtocolVersion.V500 ? ToProperties(message) : null,
         };
 
-        if (message.QualityOfService == MqttQualityOfService.AtMostOnce)
+        // Publishes enter the connection in call order, even while some wait for a window slot.
+        await _publishOrder.WaitAsync(cancellationToken);
+        Task completion;
+        try
         {
-            MqttConnection? connection;
-            lock (_gate)
-            {
-                ObjectDisposedException.ThrowIf(_state == MqttConnectionState.Disposed, this);
-                connection = _connection;
-            }
-
-            var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            if (connection is null || !connection.Enqueue(new Outgoing(packet, written)))
-            {
-                throw new MqttConnectionLostException("not connected: QoS 0 message not sent");
-            }
-
-            await written.Task.WaitAsync(cancellationToken);
-            return;
+            completion = await EnqueuePublishAsync(packet, cancellationToken);
+        }
+        finally
+        {
+            _publishOrder.Release();
         }
 
-        await _window.AcquireAsync(cancellationToken);
-        PendingPublish pending;
-        MqttConnection? target;
-        lock (_gate)
-        {
-            if (_state == MqttConnectionState.Disposed)
-            {
-                _window.Release();
-                throw new ObjectDisposedException(nameof(MqttClient));
-            }
-
-            target = _connection;
-            if (target is null && !_options.PersistentSession)
-            {
-                _window.Release();
-                throw new MqttConnectionLostException("not connected (clean session): QoS 1 message not sent");
-            }
-
-            packet.PacketId = AllocatePacketIdLocked();
-            pending = new PendingPublish(packet, ++_publishSequence);
-            _inflight.Add(packet.PacketId, pending);
-        }
-
-        // If the connection is closing, the loss handler either keeps this publish for resend or fails it.
-        target?.Enqueue(new Outgoing(packet, null, pending));
-        await pending.Completion.Task.WaitAsync(cancellationToken);
+        await completion.WaitAsync(cancellationToken);
     }
 
     /// <summary>Subscribes; the result has one entry per filter (granted QoS or failure code).</summary>
@@ -348,6 +317,8 @@ public sealed class MqttClient : IAsyncDisposable
             await connection.DisposeAsync();
         }
 
+        // Wake publishers waiting for a window slot: they see the disposed state and throw.
+        _window.SetLimit(int.MaxValue);
         var error = new MqttConnectionLostException("the MQTT client was disposed");
         foreach (var p in pending)
         {
@@ -362,6 +333,19 @@ public sealed class MqttClient : IAsyncDisposable
         _received.Writer.TryComplete();
         Raise(MqttConnectionState.Disposed, null, false);
         _lifetime.Dispose();
+        _publishOrder.Dispose();
+    }
+
+    /// <summary>Keep-alive idle waits started on the current connection (-1 when disconnected); for fake-time tests.</summary>
+    internal int KeepAliveIdleWaits
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _connection?.IdleWaits ?? -1;
+            }
+        }
     }
 
     /// <summary>Drops the socket without DISCONNECT (as a network failure would): the server publishes the will.</summary>
@@ -417,6 +401,48 @@ public sealed class MqttClient : IAsyncDisposable
             CorrelationData = props?.CorrelationData,
             UserProperties = props?.UserProperties ?? (IReadOnlyList<MqttUserProperty>)[],
         };
+    }
+
+    private async Task<Task> EnqueuePublishAsync(PublishPacket packet, CancellationToken cancellationToken)
+    {
+        if (packet.QoS == MqttQualityOfService.AtMostOnce)
+        {
+            var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            lock (_gate)
+            {
+                ObjectDisposedException.ThrowIf(_state == MqttConnectionState.Disposed, this);
+                if (_connection is null || !_connection.Enqueue(new Outgoing(packet, written)))
+                {
+                    throw new MqttConnectionLostException("not connected: QoS 0 message not sent");
+                }
+            }
+
+            return written.Task;
+        }
+
+        await _window.AcquireAsync(cancellationToken);
+        lock (_gate)
+        {
+            if (_state == MqttConnectionState.Disposed)
+            {
+                _window.Release();
+                throw new ObjectDisposedException(nameof(MqttClient));
+            }
+
+            if (_connection is null && !_options.PersistentSession)
+            {
+                _window.Release();
+                throw new MqttConnectionLostException("not connected (clean session): QoS 1 message not sent");
+            }
+
+            packet.PacketId = AllocatePacketIdLocked();
+            var pending = new PendingPublish(packet, ++_publishSequence);
+            _inflight.Add(packet.PacketId, pending);
+
+            // If the connection is closing, the loss handler either keeps this publish for resend or fails it.
+            _connection?.Enqueue(new Outgoing(packet, null, pending));
+            return pending.Completion.Task;
+        }
     }
 
     private MqttConnection RequireConnection()
@@ -609,22 +635,18 @@ public sealed class MqttClient : IAsyncDisposable
         {
             var result = await connection.Reader.ReadAsync(cancellationToken);
             var buffer = result.Buffer;
-            try
+            if (connection.Decoder.TryDecode(ref buffer, out var packet))
             {
-                if (connection.Decoder.TryDecode(ref buffer, out var packet))
-                {
-                    return packet as ConnAckPacket
-                        ?? throw new MqttProtocolException(MqttProtocolError.UnexpectedPacket, $"expected CONNACK, got {packet.Type}");
-                }
-
-                if (result.IsCompleted)
-                {
-                    throw new IOException(buffer.Length == 0 ? "the server closed the connection before CONNACK" : "the server closed the connection in the middle of CONNACK");
-                }
+                // Only the CONNACK is consumed and examined: bytes after it belong to the read loop.
+                connection.Reader.AdvanceTo(buffer.Start);
+                return packet as ConnAckPacket
+                    ?? throw new MqttProtocolException(MqttProtocolError.UnexpectedPacket, $"expected CONNACK, got {packet.Type}");
             }
-            finally
+
+            connection.Reader.AdvanceTo(buffer.Start, buffer.End);
+            if (result.IsCompleted)
             {
-                connection.Reader.AdvanceTo(buffer.Start, buffer.End);
+                throw new IOException(buffer.Length == 0 ? "the server closed the connection before CONNACK" : "the server closed the connection in the middle of CONNACK");
             }
         }
     }

@@ -17,6 +17,7 @@ internal sealed class MqttConnection : IAsyncDisposable
     private readonly Lock _ackGate = new();
     private readonly Queue<InboundAck> _acks = new();
     private long _lastWrite;
+    private int _idleWaits;
     private int _closed;
     private TaskCompletionSource? _pingResponse;
 
@@ -42,6 +43,9 @@ internal sealed class MqttConnection : IAsyncDisposable
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
 
     public Task WriterTask { get; private set; } = Task.CompletedTask;
+
+    /// <summary>How many times the keep-alive loop has started an idle wait (lets fake-time tests sequence their steps).</summary>
+    public int IdleWaits => Volatile.Read(ref _idleWaits);
 
     /// <summary>Writes packets directly (before the writer loop starts: CONNECT, resends).</summary>
     public async Task WriteDirectAsync(IEnumerable<MqttPacket> packets, CancellationToken cancellationToken)
@@ -114,6 +118,7 @@ internal sealed class MqttConnection : IAsyncDisposable
                 var idle = _time.GetElapsedTime(Volatile.Read(ref _lastWrite));
                 if (idle < keepAlive)
                 {
+                    Interlocked.Increment(ref _idleWaits);
                     await Task.Delay(keepAlive - idle, _time, token);
                     continue;
                 }
