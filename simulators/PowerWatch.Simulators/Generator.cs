@@ -124,8 +124,8 @@ public sealed class Generator
     private TimeSpan _phaseTime;
     private int _attempt;
     private TimeSpan _runningFor;
-    private TimeSpan _outOfBandFor;
-    private TimeSpan _overloadFor;
+    private TimeSpan? _outOfBandFor;
+    private TimeSpan? _overloadFor;
     private bool _breakerTripped;
     private bool _firedThisRun;
     private GeneratorState _lastState;
@@ -571,8 +571,8 @@ public sealed class Generator
     {
         _phase = phase;
         _phaseTime = TimeSpan.Zero;
-        _outOfBandFor = TimeSpan.Zero;
-        _overloadFor = TimeSpan.Zero;
+        _outOfBandFor = null;
+        _overloadFor = null;
         if (phase == Phase.Idle)
         {
             _firedThisRun = false;
@@ -669,7 +669,8 @@ public sealed class Generator
             var band = Options.FrequencyTolerance * nominal;
             if (Math.Abs(Frequency - nominal) > band)
             {
-                _outOfBandFor += dt;
+                // The delay counts from the step after the excursion appeared.
+                _outOfBandFor = _outOfBandFor is { } o ? o + dt : TimeSpan.Zero;
                 if (_outOfBandFor >= Options.FrequencyTripDelay)
                 {
                     Raise(Frequency > nominal ? GeneratorAlarm.GeneratorOverFrequency : GeneratorAlarm.GeneratorUnderFrequency,
@@ -678,12 +679,12 @@ public sealed class Generator
             }
             else
             {
-                _outOfBandFor = TimeSpan.Zero;
+                _outOfBandFor = null;
             }
 
             if (PowerW > Options.OverloadTripFraction * Options.RatedPowerKw * 1000)
             {
-                _overloadFor += dt;
+                _overloadFor = _overloadFor is { } o ? o + dt : TimeSpan.Zero;
                 if (_overloadFor >= Options.OverloadTripDelay)
                 {
                     Raise(GeneratorAlarm.KilowattOverload, AlarmCondition.ElectricalTrip);
@@ -691,7 +692,7 @@ public sealed class Generator
             }
             else
             {
-                _overloadFor = TimeSpan.Zero;
+                _overloadFor = null;
             }
         }
 

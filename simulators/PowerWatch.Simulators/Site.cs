@@ -233,14 +233,15 @@ public sealed class Site
     {
         var end = Elapsed + dt;
         _log.Now = end;
-        Ats.Step(dt, Utility.Voltage, Utility.Frequency, Generator.OutputVoltage, Generator.OutputFrequency);
-        var onLoad = Ats.Position == AtsPosition.Source2;
-        Generator.Step(dt, Ats.EngineStartContactClosed, onLoad ? Ups.InputPowerW : 0, onLoad);
         if (Generator.TransferRequest != 0)
         {
             Ats.Command(Generator.TransferRequest == 1 ? 1 : 2);
             Generator.TransferRequest = 0;
         }
+
+        Ats.Step(dt, Utility.Voltage, Utility.Frequency, Generator.OutputVoltage, Generator.OutputFrequency);
+        var onLoad = Ats.Position == AtsPosition.Source2;
+        Generator.Step(dt, Ats.EngineStartContactClosed, onLoad ? Ups.InputPowerW : 0, onLoad);
 
         Ups.Step(dt, Ats.OutputVoltage, Ats.OutputFrequency);
         if (Math.Floor(end.TotalSeconds) > Math.Floor(Elapsed.TotalSeconds))
