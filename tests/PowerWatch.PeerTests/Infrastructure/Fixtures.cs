@@ -87,3 +87,10 @@ public sealed class LibModbusFixture : LazyPeerFixture<LibModbusFixture.Peers>
     /// <summary>Port of the running C server, and the path of the compiled C client.</summary>
     public sealed record Peers(int ServerPort, string ClientBinary);
 }
+
+/// <summary>The libmodbus C client compiled once per class (for tests of our server).</summary>
+public sealed class LibModbusClientFixture : LazyPeerFixture<string>
+{
+    protected override Task<string> StartAsync(List<IAsyncDisposable> owned) =>
+        PeerPrograms.CompileLibModbusAsync("lmb_client.c", Dir.Path);
+}

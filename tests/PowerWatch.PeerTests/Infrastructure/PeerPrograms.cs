@@ -63,7 +63,8 @@ internal static class PeerPrograms
         output.Split('\n')
             .Select(l => l.Trim())
             .Where(l => l.StartsWith('[') && l.Contains("]:", StringComparison.Ordinal))
-            .Select(l => int.Parse(l[(l.IndexOf("]:", StringComparison.Ordinal) + 2)..].Trim(), System.Globalization.CultureInfo.InvariantCulture))
+            .Select(l => l[(l.IndexOf("]:", StringComparison.Ordinal) + 2)..].Trim().Split(' ')[0]) // "48879 (-16657)" shows the signed view too
+            .Select(v => int.Parse(v, System.Globalization.CultureInfo.InvariantCulture))
             .ToArray();
 
     private static async Task<IReadOnlyList<PeerReply>> RunClientAsync(string file, string[] args, int expected)
