@@ -1,0 +1,184 @@
+using System.Globalization;
+using System.Text.Json;
+using PowerWatch.TestSupport;
+
+namespace PowerWatch.Influx.Tests;
+
+/// <summary>A real influxd 1.x on loopback ports with its data in a temp dir; optionally with authentication.</summary>
+internal sealed class InfluxServer : IAsyncDisposable
+{
+    public const string AdminUser = "admin";
+    public const string AdminPassword = "s3cret pw";
+
+    private readonly TempDir _dir = new("powerwatch-influxd");
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
+    private readonly bool _auth;
+    private PeerProcess? _process;
+
+    private InfluxServer(bool auth)
+    {
+        _auth = auth;
+        Port = Peers.FreeTcpPort();
+        RpcPort = Peers.FreeTcpPort();
+    }
+
+    public int Port { get; }
+
+    public int RpcPort { get; }
+
+    public Uri BaseUrl => new($"http://127.0.0.1:{Port}/");
+
+    public string Output => _process?.Output ?? "";
+
+    public static async Task<InfluxServer> StartAsync(bool auth = false, params string[] databases)
+    {
+        var server = new InfluxServer(auth);
+        try
+        {
+            await server.StartProcessAsync();
+            if (auth)
+            {
+                // With no user yet, InfluxDB 1.x lets the first admin be created without credentials.
+                await server.QueryAsync($"CREATE USER {AdminUser} WITH PASSWORD '{AdminPassword}' WITH ALL PRIVILEGES");
+            }
+
+            foreach (var db in databases)
+            {
+                await server.QueryAsync($"CREATE DATABASE \"{db}\"");
+            }
+
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async Task StartProcessAsync()
+    {
+        var d = _dir.Path;
+        var config = _dir.File("influxdb.conf");
+        await File.WriteAllTextAsync(config, $"""
+            reporting-disabled = true
+            bind-address = "127.0.0.1:{RpcPort}"
+            [meta]
+              dir = "{d}/meta"
+            [data]
+              dir = "{d}/data"
+              wal-dir = "{d}/wal"
+              query-log-enabled = false
+            [monitor]
+              store-enabled = false
+            [http]
+              bind-address = "127.0.0.1:{Port}"
+              auth-enabled = {(_auth ? "true" : "false")}
+              log-enabled = false
+            """);
+        _process = PeerProcess.Start(Peers.Require("influxd"), ["run", "-config", config]);
+        await _process.WaitUntilAsync(
+            async () =>
+            {
+                try
+                {
+                    using var r = await _http.GetAsync(new Uri(BaseUrl, "ping"));
+                    return (int)r.StatusCode == 204;
+                }
+                catch (HttpRequestException)
+                {
+                    return false;
+                }
+            },
+            TimeSpan.FromSeconds(30),
+            "/ping answers 204");
+    }
+
+    /// <summary>Kills influxd (SIGKILL) and waits until it is gone; the data directory stays.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is not null)
+        {
+            await _process.DisposeAsync();
+            _process = null;
+        }
+    }
+
+    /// <summary>Runs InfluxQL (POST /query) and returns the JSON answer; throws on an HTTP or statement error.</summary>
+    public async Task<JsonElement> QueryAsync(string q, string? db = null)
+    {
+        var form = new Dictionary<string, string> { ["q"] = q };
+        if (db is not null)
+        {
+            form["db"] = db;
+        }
+
+        using var content = new FormUrlEncodedContent(form);
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(BaseUrl, "query")) { Content = content };
+        if (_auth && !q.StartsWith("CREATE USER", StringComparison.Ordinal))
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(
+                "Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(AdminUser + ":" + AdminPassword)));
+        }
+
+        using var r = await _http.SendAsync(request);
+        var text = await r.Content.ReadAsStringAsync();
+        if (!r.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"query '{q}' failed: {(int)r.StatusCode} {text}");
+        }
+
+        using var doc = JsonDocument.Parse(text);
+        var result = doc.RootElement.GetProperty("results")[0].Clone();
+        if (result.TryGetProperty("error", out var error))
+        {
+            throw new InvalidOperationException($"query '{q}' failed: {error}");
+        }
+
+        return result;
+    }
+
+    /// <summary>The rows of a SELECT as column-name → value maps, one list per series.</summary>
+    public async Task<List<Dictionary<string, JsonElement>>> SelectAsync(string q, string db)
+    {
+        var result = await QueryAsync(q, db);
+        var rows = new List<Dictionary<string, JsonElement>>();
+        if (!result.TryGetProperty("series", out var series))
+        {
+            return rows;
+        }
+
+        foreach (var s in series.EnumerateArray())
+        {
+            var columns = s.GetProperty("columns").EnumerateArray().Select(c => c.GetString()!).ToArray();
+            foreach (var v in s.GetProperty("values").EnumerateArray())
+            {
+                var row = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+                var i = 0;
+                foreach (var cell in v.EnumerateArray())
+                {
+                    row[columns[i++]] = cell.Clone();
+                }
+
+                rows.Add(row);
+            }
+        }
+
+        return rows;
+    }
+
+    public async Task<long> CountAsync(string measurement, string field, string db)
+    {
+        var rows = await SelectAsync($"SELECT count(\"{field}\") FROM \"{measurement}\"", db);
+        return rows.Count == 0 ? 0 : rows[0]["count"].GetInt64();
+    }
+
+    public static string Ns(long ns) => ns.ToString(CultureInfo.InvariantCulture);
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _http.Dispose();
+        _dir.Dispose();
+    }
+}
