@@ -571,6 +571,41 @@ public sealed class DurableOutboxTests
     }
 
     [Fact]
+    public async Task Concurrent_appends_with_fsync_share_group_commits()
+    {
+        using var dir = new TempDir("outbox");
+        await using var outbox = await DurableOutbox.OpenAsync(Options(dir, fsync: FsyncMode.Always));
+        var appends = Enumerable.Range(0, 32).Select(i => outbox.AppendAsync($"dev-{i}", Payload("x"))).ToArray();
+        var seqs = await Task.WhenAll(appends);
+        Assert.Equal(Enumerable.Range(1, 32).Select(i => (long)i), seqs.Order());
+        Assert.InRange(outbox.FsyncCount, 1, 31);
+    }
+
+    [Fact]
+    public async Task Record_damaged_after_open_is_skipped_and_counted_when_read()
+    {
+        using var dir = new TempDir("outbox");
+        var options = Options(dir);
+        await using var outbox = await DurableOutbox.OpenAsync(options);
+        var segment = Assert.Single(SegmentFiles(options));
+        await outbox.AppendAsync("ups", Payload("first"));
+        var secondStart = new FileInfo(segment).Length;
+        await outbox.AppendAsync("ups", Payload("second"));
+        await outbox.AppendAsync("ups", Payload("third"));
+        using (var f = new FileStream(segment, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite))
+        {
+            f.Position = secondStart + 20;
+            var b = f.ReadByte();
+            f.Position = secondStart + 20;
+            f.WriteByte((byte)(b ^ 0xFF));
+        }
+
+        Assert.Equal(["first", "third"], (await DrainAsync(outbox)).Select(Text));
+        Assert.Equal(1, outbox.LostCount);
+        Assert.Equal(2, outbox.PendingCount);
+    }
+
+    [Fact]
     public async Task Disposed_outbox_refuses_appends()
     {
         using var dir = new TempDir("outbox");
