@@ -7,65 +7,65 @@ namespace PowerWatch.Simulators;
 /// </summary>
 public sealed class GeneratorOptions
 {
-    public string Name { get; init; } = "generator";
+    public string Name { get; set; } = "generator";
 
-    public double RatedPowerKw { get; init; } = 20;
+    public double RatedPowerKw { get; set; } = 20;
 
-    public int Phases { get; init; } = 3;
+    public int Phases { get; set; } = 3;
 
-    public double NominalVoltage { get; init; } = 230;
+    public double NominalVoltage { get; set; } = 230;
 
-    public double NominalFrequency { get; init; } = 50;
+    public double NominalFrequency { get; set; } = 50;
 
-    public double RatedRpm { get; init; } = 1500;
+    public double RatedRpm { get; set; } = 1500;
 
-    public double PowerFactor { get; init; } = 0.95;
+    public double PowerFactor { get; set; } = 0.95;
 
-    public double TankLitres { get; init; } = 500;
+    public double TankLitres { get; set; } = 500;
 
-    public double InitialFuelPercent { get; init; } = 100;
+    public double InitialFuelPercent { get; set; } = 100;
 
     /// <summary>Low-fuel warning threshold, % of tank.</summary>
-    public double LowFuelPercent { get; init; } = 10;
+    public double LowFuelPercent { get; set; } = 10;
 
-    public GeneratorMode InitialMode { get; init; } = GeneratorMode.Auto;
+    public GeneratorMode InitialMode { get; set; } = GeneratorMode.Auto;
 
-    public TimeSpan StartDelay { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan StartDelay { get; set; } = TimeSpan.FromSeconds(5);
 
-    public TimeSpan Preheat { get; init; } = TimeSpan.Zero;
+    public TimeSpan Preheat { get; set; } = TimeSpan.Zero;
 
-    public TimeSpan CrankTime { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan CrankTime { get; set; } = TimeSpan.FromSeconds(10);
 
-    public TimeSpan CrankRest { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan CrankRest { get; set; } = TimeSpan.FromSeconds(10);
 
-    public int CrankAttempts { get; init; } = 3;
+    public int CrankAttempts { get; set; } = 3;
 
     /// <summary>How long into a (healthy) crank the engine fires and the crank disconnects.</summary>
-    public TimeSpan FiringTime { get; init; } = TimeSpan.FromSeconds(2);
+    public TimeSpan FiringTime { get; set; } = TimeSpan.FromSeconds(2);
 
-    public TimeSpan SafetyDelay { get; init; } = TimeSpan.FromSeconds(8);
+    public TimeSpan SafetyDelay { get; set; } = TimeSpan.FromSeconds(8);
 
-    public TimeSpan WarmUp { get; init; } = TimeSpan.Zero;
+    public TimeSpan WarmUp { get; set; } = TimeSpan.Zero;
 
-    public TimeSpan CoolDown { get; init; } = TimeSpan.FromSeconds(60);
+    public TimeSpan CoolDown { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Frequency tolerance of the under/over-frequency protection (±5 %, §10).</summary>
-    public double FrequencyTolerance { get; init; } = 0.05;
+    public double FrequencyTolerance { get; set; } = 0.05;
 
     /// <summary>Time out of the frequency band before the under/over-frequency shutdown.</summary>
-    public TimeSpan FrequencyTripDelay { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan FrequencyTripDelay { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>kW overload trip level as a fraction of rated power.</summary>
-    public double OverloadTripFraction { get; init; } = 1.0;
+    public double OverloadTripFraction { get; set; } = 1.0;
 
-    public TimeSpan OverloadTripDelay { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan OverloadTripDelay { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Lightly loaded engines are billed fuel for at least this fraction of rated power.</summary>
-    public double IdleFuelFraction { get; init; } = 0.1;
+    public double IdleFuelFraction { get; set; } = 0.1;
 
-    public IReadOnlyList<FuelPoint> FuelTable { get; init; } = FuelCurve.Default;
+    public IReadOnlyList<FuelPoint> FuelTable { get; set; } = FuelCurve.Default;
 
-    public double AmbientTemperature { get; init; } = 25;
+    public double AmbientTemperature { get; set; } = 25;
 
     internal void Validate(string key)
     {

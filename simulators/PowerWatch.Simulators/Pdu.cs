@@ -3,22 +3,22 @@ namespace PowerWatch.Simulators;
 /// <summary>Rack PDU options (SPEC-DEVICES §9; outlet loads per §7: 0.3–2 A at 230 V).</summary>
 public sealed class PduOptions
 {
-    public string Name { get; init; } = "pdu";
+    public string Name { get; set; } = "pdu";
 
-    public int Outlets { get; init; } = 8;
+    public int Outlets { get; set; } = 8;
 
     /// <summary>Per-outlet load in amperes at the nominal voltage; missing entries are drawn from the site's seeded random in [0.3, 2] A.</summary>
-    public IReadOnlyList<double> OutletLoadsAmps { get; init; } = [];
+    public IReadOnlyList<double> OutletLoadsAmps { get; set; } = [];
 
-    public double NominalVoltage { get; init; } = 230;
+    public double NominalVoltage { get; set; } = 230;
 
-    public double PowerFactor { get; init; } = 0.95;
+    public double PowerFactor { get; set; } = 0.95;
 
     /// <summary>Relative load noise (uniform ±), resampled once per simulated second.</summary>
-    public double Noise { get; init; } = 0.02;
+    public double Noise { get; set; } = 0.02;
 
     /// <summary>Outlets can be switched through the coils (§9).</summary>
-    public bool SwitchingEnabled { get; init; } = true;
+    public bool SwitchingEnabled { get; set; } = true;
 
     internal void Validate(string key)
     {

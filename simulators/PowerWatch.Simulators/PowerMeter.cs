@@ -13,9 +13,9 @@ public enum MeterLocation
 /// <summary>Power meter options (SDM-like, SPEC-DEVICES §4).</summary>
 public sealed class MeterOptions
 {
-    public string Name { get; init; } = "meter";
+    public string Name { get; set; } = "meter";
 
-    public MeterLocation Location { get; init; } = MeterLocation.AtsOutput;
+    public MeterLocation Location { get; set; } = MeterLocation.AtsOutput;
 }
 
 /// <summary>

@@ -4,29 +4,29 @@ using System.Text.Json.Serialization;
 namespace PowerWatch.Simulators;
 
 /// <summary>
-/// A site file: utility → ATS ← generator; ATS → UPS → PDUs (+ a meter). Every section and key is optional;
+/// A site file (options are read once by <see cref="Site.Create"/>; changing them afterwards has no defined effect): utility → ATS ← generator; ATS → UPS → PDUs (+ a meter). Every section and key is optional;
 /// the defaults are the demo site (one utility, one ATS, one generator with a 500 L tank, a 10 kW UPS, two PDUs
 /// with 8 outlets each, one meter on the ATS output). Durations are "hh:mm:ss" strings.
 /// </summary>
 public sealed class SiteDescription
 {
-    public string Name { get; init; } = "demo";
+    public string Name { get; set; } = "demo";
 
     /// <summary>Seed of the site's random generator (outlet loads and noise).</summary>
-    public int Seed { get; init; } = 1;
+    public int Seed { get; set; } = 1;
 
-    public UtilityOptions Utility { get; init; } = new();
+    public UtilityOptions Utility { get; set; } = new();
 
-    public AtsOptions Ats { get; init; } = new();
+    public AtsOptions Ats { get; set; } = new();
 
-    public GeneratorOptions Generator { get; init; } = new();
+    public GeneratorOptions Generator { get; set; } = new();
 
-    public UpsOptions Ups { get; init; } = new();
+    public UpsOptions Ups { get; set; } = new();
 
-    public IReadOnlyList<PduOptions> Pdus { get; init; } = [new() { Name = "pdu1" }, new() { Name = "pdu2" }];
+    public IReadOnlyList<PduOptions> Pdus { get; set; } = [new() { Name = "pdu1" }, new() { Name = "pdu2" }];
 
     /// <summary>Optional power meter; null for none.</summary>
-    public MeterOptions? Meter { get; init; } = new();
+    public MeterOptions? Meter { get; set; } = new();
 
     /// <summary>Parses a site file (JSON; comments and trailing commas allowed; unknown keys rejected).</summary>
     public static SiteDescription Parse(string json)

@@ -3,28 +3,28 @@ namespace PowerWatch.Simulators;
 /// <summary>ATS options; defaults from SPEC-DEVICES §8 (Cummins/ASCO values quoted in §7).</summary>
 public sealed class AtsOptions
 {
-    public string Name { get; init; } = "ats";
+    public string Name { get; set; } = "ats";
 
     /// <summary>Source 1 must stay lost this long before the engine-start contact closes (§8: 3 s).</summary>
-    public TimeSpan EngineStartDelay { get; init; } = TimeSpan.FromSeconds(3);
+    public TimeSpan EngineStartDelay { get; set; } = TimeSpan.FromSeconds(3);
 
     /// <summary>Source 2 must be continuously available this long before the transfer (§8: 5 s).</summary>
-    public TimeSpan TransferDelay { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan TransferDelay { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Open transition: time the load is without any source during a transfer (§8: 100 ms).</summary>
-    public TimeSpan OpenTransition { get; init; } = TimeSpan.FromMilliseconds(100);
+    public TimeSpan OpenTransition { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Utility must be good this long before retransfer to source 1 (§8: 300 s).</summary>
-    public TimeSpan RetransferDelay { get; init; } = TimeSpan.FromSeconds(300);
+    public TimeSpan RetransferDelay { get; set; } = TimeSpan.FromSeconds(300);
 
     /// <summary>Generator unloaded cool-down before the start contact opens (§8: 60 s).</summary>
-    public TimeSpan CoolDown { get; init; } = TimeSpan.FromSeconds(60);
+    public TimeSpan CoolDown { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>A source is acceptable when its voltage is within ± this fraction of nominal (default 10 %).</summary>
-    public double VoltageTolerance { get; init; } = 0.10;
+    public double VoltageTolerance { get; set; } = 0.10;
 
     /// <summary>A source is acceptable when its frequency is within ± this fraction of nominal (default 5 %).</summary>
-    public double FrequencyTolerance { get; init; } = 0.05;
+    public double FrequencyTolerance { get; set; } = 0.05;
 
     internal void Validate(string key)
     {

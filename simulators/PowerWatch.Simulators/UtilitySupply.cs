@@ -3,11 +3,11 @@ namespace PowerWatch.Simulators;
 /// <summary>Options of the utility (mains) supply. SPEC-DEVICES §10: 230 V / 50 Hz or 120 V / 60 Hz.</summary>
 public sealed class UtilityOptions
 {
-    public string Name { get; init; } = "utility";
+    public string Name { get; set; } = "utility";
 
-    public double NominalVoltage { get; init; } = 230;
+    public double NominalVoltage { get; set; } = 230;
 
-    public double NominalFrequency { get; init; } = 50;
+    public double NominalFrequency { get; set; } = 50;
 
     internal void Validate(string key)
     {
