@@ -70,7 +70,7 @@ static async Task<int> BenchAsync(string[] args)
     }
 
     root ??= Directory.CreateTempSubdirectory("powerwatch-outbox-bench-").FullName;
-    Console.WriteLine($"outbox bench: {entries} entries of {payload} B payload (stream 'dev-N', topic of 32 chars), FsyncMode.{mode}, SegmentBytes 4 MiB, dir {root}");
+    Console.WriteLine($"outbox bench: {entries} entries of {payload} B payload (stream 'dev-N', topic of 34 chars), FsyncMode.{mode}, SegmentBytes 4 MiB, dir {root}");
     foreach (var producers in producerCounts)
     {
         var dir = Path.Combine(root, $"p{producers}");

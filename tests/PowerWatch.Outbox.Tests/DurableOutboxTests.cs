@@ -383,6 +383,28 @@ public sealed class DurableOutboxTests
     }
 
     [Fact]
+    public async Task Late_acknowledgement_of_a_dropped_entry_changes_no_count()
+    {
+        using var dir = new TempDir("outbox");
+        const long segmentBytes = 4096;
+        await using var outbox = await DurableOutbox.OpenAsync(Options(dir, segmentBytes: segmentBytes, maxBytes: 2 * segmentBytes));
+        await outbox.AppendAsync("dev", new byte[300]);
+        var inFlight = Assert.Single(await outbox.ReadPendingAsync(1)); // handed to the publisher, not yet acknowledged
+        while (outbox.DroppedCount == 0)
+        {
+            await outbox.AppendAsync("dev", new byte[300]);
+        }
+
+        var dropped = outbox.DroppedCount;
+        var pending = outbox.PendingCount;
+        await outbox.AcknowledgeAsync(inFlight.Sequence); // its PUBACK arrives after the quota dropped it
+        Assert.Equal(dropped, outbox.DroppedCount);
+        Assert.Equal(pending, outbox.PendingCount);
+        var next = await outbox.ReadPendingAsync(1);
+        Assert.True(Assert.Single(next).Sequence > dropped, "the reader resumes after the dropped segment");
+    }
+
+    [Fact]
     public async Task Concurrent_producers_get_distinct_sequences_and_keep_per_stream_order()
     {
         using var dir = new TempDir("outbox");
