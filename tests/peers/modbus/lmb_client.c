@@ -5,7 +5,8 @@
  *        lmb_client bench HOST PORT SECONDS [ADDR] [COUNT]
  *                                                   reads COUNT (default 125) holding registers at ADDR
  *                                                   (default 0) back to back for SECONDS; prints
- *                                                   {"requests":N,"seconds":S,"rps":R,"first":V,"last":V}
+ *                                                   {"requests":N,"seconds":S,"rps":R,"cpu":C,"first":V,"last":V}
+ *                                                   (cpu = user + system CPU seconds of this process)
  * Build: gcc -O2 lmb_client.c -o lmb_client $(pkg-config --cflags --libs libmodbus)
  */
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 static double now_seconds(void)
@@ -189,8 +191,11 @@ static int bench(int argc, char **argv)
         }
         elapsed = now_seconds() - start;
     } while (elapsed < seconds);
-    printf("{\"requests\": %ld, \"seconds\": %.6f, \"rps\": %.1f, \"first\": %d, \"last\": %d}\n",
-           requests, elapsed, requests / elapsed, first, regs[count - 1]);
+    struct rusage usage;
+    getrusage(RUSAGE_SELF, &usage);
+    double cpu = (double)usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 + (double)usage.ru_stime.tv_sec + usage.ru_stime.tv_usec / 1e6;
+    printf("{\"requests\": %ld, \"seconds\": %.6f, \"rps\": %.1f, \"cpu\": %.6f, \"first\": %d, \"last\": %d}\n",
+           requests, elapsed, requests / elapsed, cpu, first, regs[count - 1]);
     modbus_close(ctx);
     modbus_free(ctx);
     return 0;
