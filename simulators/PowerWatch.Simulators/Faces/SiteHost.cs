@@ -1,0 +1,272 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using PowerWatch.Serial;
+
+namespace PowerWatch.Simulators.Faces;
+
+/// <summary>Options of a <see cref="SiteHost"/>.</summary>
+public sealed class SiteHostOptions
+{
+    /// <summary>The site (default: the demo site).</summary>
+    public SiteDescription Site { get; init; } = new();
+
+    /// <summary>
+    /// Virtual clock. Null: a live clock on <see cref="BaseTime"/> at <see cref="Speed"/>, integrated by the host in
+    /// <see cref="Step"/> increments. A stepped clock (tests): the host runs no physics; call <see cref="Simulators.Site.Step"/>.
+    /// </summary>
+    public SimulationClock? Clock { get; init; }
+
+    /// <summary>Speed-up factor of the live clock.</summary>
+    public double Speed { get; init; } = 1;
+
+    /// <summary>Real time: base of the live clock and the time of transport delays, drips and line pacing.</summary>
+    public TimeProvider BaseTime { get; init; } = TimeProvider.System;
+
+    /// <summary>Integration step of the live site.</summary>
+    public TimeSpan Step { get; init; } = Simulators.Site.DefaultStep;
+
+    /// <summary>Transport of every device not listed in <see cref="Transports"/>.</summary>
+    public FaceTransport DefaultTransport { get; init; } = FaceTransport.Tcp;
+
+    /// <summary>Per-device transport (by device id).</summary>
+    public IReadOnlyDictionary<string, FaceTransport> Transports { get; init; } = new Dictionary<string, FaceTransport>();
+
+    /// <summary>Baud rate of the shared RTU bus (replies are paced to it). The bus is 8N1.</summary>
+    public int BaudRate { get; init; } = 9600;
+
+    /// <summary>Optional symlink to the RTU bus's pty (e.g. in a temp directory).</summary>
+    public string? RtuLinkPath { get; init; }
+}
+
+/// <summary>One simulated device as the agent should see it.</summary>
+/// <param name="Id">Device id (the model name), e.g. <c>ups</c>.</param>
+/// <param name="Kind">ups, generator, ats, pdu or meter.</param>
+/// <param name="Protocol"><c>modbus-tcp</c>, <c>modbus-rtu-over-tcp</c> or <c>modbus-rtu</c>.</param>
+/// <param name="Endpoint"><c>tcp://127.0.0.1:PORT</c>, <c>rtu+tcp://127.0.0.1:PORT</c> or <c>serial:///dev/pts/N</c>.</param>
+/// <param name="UnitId">Modbus unit id.</param>
+/// <param name="Profile">Agent profile name (agent/profiles/NAME.json).</param>
+/// <param name="Face">The face (model access, store, counters).</param>
+/// <param name="Server">The endpoint's server (shared by every device on an RTU bus).</param>
+public sealed record SimulatedDevice(string Id, string Kind, string Protocol, string Endpoint, byte UnitId, string Profile, ModbusFace Face, IFaceServer Server)
+{
+    /// <summary>The face's run-time fault switch.</summary>
+    public FaultSwitch Faults => Face.Faults;
+
+    public FaceTransport Transport => Server.Transport;
+}
+
+/// <summary>
+/// Runs a simulated <see cref="Simulators.Site"/> and serves every device through its Modbus face on loopback:
+/// UPS → APC Smart-UPS map, generator → DSE GenComm, ATS → PowerWatch ATS v1, PDUs → PowerWatch PDU v1, meter →
+/// Eastron SDM630. Each TCP device gets its own port (port 0, reported in <see cref="Devices"/>); devices on
+/// <see cref="FaceTransport.Rtu"/> share one pseudo-terminal bus with unit ids 1, 2, … in device order.
+/// <code>
+/// await using var host = await SiteHost.StartAsync(new SiteHostOptions { Speed = 10 }, ct);
+/// foreach (var d in host.Devices) Console.WriteLine($"{d.Id} {d.Endpoint} unit {d.UnitId} profile {d.Profile}");
+/// host.Site.Utility.Fail();                       // model events
+/// host.Device("ups").Faults.Set("delay 2s");      // transport faults
+/// var json = host.ToAgentConfigurationJson();     // PowerWatch:Devices + Topology for the agent
+/// </code>
+/// </summary>
+public sealed class SiteHost : IAsyncDisposable
+{
+    private readonly List<IFaceServer> _servers;
+    private readonly CancellationTokenSource _stop = new();
+    private Task _physics = Task.CompletedTask;
+    private int _disposed;
+
+    private SiteHost(Site site, List<SimulatedDevice> devices, List<IFaceServer> servers)
+    {
+        Site = site;
+        Devices = devices;
+        _servers = servers;
+    }
+
+    /// <summary>The simulated site: models, events (<see cref="Site.EventOccurred"/>), model faults.</summary>
+    public Site Site { get; }
+
+    /// <summary>Every served device in site order: UPS, generator, ATS, PDUs, meter.</summary>
+    public IReadOnlyList<SimulatedDevice> Devices { get; }
+
+    /// <summary>The shared RTU bus, when any device is on <see cref="FaceTransport.Rtu"/>.</summary>
+    public ModbusRtuBus? RtuBus => _servers.OfType<ModbusRtuBus>().FirstOrDefault();
+
+    /// <summary>The device with id <paramref name="id"/>; throws <see cref="KeyNotFoundException"/> when unknown.</summary>
+    public SimulatedDevice Device(string id) =>
+        Devices.FirstOrDefault(d => string.Equals(d.Id, id, StringComparison.Ordinal)) ?? throw new KeyNotFoundException($"no simulated device '{id}' (known: {string.Join(", ", Devices.Select(d => d.Id))})");
+
+    /// <summary>Creates the site and its faces and starts every endpoint (and, on a live clock, the physics loop).</summary>
+    public static async Task<SiteHost> StartAsync(SiteHostOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.Step, TimeSpan.Zero);
+        var clock = options.Clock ?? SimulationClock.CreateLive(options.BaseTime, options.Speed);
+        var site = Site.Create(options.Site, clock);
+        var faces = CreateFaces(site);
+        var servers = new List<IFaceServer>();
+        var devices = new List<SimulatedDevice>();
+        try
+        {
+            ModbusRtuBus? bus = null;
+            byte nextUnit = 1;
+            foreach (var face in faces)
+            {
+                var transport = options.Transports.TryGetValue(face.DeviceId, out var t) ? t : options.DefaultTransport;
+                if (transport == FaceTransport.Rtu)
+                {
+                    if (bus is null)
+                    {
+                        bus = await ModbusRtuBus.StartAsync(options.BaudRate, Parity.None, options.BaseTime, options.RtuLinkPath, cancellationToken).ConfigureAwait(false);
+                        servers.Add(bus);
+                    }
+
+                    var unit = nextUnit++;
+                    bus.Attach(face, unit);
+                    devices.Add(new SimulatedDevice(face.DeviceId, face.Kind, "modbus-rtu", bus.Endpoint, unit, face.Profile, face, bus));
+                }
+                else
+                {
+                    var server = await FaceTcpServer.StartAsync(face, transport, 1, options.BaseTime, 0, cancellationToken).ConfigureAwait(false);
+                    servers.Add(server);
+                    devices.Add(new SimulatedDevice(face.DeviceId, face.Kind, transport == FaceTransport.Tcp ? "modbus-tcp" : "modbus-rtu-over-tcp", server.Endpoint, 1, face.Profile, face, server));
+                }
+            }
+        }
+        catch
+        {
+            foreach (var s in servers)
+            {
+                await s.DisposeAsync().ConfigureAwait(false);
+            }
+
+            throw;
+        }
+
+        var host = new SiteHost(site, devices, servers);
+        if (!clock.IsStepped)
+        {
+            host._physics = Task.Run(() => site.RunLiveAsync(options.Step, host._stop.Token), CancellationToken.None);
+        }
+
+        return host;
+    }
+
+    /// <summary>The faces of a site, in order: UPS, generator, ATS, PDUs, meter.</summary>
+    public static IReadOnlyList<ModbusFace> CreateFaces(Site site)
+    {
+        ArgumentNullException.ThrowIfNull(site);
+        var faces = new List<ModbusFace> { new ApcSmartUpsFace(site), new DseGenCommFace(site), new AtsFace(site) };
+        faces.AddRange(site.Pdus.Select(p => new PduFace(site, p)));
+        if (site.Meter is not null)
+        {
+            faces.Add(new Sdm630Face(site, site.Meter));
+        }
+
+        return faces;
+    }
+
+    /// <summary>
+    /// The agent configuration for this site (appsettings JSON, schema of agent AgentOptions):
+    /// <c>{"PowerWatch":{"Schema":1,"Site":…,"Devices":[{"Id","Kind","Input":"modbus","Endpoint","UnitId","Profile"[,"Serial"]}…],
+    /// "Topology":{"Ats":[{"Id","Generator","UtilityMeter"?,"Feeds"}],"Ups":[{"Id","Pdus"}]}}}</c>.
+    /// The meter is named as <c>UtilityMeter</c> only when it sits on the utility feed.
+    /// </summary>
+    public string ToAgentConfigurationJson()
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteStartObject("PowerWatch");
+            w.WriteNumber("Schema", 1);
+            w.WriteString(nameof(Site), Site.Name);
+            w.WriteStartArray(nameof(Devices));
+            foreach (var d in Devices)
+            {
+                w.WriteStartObject();
+                w.WriteString("Id", d.Id);
+                w.WriteString("Kind", d.Kind);
+                w.WriteString("Input", "modbus");
+                w.WriteString("Endpoint", d.Endpoint);
+                w.WriteNumber("UnitId", d.UnitId);
+                w.WriteString("Profile", d.Profile);
+                if (d.Server is ModbusRtuBus bus)
+                {
+                    w.WriteStartObject("Serial");
+                    w.WriteNumber("BaudRate", bus.Settings.BaudRate);
+                    w.WriteNumber("DataBits", bus.Settings.DataBits);
+                    w.WriteString("Parity", bus.Settings.Parity.ToString().ToLowerInvariant());
+                    w.WriteNumber("StopBits", bus.Settings.StopBits == StopBits.Two ? 2 : 1);
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteStartObject("Topology");
+            w.WriteStartArray("Ats");
+            w.WriteStartObject();
+            w.WriteString("Id", Site.Ats.Name);
+            w.WriteString("Generator", Site.Generator.Name);
+            if (Site.Meter is { Options.Location: MeterLocation.Utility } meter)
+            {
+                w.WriteString("UtilityMeter", meter.Name);
+            }
+
+            w.WriteStartArray("Feeds");
+            w.WriteStringValue(Site.Ups.Name);
+            w.WriteEndArray();
+            w.WriteEndObject();
+            w.WriteEndArray();
+            w.WriteStartArray("Ups");
+            w.WriteStartObject();
+            w.WriteString("Id", Site.Ups.Name);
+            w.WriteStartArray("Pdus");
+            foreach (var p in Site.Pdus)
+            {
+                w.WriteStringValue(p.Name);
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+            w.WriteEndArray();
+            w.WriteEndObject();
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    /// <summary>One line per device: id, kind, endpoint, unit, profile, current fault.</summary>
+    public string DescribeEndpoints()
+    {
+        var sb = new StringBuilder();
+        foreach (var d in Devices)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"{d.Id,-10} {d.Kind,-9} {d.Endpoint,-28} unit {d.UnitId,-3} profile {d.Profile,-22} fault {d.Faults.Current}").Append('\n');
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>Stops the physics loop and every endpoint.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _physics.ConfigureAwait(false);
+        foreach (var s in _servers)
+        {
+            await s.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _stop.Dispose();
+    }
+}
