@@ -58,7 +58,7 @@ public static class LineProtocol
 
         var counter = new CountingWriter(output);
         WriteEscaped(ref counter, point.Measurement, MeasurementSpecials);
-        foreach (var tag in point.Tags)
+        foreach (ref readonly var tag in point.TagSpan)
         {
             counter.WriteByte((byte)',');
             WriteEscaped(ref counter, tag.Key, KeySpecials);
@@ -67,7 +67,7 @@ public static class LineProtocol
         }
 
         var separator = (byte)' ';
-        foreach (var field in point.Fields)
+        foreach (ref readonly var field in point.FieldSpan)
         {
             counter.WriteByte(separator);
             separator = (byte)',';
@@ -93,6 +93,16 @@ public static class LineProtocol
     {
         ArgumentNullException.ThrowIfNull(points);
         var total = 0;
+        if (points is Point[] array)
+        {
+            foreach (var p in array)
+            {
+                total += Write(output, p, precision);
+            }
+
+            return total;
+        }
+
         foreach (var p in points)
         {
             total += Write(output, p, precision);
@@ -179,7 +189,7 @@ public static class LineProtocol
 
     private static string Printable(string s) => s.Replace("\r", "\\r", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
 
-    private static void WriteValue(ref CountingWriter w, Point.FieldEntry field)
+    private static void WriteValue(ref CountingWriter w, in Point.FieldEntry field)
     {
         Span<byte> span;
         int n;

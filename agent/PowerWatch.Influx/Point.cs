@@ -28,7 +28,9 @@ public sealed class Point
     /// <summary>Timestamp in nanoseconds since the Unix epoch, or null to let the server stamp the point.</summary>
     public long? UnixNanoseconds { get; private set; }
 
-    internal IReadOnlyList<FieldEntry> Fields => _fields;
+    internal ReadOnlySpan<FieldEntry> FieldSpan => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_fields);
+
+    internal ReadOnlySpan<KeyValuePair<string, string>> TagSpan => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_tags);
 
     /// <summary>Adds a tag; keys must be unique, values non-empty (InfluxDB cannot store an empty tag value).</summary>
     public Point Tag(string key, string value)
