@@ -45,32 +45,44 @@ public abstract class LazyPeerFixture<T> : IAsyncLifetime
     protected abstract Task<T> StartAsync(List<IAsyncDisposable> owned);
 }
 
-/// <summary>A pymodbus TCP server on 127.0.0.1 serving the peer map.</summary>
-public sealed class PymodbusTcpServerFixture : LazyPeerFixture<PymodbusTcpServerFixture.Server>
+/// <summary>A pymodbus server on 127.0.0.1 serving the peer map (mode tcp or rtu-over-tcp).</summary>
+public abstract class PymodbusNetworkServerFixture(string mode) : LazyPeerFixture<PymodbusNetworkServerFixture.Server>
 {
     protected override async Task<Server> StartAsync(List<IAsyncDisposable> owned)
     {
         var port = Peers.FreeTcpPort();
-        owned.Add(await PeerPrograms.StartPymodbusTcpServerAsync(port));
+        owned.Add(await PeerPrograms.StartPymodbusServerAsync(mode, PeerPrograms.Port(port)));
         return new Server(port);
     }
 
     public sealed record Server(int Port);
 }
 
-/// <summary>A pymodbus RTU server on one end of a socat pty pair; our code opens the other end.</summary>
-public sealed class PymodbusRtuServerFixture : LazyPeerFixture<PymodbusRtuServerFixture.Server>
+/// <summary>A pymodbus serial server (mode rtu or ascii) on one end of a socat pty pair; our code opens the other end.</summary>
+public abstract class PymodbusSerialServerFixture(string mode) : LazyPeerFixture<PymodbusSerialServerFixture.Server>
 {
     protected override async Task<Server> StartAsync(List<IAsyncDisposable> owned)
     {
         var pty = await PtyPair.StartAsync(Dir.Path);
         owned.Add(pty);
-        owned.Add(await PeerPrograms.StartPymodbusRtuServerAsync(pty.PeerSide));
+        owned.Add(await PeerPrograms.StartPymodbusServerAsync(mode, pty.PeerSide));
         return new Server(pty.OurSide);
     }
 
     public sealed record Server(string Device);
 }
+
+/// <summary>A pymodbus Modbus TCP (MBAP) server.</summary>
+public sealed class PymodbusTcpServerFixture() : PymodbusNetworkServerFixture("tcp");
+
+/// <summary>A pymodbus server speaking RTU frames (with CRC) over TCP.</summary>
+public sealed class PymodbusRtuOverTcpServerFixture() : PymodbusNetworkServerFixture("rtu-over-tcp");
+
+/// <summary>A pymodbus RTU server on a pty.</summary>
+public sealed class PymodbusRtuServerFixture() : PymodbusSerialServerFixture("rtu");
+
+/// <summary>A pymodbus ASCII server on a pty.</summary>
+public sealed class PymodbusAsciiServerFixture() : PymodbusSerialServerFixture("ascii");
 
 /// <summary>The libmodbus C peers compiled once per class, and the C server started on 127.0.0.1.</summary>
 public sealed class LibModbusFixture : LazyPeerFixture<LibModbusFixture.Peers>

@@ -28,24 +28,32 @@ internal static class OurServers
         return handler;
     }
 
-    /// <summary>Our TCP server on 127.0.0.1, port chosen by the OS.</summary>
-    public static async Task<TcpServer> StartTcpAsync()
+    /// <summary>Our TCP server on 127.0.0.1, port chosen by the OS (MBAP, or RTU frames over TCP).</summary>
+    public static async Task<TcpServer> StartTcpAsync(ModbusTcpFraming framing = ModbusTcpFraming.Mbap)
     {
         var store = PeerMapStore();
-        var server = new ModbusTcpServer(new IPEndPoint(IPAddress.Loopback, 0), PeerMapHandler(store));
+        var server = new ModbusTcpServer(new IPEndPoint(IPAddress.Loopback, 0), PeerMapHandler(store), framing: framing);
         await server.StartAsync();
         return new TcpServer(server, store);
     }
 
     /// <summary>Our RTU server on our end of a fresh socat pty pair (opened with PowerWatch.Serial).</summary>
-    public static async Task<RtuServer> StartRtuAsync(string directory)
+    public static Task<SerialServer> StartRtuAsync(string directory) =>
+        StartSerialAsync(directory, (stream, handler) => new ModbusRtuServer(stream, OurSide.Line, handler, leaveOpen: true), s => s.StartAsync());
+
+    /// <summary>Our ASCII server on our end of a fresh socat pty pair.</summary>
+    public static Task<SerialServer> StartAsciiAsync(string directory) =>
+        StartSerialAsync(directory, (stream, handler) => new ModbusAsciiServer(stream, handler, leaveOpen: true, line: OurSide.Line), s => s.StartAsync());
+
+    private static async Task<SerialServer> StartSerialAsync<T>(string directory, Func<Stream, IModbusRequestHandler, T> create, Func<T, Task> start)
+        where T : IAsyncDisposable
     {
         var pty = await PtyPair.StartAsync(directory);
-        var port = SerialPort.Open(new SerialPortSettings { PortName = pty.OurSide, BaudRate = OurSide.Line.BaudRate });
+        var port = OurSide.OpenSerial(pty.OurSide);
         var store = PeerMapStore();
-        var server = new ModbusRtuServer(port.Stream, OurSide.Line, PeerMapHandler(store), leaveOpen: true);
-        await server.StartAsync();
-        return new RtuServer(pty, port, server, store);
+        var server = create(port.Stream, PeerMapHandler(store));
+        await start(server);
+        return new SerialServer(pty, port, server, store);
     }
 
     internal sealed class TcpServer(ModbusTcpServer server, ModbusDataStore store) : IAsyncDisposable
@@ -59,9 +67,9 @@ internal static class OurServers
         public ValueTask DisposeAsync() => Server.DisposeAsync();
     }
 
-    internal sealed class RtuServer(PtyPair pty, ISerialPort port, ModbusRtuServer server, ModbusDataStore store) : IAsyncDisposable
+    internal sealed class SerialServer(PtyPair pty, ISerialPort port, IAsyncDisposable server, ModbusDataStore store) : IAsyncDisposable
     {
-        public ModbusRtuServer Server { get; } = server;
+        public IAsyncDisposable Server { get; } = server;
 
         public ModbusDataStore Store { get; } = store;
 

@@ -14,16 +14,28 @@ internal static class OurSide
 
     public static ModbusTcpClient TcpClient(int port) => new("127.0.0.1", port, Options);
 
+    public static ModbusRtuOverTcpClient RtuOverTcpClient(int port) => new("127.0.0.1", port, Options);
+
     /// <summary>Opens our end of a pty pair with PowerWatch.Serial (raw 8N1) and puts an RTU client on it.</summary>
-    public static RtuConnection RtuClient(string device)
+    public static SerialConnection RtuClient(string device)
     {
-        var port = SerialPort.Open(new SerialPortSettings { PortName = device, BaudRate = Line.BaudRate });
-        return new RtuConnection(port, new ModbusRtuClient(port.Stream, Line, Options, leaveOpen: true));
+        var port = OpenSerial(device);
+        return new SerialConnection(port, new ModbusRtuClient(port.Stream, Line, Options, leaveOpen: true));
     }
 
-    internal sealed class RtuConnection(ISerialPort port, ModbusRtuClient client) : IAsyncDisposable
+    /// <summary>Opens our end of a pty pair with PowerWatch.Serial and puts an ASCII client on it.</summary>
+    public static SerialConnection AsciiClient(string device)
     {
-        public ModbusRtuClient Client { get; } = client;
+        var port = OpenSerial(device);
+        return new SerialConnection(port, new ModbusAsciiClient(port.Stream, Options, leaveOpen: true));
+    }
+
+    public static ISerialPort OpenSerial(string device) =>
+        SerialPort.Open(new SerialPortSettings { PortName = device, BaudRate = Line.BaudRate });
+
+    internal sealed class SerialConnection(ISerialPort port, ModbusClient client) : IAsyncDisposable
+    {
+        public ModbusClient Client { get; } = client;
 
         public ISerialPort Port { get; } = port;
 

@@ -36,19 +36,25 @@ internal static class PeerPrograms
         return process;
     }
 
-    public static Task<PeerProcess> StartPymodbusTcpServerAsync(int port) =>
-        StartServerAsync(Peers.Require("python:pymodbus"), [PeerFiles.Modbus("pymodbus_server.py"), "tcp", Port(port), Port(PeerMap.Unit)]);
+    /// <summary>Starts the pymodbus server: mode tcp or rtu-over-tcp on a port, rtu or ascii on a serial device.</summary>
+    public static Task<PeerProcess> StartPymodbusServerAsync(string mode, string where) =>
+        StartServerAsync(Peers.Require("python:pymodbus"), [PeerFiles.Modbus("pymodbus_server.py"), mode, where, Port(PeerMap.Unit)]);
 
-    public static Task<PeerProcess> StartPymodbusRtuServerAsync(string device) =>
-        StartServerAsync(Peers.Require("python:pymodbus"), [PeerFiles.Modbus("pymodbus_server.py"), "rtu", device, Port(PeerMap.Unit)]);
-
-    /// <summary>Runs the pymodbus client script over TCP and returns one reply per operation.</summary>
+    /// <summary>Runs the pymodbus client script over TCP (MBAP) and returns one reply per operation.</summary>
     public static Task<IReadOnlyList<PeerReply>> PymodbusTcpAsync(int port, params string[] ops) =>
-        RunClientAsync(Peers.Require("python:pymodbus"), [PeerFiles.Modbus("pymodbus_client.py"), "tcp", "127.0.0.1", Port(port), Port(PeerMap.Unit), .. ops], ops.Length);
+        PymodbusNetworkAsync("tcp", port, ops);
+
+    /// <summary>Runs the pymodbus client script with mode tcp or rtu-over-tcp.</summary>
+    public static Task<IReadOnlyList<PeerReply>> PymodbusNetworkAsync(string mode, int port, params string[] ops) =>
+        RunClientAsync(Peers.Require("python:pymodbus"), [PeerFiles.Modbus("pymodbus_client.py"), mode, "127.0.0.1", Port(port), Port(PeerMap.Unit), .. ops], ops.Length);
 
     /// <summary>Runs the pymodbus client script over RTU on a serial device.</summary>
     public static Task<IReadOnlyList<PeerReply>> PymodbusRtuAsync(string device, params string[] ops) =>
-        RunClientAsync(Peers.Require("python:pymodbus"), [PeerFiles.Modbus("pymodbus_client.py"), "rtu", device, Port(PeerMap.Unit), .. ops], ops.Length);
+        PymodbusSerialAsync("rtu", device, ops);
+
+    /// <summary>Runs the pymodbus client script with mode rtu or ascii on a serial device.</summary>
+    public static Task<IReadOnlyList<PeerReply>> PymodbusSerialAsync(string mode, string device, params string[] ops) =>
+        RunClientAsync(Peers.Require("python:pymodbus"), [PeerFiles.Modbus("pymodbus_client.py"), mode, device, Port(PeerMap.Unit), .. ops], ops.Length);
 
     /// <summary>Runs the compiled libmodbus client over TCP.</summary>
     public static Task<IReadOnlyList<PeerReply>> LibModbusTcpAsync(string binary, int port, params string[] ops) =>
@@ -75,5 +81,5 @@ internal static class PeerPrograms
         return replies;
     }
 
-    private static string Port(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    public static string Port(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

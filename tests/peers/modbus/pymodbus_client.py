@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Modbus peer client (pymodbus 3.0): runs operations against a server and prints one JSON line each.
 
-Usage: pymodbus_client.py tcp HOST PORT UNIT OP... | pymodbus_client.py rtu DEVICE UNIT OP...
+Usage: pymodbus_client.py tcp|rtu-over-tcp HOST PORT UNIT OP... | pymodbus_client.py rtu|ascii DEVICE UNIT OP...
 OP (addresses are 0-based PDU addresses; lists are comma-separated):
   rc:ADDR:N  di:ADDR:N  hr:ADDR:N  ir:ADDR:N       read coils / discrete inputs / holding / input registers
   wc:ADDR:0|1  wr:ADDR:VALUE                       write single coil / register (FC05 / FC06)
@@ -20,7 +20,9 @@ from pymodbus import mei_message as mei
 from pymodbus import register_read_message as rr
 from pymodbus import register_write_message as rw
 from pymodbus.client import ModbusSerialClient, ModbusTcpClient
+from pymodbus.framer.ascii_framer import ModbusAsciiFramer
 from pymodbus.framer.rtu_framer import ModbusRtuFramer
+from pymodbus.framer.socket_framer import ModbusSocketFramer
 
 
 def ints(text):
@@ -72,11 +74,13 @@ def result(op, count, response):
 
 def main():
     mode = sys.argv[1]
-    if mode == "tcp":
-        client = ModbusTcpClient(sys.argv[2], port=int(sys.argv[3]), timeout=3, retries=0)
+    if mode in ("tcp", "rtu-over-tcp"):
+        framer = ModbusSocketFramer if mode == "tcp" else ModbusRtuFramer
+        client = ModbusTcpClient(sys.argv[2], port=int(sys.argv[3]), framer=framer, timeout=3, retries=0)
         unit, ops = int(sys.argv[4]), sys.argv[5:]
-    elif mode == "rtu":
-        client = ModbusSerialClient(sys.argv[2], framer=ModbusRtuFramer, baudrate=115200, timeout=3, retries=0)
+    elif mode in ("rtu", "ascii"):
+        framer = ModbusRtuFramer if mode == "rtu" else ModbusAsciiFramer
+        client = ModbusSerialClient(sys.argv[2], framer=framer, baudrate=115200, timeout=3, retries=0)
         unit, ops = int(sys.argv[3]), sys.argv[4:]
     else:
         raise SystemExit(__doc__)

@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """Modbus peer server (pymodbus 3.0) serving the PowerWatch peer map.
 
-Usage: pymodbus_server.py tcp PORT [UNIT] | pymodbus_server.py rtu DEVICE [UNIT]
+Usage: pymodbus_server.py MODE WHERE [UNIT]
+  MODE tcp | rtu-over-tcp: WHERE is a TCP port (MBAP, or RTU frames with CRC over TCP)
+  MODE rtu | ascii: WHERE is a serial device (a pty)
 Binds TCP to 127.0.0.1 only. Prints READY once serving. See MAP.md for the register map.
 """
 import asyncio
@@ -9,6 +11,7 @@ import sys
 
 from pymodbus.datastore import ModbusSequentialDataBlock, ModbusServerContext, ModbusSlaveContext
 from pymodbus.device import ModbusDeviceIdentification
+from pymodbus.framer.ascii_framer import ModbusAsciiFramer
 from pymodbus.framer.rtu_framer import ModbusRtuFramer
 from pymodbus.framer.socket_framer import ModbusSocketFramer
 from pymodbus.server.async_io import ModbusSerialServer, ModbusTcpServer
@@ -31,17 +34,19 @@ async def main():
     mode, where = sys.argv[1], sys.argv[2]
     unit = int(sys.argv[3]) if len(sys.argv) > 3 else 1
     identity = ModbusDeviceIdentification(info=dict(IDENTITY))
-    if mode == "tcp":
-        server = ModbusTcpServer(context(unit), ModbusSocketFramer, identity, ("127.0.0.1", int(where)))
+    if mode in ("tcp", "rtu-over-tcp"):
+        framer = ModbusSocketFramer if mode == "tcp" else ModbusRtuFramer
+        server = ModbusTcpServer(context(unit), framer, identity, ("127.0.0.1", int(where)))
         task = asyncio.create_task(server.serve_forever())
         await server.serving
-    elif mode == "rtu":
+    elif mode in ("rtu", "ascii"):
         # The serial server defaults to the ASCII framer: RTU must be explicit.
-        server = ModbusSerialServer(context(unit), ModbusRtuFramer, identity, port=where, baudrate=115200)
+        framer = ModbusRtuFramer if mode == "rtu" else ModbusAsciiFramer
+        server = ModbusSerialServer(context(unit), framer, identity, port=where, baudrate=115200)
         await server.start()
         task = asyncio.create_task(server.serve_forever())
     else:
-        raise SystemExit("usage: pymodbus_server.py tcp PORT [UNIT] | rtu DEVICE [UNIT]")
+        raise SystemExit(__doc__)
     print("READY", flush=True)
     await task
 
