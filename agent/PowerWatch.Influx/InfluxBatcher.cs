@@ -95,7 +95,7 @@ public sealed class InfluxBatcher : IAsyncDisposable
 
         while (true)
         {
-            Task room;
+            Task? room = null;
             TaskCompletionSource? wake = null;
             lock (_gate)
             {
@@ -130,14 +130,15 @@ public sealed class InfluxBatcher : IAsyncDisposable
                     }
 
                     room = _room.Task;
-                    goto Wait;
                 }
             }
 
-            wake?.TrySetResult();
-            return group.Completion.Task;
+            if (room is null)
+            {
+                wake?.TrySetResult();
+                return group.Completion.Task;
+            }
 
-        Wait:
             await room.WaitAsync(cancellationToken);
         }
     }
