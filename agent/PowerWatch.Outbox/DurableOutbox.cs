@@ -30,6 +30,7 @@ public sealed class DurableOutbox : IAsyncDisposable
     private readonly List<Segment> _segments = [];
     private readonly SortedSet<long> _retiredAbove = [];
     private ITimer? _fsyncTimer;
+    private ITimer? _checkpointTimer;
     private Task _writer = Task.CompletedTask;
     private Segment? _active;
     private long _retiredThrough;
@@ -384,6 +385,11 @@ public sealed class DurableOutbox : IAsyncDisposable
             await _fsyncTimer.DisposeAsync();
         }
 
+        if (_checkpointTimer is not null)
+        {
+            await _checkpointTimer.DisposeAsync();
+        }
+
         try
         {
             if (_fault is null)
@@ -428,6 +434,7 @@ public sealed class DurableOutbox : IAsyncDisposable
         _requests.Writer.TryComplete();
         await _writer;
         _fsyncTimer?.Dispose();
+        _checkpointTimer?.Dispose();
         lock (_gate)
         {
             foreach (var segment in _segments)
@@ -487,6 +494,16 @@ public sealed class DurableOutbox : IAsyncDisposable
                 this,
                 _options.FsyncInterval,
                 _options.FsyncInterval);
+        }
+
+        if (_options.CheckpointInterval > TimeSpan.Zero)
+        {
+            // Persists acknowledgements that arrived just before the publisher went quiet.
+            _checkpointTimer = _time.CreateTimer(
+                static state => ((DurableOutbox)state!)._requests.Writer.TryWrite(new Request(RequestKind.CheckpointTick, "", default, default, 0)),
+                this,
+                _options.CheckpointInterval,
+                _options.CheckpointInterval);
         }
 
         _writer = Task.Run(RunWriterAsync);
@@ -787,6 +804,7 @@ public sealed class DurableOutbox : IAsyncDisposable
             batch.Clear();
             syncs.Clear();
             var tick = false;
+            var checkpointTick = false;
             while (batch.Count < _options.MaxBatchEntries && reader.TryRead(out var request))
             {
                 switch (request.Kind)
@@ -797,10 +815,18 @@ public sealed class DurableOutbox : IAsyncDisposable
                     case RequestKind.Sync:
                         syncs.Add(request);
                         break;
+                    case RequestKind.CheckpointTick:
+                        checkpointTick = true;
+                        break;
                     default:
                         tick = true;
                         break;
                 }
+            }
+
+            if (checkpointTick)
+            {
+                await CheckpointIfDirtyAsync();
             }
 
             var drops = new List<OutboxDroppedEventArgs>();
@@ -1056,6 +1082,27 @@ public sealed class DurableOutbox : IAsyncDisposable
 
     // ---------------------------------------------------------------- checkpoint
 
+    private async Task CheckpointIfDirtyAsync()
+    {
+        lock (_gate)
+        {
+            if (!_checkpointDirty || _fault is not null)
+            {
+                return;
+            }
+        }
+
+        try
+        {
+            await CheckpointAsync(CancellationToken.None);
+        }
+#pragma warning disable CA1031 // A failed periodic checkpoint only means re-delivery after a crash; it is retried at the next tick or acknowledgement.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+    }
+
     private async Task CheckpointAsync(CancellationToken cancellationToken)
     {
         await _fileGate.WaitAsync(cancellationToken);
@@ -1253,6 +1300,7 @@ public sealed class DurableOutbox : IAsyncDisposable
         Append,
         Sync,
         SyncTick,
+        CheckpointTick,
     }
 
     private sealed class Request

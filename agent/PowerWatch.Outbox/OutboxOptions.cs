@@ -35,8 +35,9 @@ public sealed record OutboxOptions
     public TimeSpan FsyncInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>
-    /// How often acknowledgements are persisted (checked when acknowledgements arrive; always on segment deletion, drop and dispose).
-    /// Acknowledgements not yet persisted are re-delivered after a crash. Default 1 s.
+    /// How often acknowledgements are persisted: by a timer on <see cref="TimeProvider"/> and at the first acknowledgement after the
+    /// interval; always on segment deletion, quota drop, <see cref="DurableOutbox.FlushAsync"/> and dispose. Zero persists at every
+    /// acknowledgement (no timer). Acknowledgements not yet persisted are re-delivered after a crash. Default 1 s.
     /// </summary>
     public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(1);
 

@@ -488,7 +488,7 @@ public sealed class DurableOutboxTests
     }
 
     [Fact]
-    public async Task Acknowledgements_are_persisted_once_the_checkpoint_interval_has_passed()
+    public async Task Acknowledgements_are_persisted_by_the_checkpoint_timer_on_the_injected_clock()
     {
         using var dir = new TempDir("outbox");
         var clock = new ManualTimeProvider();
@@ -500,17 +500,35 @@ public sealed class DurableOutboxTests
         }
 
         await outbox.AcknowledgeAsync(1);
+        clock.Advance(TimeSpan.FromSeconds(9));
         await outbox.AbandonAsync(); // crash before the interval: the acknowledgement is not yet durable
 
         outbox = await DurableOutbox.OpenAsync(options);
         Assert.Equal([1L, 2, 3], (await DrainAsync(outbox)).Select(e => e.Sequence)); // re-delivered (at-least-once)
-        await outbox.AcknowledgeAsync(1);
-        clock.Advance(TimeSpan.FromSeconds(10));
+        await outbox.AcknowledgeAsync([1, 2]);
+        clock.Advance(TimeSpan.FromSeconds(10)); // the timer queues a checkpoint ahead of the next append
+        await outbox.AppendAsync("ats", Payload("m3"));
+        await outbox.AbandonAsync();
+
+        await using var reopened = await DurableOutbox.OpenAsync(options);
+        Assert.Equal([3L, 4], (await DrainAsync(reopened)).Select(e => e.Sequence));
+    }
+
+    [Fact]
+    public async Task Zero_checkpoint_interval_persists_every_acknowledgement()
+    {
+        using var dir = new TempDir("outbox");
+        var clock = new ManualTimeProvider();
+        var options = Options(dir, clock) with { CheckpointInterval = TimeSpan.Zero };
+        var outbox = await DurableOutbox.OpenAsync(options);
+        Assert.Equal(0, clock.ActiveTimers);
+        await outbox.AppendAsync("ats", Payload("a"));
+        await outbox.AppendAsync("ats", Payload("b"));
         await outbox.AcknowledgeAsync(2);
         await outbox.AbandonAsync();
 
         await using var reopened = await DurableOutbox.OpenAsync(options);
-        Assert.Equal([3L], (await DrainAsync(reopened)).Select(e => e.Sequence));
+        Assert.Equal([1L], (await DrainAsync(reopened)).Select(e => e.Sequence));
     }
 
     [Fact]
@@ -538,7 +556,7 @@ public sealed class DurableOutboxTests
     {
         using var dir = new TempDir("outbox");
         var clock = new ManualTimeProvider();
-        var options = Options(dir, clock, fsync: FsyncMode.Batched) with { FsyncInterval = TimeSpan.FromMilliseconds(100) };
+        var options = Options(dir, clock, fsync: FsyncMode.Batched) with { FsyncInterval = TimeSpan.FromMilliseconds(100), CheckpointInterval = TimeSpan.Zero };
         var outbox = await DurableOutbox.OpenAsync(options);
         Assert.Equal(1, clock.ActiveTimers); // the periodic fsync runs on the injected clock
         await outbox.AppendAsync("ups", Payload("a"));
