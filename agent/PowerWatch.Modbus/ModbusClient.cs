@@ -28,6 +28,7 @@ public abstract class ModbusClient : IModbusClient
 
     public ModbusClientStatistics Statistics { get; } = new();
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<bool[]> ReadCoilsAsync(byte unitId, ushort start, ushort count, CancellationToken ct = default)
     {
         var result = new bool[count];
@@ -35,6 +36,7 @@ public abstract class ModbusClient : IModbusClient
         return result;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<bool[]> ReadDiscreteInputsAsync(byte unitId, ushort start, ushort count, CancellationToken ct = default)
     {
         var result = new bool[count];
@@ -42,6 +44,7 @@ public abstract class ModbusClient : IModbusClient
         return result;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<ushort[]> ReadHoldingRegistersAsync(byte unitId, ushort start, ushort count, CancellationToken ct = default)
     {
         var result = new ushort[count];
@@ -49,6 +52,7 @@ public abstract class ModbusClient : IModbusClient
         return result;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<ushort[]> ReadInputRegistersAsync(byte unitId, ushort start, ushort count, CancellationToken ct = default)
     {
         var result = new ushort[count];
@@ -121,6 +125,7 @@ public abstract class ModbusClient : IModbusClient
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<ushort[]> ReadWriteMultipleRegistersAsync(byte unitId, ushort readStart, ushort readCount, ushort writeStart, ReadOnlyMemory<ushort> values, CancellationToken ct = default)
     {
         var result = new ushort[readCount];
@@ -139,6 +144,7 @@ public abstract class ModbusClient : IModbusClient
         return result;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<DeviceIdentification> ReadDeviceIdentificationAsync(byte unitId, DeviceIdCategory category = DeviceIdCategory.Basic, byte objectId = 0, CancellationToken ct = default)
     {
         if (unitId == ModbusLimits.BroadcastUnitId)
@@ -235,6 +241,7 @@ public abstract class ModbusClient : IModbusClient
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask ReadBitsAsync(ModbusFunctionCode function, byte unitId, ushort start, Memory<bool> destination, CancellationToken ct)
     {
         CheckReadUnit(unitId);
@@ -259,6 +266,7 @@ public abstract class ModbusClient : IModbusClient
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask EnterAsync(CancellationToken ct)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 
 namespace PowerWatch.Modbus;
 
@@ -40,6 +41,7 @@ public sealed class ModbusTcpClient : ModbusClient
     /// <summary>True while a connection is open.</summary>
     public bool IsConnected => _socket is not null;
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private protected override async ValueTask<int> ExchangeAsync(byte unitId, ReadOnlyMemory<byte> requestPdu, Memory<byte> responsePdu, CancellationToken ct)
     {
         var socket = _socket ?? await ConnectAsync(ct);

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 
 namespace PowerWatch.Modbus;
 
@@ -32,6 +33,7 @@ internal sealed class SerialExchange
 
     public TimeSpan InterCharacterTimeout => _interCharacterTimeout;
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<int> ExchangeAsync(StreamLink link, byte unitId, ReadOnlyMemory<byte> requestPdu, Memory<byte> responsePdu, Action<int> progress, CancellationToken ct)
     {
         var reader = link.Input;
