@@ -106,3 +106,18 @@ public sealed class LibModbusClientFixture : LazyPeerFixture<string>
     protected override Task<string> StartAsync(List<IAsyncDisposable> owned) =>
         PeerPrograms.CompileLibModbusAsync("lmb_client.c", Dir.Path);
 }
+
+/// <summary>The libmodbus C server in RTU mode (115200 8N1, unit 1) on one end of a socat pty pair.</summary>
+public sealed class LibModbusRtuServerFixture : LazyPeerFixture<LibModbusRtuServerFixture.Server>
+{
+    protected override async Task<Server> StartAsync(List<IAsyncDisposable> owned)
+    {
+        var binary = await PeerPrograms.CompileLibModbusAsync("lmb_server.c", Dir.Path);
+        var pty = await PtyPair.StartAsync(Dir.Path);
+        owned.Add(pty);
+        owned.Add(await PeerPrograms.StartServerAsync(binary, ["rtu", pty.PeerSide, PeerPrograms.Port(PeerMap.Unit)]));
+        return new Server(pty.OurSide);
+    }
+
+    public sealed record Server(string Device);
+}
