@@ -138,8 +138,17 @@ public static class ScenarioRunner
 
         public void Observe(TimeSpan now)
         {
+            // Read only while the verdict is still open (keeps long runs cheap).
             var e = expectation;
-            if (e.Timing == ExpectationTiming.At && _atDone)
+            var open = e.Timing switch
+            {
+                ExpectationTiming.At => !_atDone && now >= e.To,
+                ExpectationTiming.By or ExpectationTiming.Between => _firstHeld is null && now <= e.To,
+                ExpectationTiming.Never => _firstHeld is null,
+                ExpectationTiming.Always => _firstViolation is null,
+                _ => _firstViolation is null && now >= e.From && now <= e.To,
+            };
+            if (!open)
             {
                 return;
             }
@@ -154,13 +163,13 @@ public static class ScenarioRunner
 
             switch (e.Timing)
             {
-                case ExpectationTiming.At when now >= e.To:
+                case ExpectationTiming.At:
                     _atDone = true;
                     _atHeld = held;
                     _atValue = value;
                     break;
                 case ExpectationTiming.Always:
-                case ExpectationTiming.During when now >= e.From && now <= e.To:
+                case ExpectationTiming.During:
                     if (!held && _firstViolation is null)
                     {
                         _firstViolation = now;

@@ -1,0 +1,374 @@
+using PowerWatch.Core;
+using PowerWatch.Modbus;
+using PowerWatch.Simulators.Faces;
+
+namespace PowerWatch.Simulators.Tests.Faces;
+
+/// <summary>
+/// The proof that faces and shipped profiles match: our Modbus client polls each face over loopback TCP exactly as
+/// the agent plans it (agent/profiles/*.json, ModbusRequestPlanner), Core's ProfileDecoder decodes, and the values
+/// equal the model's state within the map's resolution.
+/// </summary>
+public sealed class ProfileMatchTests
+{
+    private static readonly TimeSpan Step = TimeSpan.FromMilliseconds(100);
+
+    [Fact]
+    public async Task Apc_face_read_through_the_shipped_profile_equals_the_ups_model()
+    {
+        await using var host = await FaceTestKit.StartSteppedHostAsync();
+        var site = host.Site;
+        site.Ups.SetRuntimeBias(1.4);
+        site.RunFor(TimeSpan.FromSeconds(5), Step);
+        var profile = await FaceTestKit.LoadProfileAsync("apc-smart-ups-modbus");
+        await using var client = FaceTestKit.Connect(host.Device("ups"));
+
+        var r = await FaceTestKit.PollAsync(client, profile, 1);
+
+        var u = site.Ups;
+        Assert.Equal(u.ChargePercent, r.Number("battery.charge"), 1.0 / 512);
+        Assert.Equal(Math.Floor(u.ReportedRuntimeSeconds), r.Number("battery.runtime"));
+        Assert.Equal(Math.Floor(u.TrueRuntimeSeconds * 1.4), r.Number("battery.runtime"), 1.0);
+        Assert.Equal(u.BatteryVoltage, r.Number("battery.voltage"), 1.0 / 32);
+        Assert.Equal(u.Temperature, r.Number("battery.temperature"), 1.0 / 128);
+        Assert.Equal(u.LoadPercent, r.Number("ups.load"), 1.0 / 256);
+        Assert.Equal(u.OutputVoltage, r.Number("output.voltage"), 1.0 / 64);
+        Assert.Equal(u.OutputCurrent, r.Number("output.current"), 1.0 / 32);
+        Assert.Equal(u.OutputFrequency, r.Number("output.frequency"), 1.0 / 128);
+        Assert.Equal(u.InputVoltage, r.Number("input.voltage"), 1.0 / 64);
+        Assert.Equal(Math.Round(u.OutputEnergyWh) / 1000, r.Number("output.energy"), 1e-9);
+        Assert.Equal(u.Options.RatedPowerW, r.Number("ups.realpower.nominal"));
+        Assert.Equal(u.Options.RatedApparentPowerVa, r.Number("ups.power.nominal"));
+        Assert.Equal(u.LoadPercent * u.Options.RatedPowerW / 100, r.Number("ups.realpower"), u.Options.RatedPowerW / 256 / 100);
+        Assert.Equal("ups", r.Text("ups.id"));
+        Assert.StartsWith("Smart-UPS", r.Text("ups.model"), StringComparison.Ordinal);
+        Assert.Contains("OL", r.StatusTokens());
+        Assert.DoesNotContain("OB", r.StatusTokens());
+        Assert.True(u.LoadPercent > 10, "the demo site loads the UPS");
+    }
+
+    [Fact]
+    public async Task Apc_face_reports_OB_and_a_falling_charge_after_utility_fail()
+    {
+        await using var host = await FaceTestKit.StartSteppedHostAsync();
+        var site = host.Site;
+        site.RunFor(TimeSpan.FromSeconds(1), Step);
+        var profile = await FaceTestKit.LoadProfileAsync("apc-smart-ups-modbus");
+        await using var client = FaceTestKit.Connect(host.Device("ups"));
+        var before = await FaceTestKit.PollAsync(client, profile, 1);
+
+        site.Utility.Fail();
+        site.RunFor(TimeSpan.FromSeconds(2), Step);
+        var during = await FaceTestKit.PollAsync(client, profile, 1);
+
+        Assert.Contains("OL", before.StatusTokens());
+        Assert.Contains("OB", during.StatusTokens());
+        Assert.DoesNotContain("OL", during.StatusTokens());
+        Assert.True(during["input.power.failure"].Value.Boolean);
+        Assert.False(before["input.power.failure"].Value.Boolean);
+        Assert.Equal(site.Ups.ChargePercent, during.Number("battery.charge"), 1.0 / 512);
+        Assert.True(during.Number("battery.charge") < before.Number("battery.charge"));
+    }
+
+    [Fact]
+    public async Task Apc_remote_off_by_fc06_turns_the_output_off_and_load_on_command_of_the_profile_turns_it_on()
+    {
+        await using var host = await FaceTestKit.StartSteppedHostAsync();
+        var site = host.Site;
+        var profile = await FaceTestKit.LoadProfileAsync("apc-smart-ups-modbus");
+        await using var client = FaceTestKit.Connect(host.Device("ups"));
+
+        // SimpleSignalingCommand_BF bit 1 = remote off (SPEC §2.4), single register with FC06.
+        await client.WriteSingleRegisterAsync(1, 1540, 2);
+        site.RunFor(TimeSpan.FromSeconds(1), Step);
+        var off = await FaceTestKit.PollAsync(client, profile, 1);
+
+        var loadOn = profile.Commands["load.on"].Writes[0];
+        await client.WriteMultipleRegistersAsync(1, (ushort)loadOn.Address, loadOn.Values.Select(v => (ushort)v).ToArray());
+        site.RunFor(TimeSpan.FromSeconds(1), Step);
+        var on = await FaceTestKit.PollAsync(client, profile, 1);
+
+        Assert.Contains("OFF", off.StatusTokens());
+        Assert.Equal(0, off.Number("output.voltage"));
+        Assert.DoesNotContain("OFF", on.StatusTokens());
+        Assert.True(site.Ups.OutputOn);
+    }
+
+    [Fact]
+    public async Task Apc_shutdown_return_command_schedules_a_shutdown_with_the_off_delay()
+    {
+        await using var host = await FaceTestKit.StartSteppedHostAsync();
+        var profile = await FaceTestKit.LoadProfileAsync("apc-smart-ups-modbus");
+        await using var client = FaceTestKit.Connect(host.Device("ups"));
+        var write = profile.Commands["shutdown.return"].Writes[0];
+
+        await client.WriteMultipleRegistersAsync(1, (ushort)write.Address, write.Values.Select(v => (ushort)v).ToArray());
+
+        Assert.True(host.Site.Ups.ShutdownPending);
+        Assert.Equal(TimeSpan.FromSeconds(ApcSmartUpsFace.DefaultShutdownDelaySeconds), host.Site.Ups.ShutdownRemaining);
+    }
+
+    [Fact]
+    public async Task Apc_undefined_addresses_answer_exception_02_and_change_nothing()
+    {
+        await using var host = await FaceTestKit.StartSteppedHostAsync();
+        await using var client = FaceTestKit.Connect(host.Device("ups"));
+
+        var read = await Assert.ThrowsAsync<ModbusException>(async () => await client.ReadHoldingRegistersAsync(1, 300, 2));
+        var across = await Assert.ThrowsAsync<ModbusException>(async () => await client.ReadHoldingRegistersAsync(1, 20, 10));
+        var write = await Assert.ThrowsAsync<ModbusException>(async () => await client.WriteSingleRegisterAsync(1, 130, 0));
+
+        Assert.Equal(ModbusExceptionCode.IllegalDataAddress, read.ExceptionCode);
+        Assert.Equal(ModbusExceptionCode.IllegalDataAddress, across.ExceptionCode);
+        Assert.Equal(ModbusExceptionCode.IllegalDataAddress, write.ExceptionCode);
+        Assert.True(host.Site.Ups.OutputOn);
+    }
+
+    [Fact]
+    public async Task Dse_face_follows_the_generator_through_start_and_load_after_utility_fail()
+    {
+        await using var host = await FaceTestKit.StartSteppedHostAsync();
+        var site = host.Site;
+        var profile = await FaceTestKit.LoadProfileAsync("dse-gencomm");
+        await using var client = FaceTestKit.Connect(host.Device("generator"));
+        var idle = await FaceTestKit.PollAsync(client, profile, 1);
+
+        site.Utility.Fail();
+        site.RunFor(TimeSpan.FromSeconds(60), Step);
+        var running = await FaceTestKit.PollAsync(client, profile, 1);
+
+        var g = site.Generator;
+        Assert.Equal("Deep Sea Electronics", idle.Text("device.mfr"));
+        Assert.Equal("7320 MkII", idle.Text("device.model"));
+        Assert.Equal("auto", idle.Text("generator.mode"));
+        Assert.Equal("stopped", idle.Text("engine.state"));
+        Assert.Equal("stopped", idle.Text("generator.state"));
+        Assert.Equal(GeneratorState.OnLoad, g.State);
+        Assert.Equal("running", running.Text("engine.state"));
+        Assert.Equal("on-load", running.Text("generator.state"));
+        Assert.Equal(Math.Round(g.FuelPercent), running.Number("fuel.level"));
+        Assert.Equal(Math.Round(g.EngineSpeed), running.Number("engine.speed"));
+        Assert.Equal(g.Frequency, running.Number("generator.frequency"), 0.05 + 1e-9);
+        Assert.Equal(g.Voltage, running.Number("generator.voltage.l1n"), 0.05 + 1e-9);
+        Assert.Equal(g.VoltageLineToLine, running.Number("generator.voltage.l1l2"), 0.05 + 1e-9);
+        Assert.Equal(g.CurrentPerPhase, running.Number("generator.current.l2"), 0.05 + 1e-9);
+        Assert.Equal(g.PowerW / 1000, running.Number("generator.power"), 0.0005 + 1e-9);
+        Assert.Equal(g.LoadPercent, running.Number("generator.power.percent"), 0.05 + 1e-9);
+        Assert.Equal(Math.Floor(g.RunTime.TotalSeconds), running.Number("generator.run.time"));
+        Assert.Equal(g.Starts, running.Number("generator.starts"));
+        Assert.Equal(0, running.Number("mains.voltage.l1n"));
+        Assert.Equal(site.Utility.Options.NominalVoltage, idle.Number("mains.voltage.l1n"), 0.05 + 1e-9);
+        Assert.False(running.ContainsKey("engine.oil.temperature") && running["engine.oil.temperature"].Quality != Quality.Good);
+    }
+
+    [Fact]
+    public async Task Dse_alarms_page_reports_fail_to_start_as_a_shutdown_alarm()
+    {
+        await using var host = await FaceTestKit.StartSteppedHostAsync();
+        var site = host.Site;
+        site.Generator.SetFault(GeneratorFault.FailToStart);
+        site.Utility.Fail();
+        site.RunFor(TimeSpan.FromSeconds(90), Step);
+        var profile = await FaceTestKit.LoadProfileAsync("dse-gencomm");
+        await using var client = FaceTestKit.Connect(host.Device("generator"));
+
+        var r = await FaceTestKit.PollAsync(client, profile, 1);
+
+        var code = site.Generator.Alarms[GeneratorAlarm.FailToStart];
+        Assert.Equal(AlarmCondition.Shutdown, code);
+        Assert.Equal(AlarmConditions.ByCode[(int)code], r.Text("generator.alarm.fail-to-start"));
+        Assert.Equal(AlarmConditions.ByCode[(int)AlarmCondition.NotActive], r.Text("generator.alarm.low-oil-pressure"));
+        Assert.Equal("failed", r.Text("generator.state"));
+    }
+
+    [Fact]
+    public async Task Dse_key_pair_with_its_complement_starts_the_engine_in_manual_mode()
+    {
+        await using var host = await FaceTestKit.StartSteppedHostAsync();
+        var site = host.Site;
+        await using var client = FaceTestKit.Connect(host.Device("generator"));
+
+        // §3.6: key to 4104 and 65535 − key to 4105 in one FC16 (35702 manual, 35705 start).
+        await client.WriteMultipleRegistersAsync(1, 4104, new ushort[] { 35702, 65535 - 35702 });
+        await client.WriteMultipleRegistersAsync(1, 4104, new ushort[] { 35705, 65535 - 35705 });
+        site.RunFor(TimeSpan.FromSeconds(40), Step);
+        var raw = await client.ReadHoldingRegistersAsync(1, 772, 1);
+        var state = await client.ReadHoldingRegistersAsync(1, 1408, 1);
+
+        Assert.Equal(GeneratorMode.Manual, site.Generator.Mode);
+        Assert.Equal(2, raw[0]);
+        Assert.Equal((ushort)EngineOperatingState.Running, state[0]);
+        Assert.Equal(EngineOperatingState.Running, site.Generator.EngineState);
+    }
+
+    [Theory]
+    [InlineData(35702, 0)]
+    [InlineData(35702, 29832)]
+    [InlineData(1, 65534)]
+    public async Task Dse_key_pair_with_a_wrong_complement_or_unknown_key_answers_03_and_changes_nothing(int key, int second)
+    {
+        await using var host = await FaceTestKit.StartSteppedHostAsync();
+        await using var client = FaceTestKit.Connect(host.Device("generator"));
+
+        var ex = await Assert.ThrowsAsync<ModbusException>(async () => await client.WriteMultipleRegistersAsync(1, 4104, new ushort[] { (ushort)key, (ushort)second }));
+        var lone = await Assert.ThrowsAsync<ModbusException>(async () => await client.WriteSingleRegisterAsync(1, 4104, 35702));
+
+        Assert.Equal(ModbusExceptionCode.IllegalDataValue, ex.ExceptionCode);
+        Assert.Equal(ModbusExceptionCode.IllegalDataValue, lone.ExceptionCode);
+        Assert.Equal(GeneratorMode.Auto, host.Site.Generator.Mode);
+        Assert.Equal(0, host.Device("generator").Face.CommandsAccepted);
+    }
+
+    [Fact]
+    public async Task Dse_unimplemented_registers_inside_served_pages_answer_the_sentinels()
+    {
+        await using var host = await FaceTestKit.StartSteppedHostAsync();
+        await using var client = FaceTestKit.Connect(host.Device("generator"));
+
+        var page3 = await client.ReadHoldingRegistersAsync(1, 773, 1);
+        var lagLead = await client.ReadHoldingRegistersAsync(1, 1058, 1);
+        var bus = await client.ReadHoldingRegistersAsync(1, 1090, 4);
+        var capabilities = await client.ReadHoldingRegistersAsync(1, 4096, 8);
+        var outside = await Assert.ThrowsAsync<ModbusException>(async () => await client.ReadHoldingRegistersAsync(1, 2048, 1));
+
+        Assert.Equal(0xFFFF, page3[0]);
+        Assert.Equal(0x7FFF, lagLead[0]);
+        Assert.All(bus, v => Assert.Equal(0xFFFF, v));
+        // 35700–35715 → register 4096 bits 15…0; keys 35700–35710 supported = 0xFFE0.
+        Assert.Equal(0xFFE0, capabilities[0]);
+        Assert.Equal(ModbusExceptionCode.IllegalDataAddress, outside.ExceptionCode);
+    }
+
+    [Fact]
+    public async Task Ats_face_shows_the_transfer_to_source2_after_utility_fail()
+    {
+        await using var host = await FaceTestKit.StartSteppedHostAsync();
+        var site = host.Site;
+        var profile = await FaceTestKit.LoadProfileAsync("powerwatch-ats-v1");
+        await using var client = FaceTestKit.Connect(host.Device("ats"));
+        var normal = await FaceTestKit.PollAsync(client, profile, 1);
+
+        site.Utility.Fail();
+        site.RunFor(TimeSpan.FromSeconds(60), Step);
+        var transferred = await FaceTestKit.PollAsync(client, profile, 1);
+
+        var a = site.Ats;
+        Assert.Equal("source1", normal.Text("ats.position"));
+        Assert.Equal(AtsPosition.Source2, a.Position);
+        Assert.Equal("source2", transferred.Text("ats.position"));
+        Assert.Equal(a.TransferCount, transferred.Number("ats.transfer.count"));
+        Assert.Equal(a.Source2Voltage, transferred.Number("ats.source2.voltage"), 0.05 + 1e-9);
+        Assert.Equal(a.Source2Frequency, transferred.Number("ats.source2.frequency"), 0.005 + 1e-9);
+        Assert.Equal(a.LoadCurrent, transferred.Number("ats.load.current"), 0.05 + 1e-9);
+        Assert.Equal(a.LastTransferTime!.Value.ToUnixTimeSeconds(), transferred.Number("ats.transfer.last.time"));
+        Assert.Equal(Math.Round(a.LastTransferDuration.TotalMilliseconds), transferred.Number("ats.transfer.last.duration"));
+    }
+
+    [Fact]
+    public async Task Ats_command_pair_runs_a_test_transfer_and_rejects_a_wrong_complement_with_03()
+    {
+        await using var host = await FaceTestKit.StartSteppedHostAsync();
+        await using var client = FaceTestKit.Connect(host.Device("ats"));
+
+        var ex = await Assert.ThrowsAsync<ModbusException>(async () => await client.WriteMultipleRegistersAsync(1, 100, new ushort[] { 1, 1 }));
+        var testBefore = host.Site.Ats.TestInProgress;
+        await client.WriteMultipleRegistersAsync(1, 100, new ushort[] { 1, 65534 });
+
+        Assert.Equal(ModbusExceptionCode.IllegalDataValue, ex.ExceptionCode);
+        Assert.False(testBefore);
+        Assert.True(host.Site.Ats.TestInProgress);
+    }
+
+    [Fact]
+    public async Task Pdu_face_outlets_sum_to_the_pdu_total_and_empty_slots_read_zero()
+    {
+        await using var host = await FaceTestKit.StartSteppedHostAsync();
+        host.Site.RunFor(TimeSpan.FromSeconds(3), Step);
+        var profile = await FaceTestKit.LoadProfileAsync("powerwatch-pdu-v1");
+        await using var client = FaceTestKit.Connect(host.Device("pdu1"));
+
+        var r = await FaceTestKit.PollAsync(client, profile, 1);
+        var slots = await client.ReadInputRegistersAsync(1, 100, 96);
+
+        var pdu = host.Site.Pdus[0];
+        var n = pdu.Outlets.Count;
+        Assert.Equal(n, r.Number("pdu.outlet.count"));
+        Assert.Equal(Math.Round(pdu.PowerW), r.Number("pdu.power"));
+        Assert.Equal(pdu.Voltage, r.Number("pdu.input.voltage"), 0.05 + 1e-9);
+        var outletPower = Enumerable.Range(1, n).Sum(i => r.Number($"outlet.{i}.power"));
+        var outletCurrent = Enumerable.Range(1, n).Sum(i => r.Number($"outlet.{i}.current"));
+        Assert.Equal(r.Number("pdu.power"), outletPower, (n + 1) * 0.5);
+        Assert.Equal(r.Number("pdu.input.current"), outletCurrent, (n + 1) * 0.005);
+        for (var i = 1; i <= n; i++)
+        {
+            Assert.Equal(pdu.Outlets[i - 1].Current, r.Number($"outlet.{i}.current"), 0.005 + 1e-9);
+        }
+
+        Assert.False(r.ContainsKey($"outlet.{n + 1}.current"));
+        Assert.All(slots.Skip(2 * n), v => Assert.Equal(0, v));
+        Assert.Contains(slots.Take(2 * n), v => v > 0);
+    }
+
+    [Fact]
+    public async Task Pdu_coil_write_switches_the_outlet_off_and_above_the_outlet_count_answers_02()
+    {
+        await using var host = await FaceTestKit.StartSteppedHostAsync();
+        var site = host.Site;
+        var profile = await FaceTestKit.LoadProfileAsync("powerwatch-pdu-v1");
+        await using var client = FaceTestKit.Connect(host.Device("pdu1"));
+
+        await client.WriteSingleCoilAsync(1, 2, false);
+        site.RunFor(TimeSpan.FromSeconds(1), Step);
+        var r = await FaceTestKit.PollAsync(client, profile, 1);
+        var beyond = await Assert.ThrowsAsync<ModbusException>(async () => await client.WriteSingleCoilAsync(1, 40, true));
+
+        Assert.False(site.Pdus[0].Outlets[2].On);
+        Assert.Equal(0, r.Number("outlet.3.power"));
+        Assert.Equal(ModbusExceptionCode.IllegalDataAddress, beyond.ExceptionCode);
+    }
+
+    [Fact]
+    public async Task Pdu_coils_are_read_only_when_switching_is_disabled()
+    {
+        var description = new SiteDescription { Pdus = [new PduOptions { Name = "pdu1", SwitchingEnabled = false }] };
+        await using var host = await FaceTestKit.StartSteppedHostAsync(description);
+        await using var client = FaceTestKit.Connect(host.Device("pdu1"));
+
+        var ex = await Assert.ThrowsAsync<ModbusException>(async () => await client.WriteSingleCoilAsync(1, 0, false));
+
+        Assert.Equal(ModbusExceptionCode.IllegalFunction, ex.ExceptionCode);
+        Assert.True(host.Site.Pdus[0].Outlets[0].On);
+    }
+
+    [Fact]
+    public async Task Sdm630_face_float_registers_equal_the_meter_model()
+    {
+        await using var host = await FaceTestKit.StartSteppedHostAsync();
+        host.Site.RunFor(TimeSpan.FromSeconds(60), Step);
+        var profile = await FaceTestKit.LoadProfileAsync("eastron-sdm630");
+        await using var client = FaceTestKit.Connect(host.Device("meter"));
+
+        var r = await FaceTestKit.PollAsync(client, profile, 1);
+
+        var m = host.Site.Meter!;
+        Assert.Equal((float)m.PowerW, (float)r.Number("meter.power"));
+        Assert.Equal((float)m.Voltage, (float)r.Number("meter.voltage.l1n"));
+        Assert.Equal((float)m.Current, (float)r.Number("meter.current.l1"));
+        Assert.Equal((float)m.Frequency, (float)r.Number("meter.frequency"));
+        Assert.Equal((float)m.PowerFactor, (float)r.Number("meter.power.factor"));
+        Assert.Equal((float)m.ImportEnergyKwh, (float)r.Number("meter.energy.import"));
+        Assert.Equal(0, r.Number("meter.voltage.l2n"));
+        Assert.True(m.PowerW > 1000 && m.ImportEnergyKwh > 0);
+    }
+
+    [Fact]
+    public void Sdm630_float_encoding_is_abcd_high_word_first()
+    {
+        // SPEC §1.5: float32 230.0 on the wire in ABCD is 43 66 00 00 (reg n = 0x4366, reg n+1 = 0x0000).
+        var registers = new ushort[2];
+
+        Sdm630Face.PutFloat(registers, 0, 230.0);
+
+        Assert.Equal(new ushort[] { 0x4366, 0x0000 }, registers);
+    }
+}
