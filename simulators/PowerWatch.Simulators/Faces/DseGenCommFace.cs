@@ -65,7 +65,7 @@ public sealed class DseGenCommFace : ModbusFace
 
     protected override void Render()
     {
-        var status = new ushort[7];
+        var status = new ushort[3];
         var page4 = new ushort[67];
         var state = new ushort[1];
         var power = new ushort[23];
@@ -74,10 +74,9 @@ public sealed class DseGenCommFace : ModbusFace
         Site.Read(site =>
         {
             var g = _generator;
-            status[0] = 1;
-            status[4] = (ushort)g.Mode;
-            status[5] = Unimplemented;
-            status[6] = (ushort)((g.HasWarning ? 1 << 11 : 0) | (g.HasElectricalTrip ? 1 << 12 : 0) | (g.HasShutdown ? 1 << 13 : 0));
+            status[0] = (ushort)g.Mode;
+            status[1] = Unimplemented;
+            status[2] = (ushort)((g.HasWarning ? 1 << 11 : 0) | (g.HasElectricalTrip ? 1 << 12 : 0) | (g.HasShutdown ? 1 << 13 : 0));
 
             page4[0] = U16(g.OilPressureKpa);
             page4[1] = S16(g.CoolantTemperature);
@@ -160,7 +159,7 @@ public sealed class DseGenCommFace : ModbusFace
             return 0;
         });
         var holding = ModbusTable.HoldingRegisters;
-        Store.SetRegisters(holding, 768, status);
+        Store.SetRegisters(holding, 772, status);
         Store.SetRegisters(holding, 1024, page4);
         Store.SetRegisters(holding, 1408, state);
         Store.SetRegisters(holding, 1536, power);

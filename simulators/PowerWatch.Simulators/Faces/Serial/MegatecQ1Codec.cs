@@ -1,0 +1,222 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+
+namespace PowerWatch.Simulators.Faces.Serial;
+
+/// <summary>A Q1 status line's values (SPEC-DEVICES §5). NaN renders as '@' (field unavailable).</summary>
+internal readonly record struct MegatecQ1Status(
+    double InputVoltage,
+    double InputFaultVoltage,
+    double OutputVoltage,
+    double LoadPercent,
+    double InputFrequency,
+    double BatteryVoltage,
+    double Temperature,
+    byte Bits);
+
+/// <summary>The <c>F</c> ratings line's values.</summary>
+internal readonly record struct MegatecQ1Ratings(double Voltage, double Current, double BatteryVoltage, double Frequency);
+
+/// <summary>
+/// Megatec / Voltronic Q1 wire formats (SPEC-DEVICES §5; NUT-QX column indexes). Pure: values in, bytes out.
+/// </summary>
+internal static class MegatecQ1Codec
+{
+    /// <summary>Length of a Q1 reply including the CR.</summary>
+    public const int StatusLength = 47;
+
+    /// <summary>Length of an F reply including the CR.</summary>
+    public const int RatingsLength = 22;
+
+    /// <summary>Length of an I reply including the CR (what nutdrv_qx requires: PEERS.md).</summary>
+    public const int InfoLength = 39;
+
+    /// <summary>NUT-QX battery.packs candidates, largest first (§5).</summary>
+    public static ReadOnlySpan<int> NutPackCandidates => [120, 100, 80, 60, 48, 36, 30, 24, 18, 12, 8, 6, 4, 3, 2, 1];
+
+    /// <summary><c>(MMM.M NNN.N PPP.P QQQ RR.R S.SS TT.T b7b6b5b4b3b2b1b0\r</c>: 47 bytes.</summary>
+    public static void WriteStatus(IBufferWriter<byte> output, in MegatecQ1Status s)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        var span = output.GetSpan(StatusLength)[..StatusLength];
+        span[0] = (byte)'(';
+        Fixed(span.Slice(1, 5), s.InputVoltage, 1);
+        span[6] = (byte)' ';
+        Fixed(span.Slice(7, 5), s.InputFaultVoltage, 1);
+        span[12] = (byte)' ';
+        Fixed(span.Slice(13, 5), s.OutputVoltage, 1);
+        span[18] = (byte)' ';
+        Fixed(span.Slice(19, 3), s.LoadPercent, 0);
+        span[22] = (byte)' ';
+        Fixed(span.Slice(23, 4), s.InputFrequency, 1);
+        span[27] = (byte)' ';
+        Fixed(span.Slice(28, 4), s.BatteryVoltage, s.BatteryVoltage < 9.995 ? 2 : 1);
+        span[32] = (byte)' ';
+        Fixed(span.Slice(33, 4), s.Temperature, 1);
+        span[37] = (byte)' ';
+        for (var bit = 7; bit >= 0; bit--)
+        {
+            span[38 + (7 - bit)] = (s.Bits & (1 << bit)) != 0 ? (byte)'1' : (byte)'0';
+        }
+
+        span[46] = (byte)'\r';
+        output.Advance(StatusLength);
+    }
+
+    /// <summary><c>#MMM.M QQQ SS.SS RR.R\r</c>: 22 bytes.</summary>
+    public static void WriteRatings(IBufferWriter<byte> output, in MegatecQ1Ratings r)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        var span = output.GetSpan(RatingsLength)[..RatingsLength];
+        span[0] = (byte)'#';
+        Fixed(span.Slice(1, 5), r.Voltage, 1);
+        span[6] = (byte)' ';
+        Fixed(span.Slice(7, 3), r.Current, 0);
+        span[10] = (byte)' ';
+        Fixed(span.Slice(11, 5), r.BatteryVoltage, r.BatteryVoltage < 99.995 ? 2 : 1);
+        span[16] = (byte)' ';
+        Fixed(span.Slice(17, 4), r.Frequency, 1);
+        span[21] = (byte)'\r';
+        output.Advance(RatingsLength);
+    }
+
+    /// <summary><c>#</c> + manufacturer (15) + space + model (10) + space + firmware (10) + CR: 39 bytes (cut or space-padded).</summary>
+    public static void WriteInfo(IBufferWriter<byte> output, string manufacturer, string model, string firmware)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        var span = output.GetSpan(InfoLength)[..InfoLength];
+        span.Fill((byte)' ');
+        span[0] = (byte)'#';
+        Text(span.Slice(1, 15), manufacturer);
+        Text(span.Slice(17, 10), model);
+        Text(span.Slice(28, 10), firmware);
+        span[38] = (byte)'\r';
+        output.Advance(InfoLength);
+    }
+
+    /// <summary>
+    /// Parses <c>S&lt;n&gt;</c> or <c>S&lt;n&gt;R&lt;m&gt;</c>: n = <c>.1</c>–<c>.9</c> or <c>00</c>–<c>99</c> minutes, m = four digits
+    /// (<c>0000</c> = stay off). <paramref name="restoreAfter"/> is null without an R part.
+    /// </summary>
+    public static bool TryParseShutdown(ReadOnlySpan<byte> command, out TimeSpan delay, out TimeSpan? restoreAfter)
+    {
+        delay = default;
+        restoreAfter = null;
+        if (command.Length is not (3 or 8) || command[0] != 'S')
+        {
+            return false;
+        }
+
+        var n = command.Slice(1, 2);
+        if (n[0] == '.' && IsDigit(n[1]))
+        {
+            delay = TimeSpan.FromSeconds((n[1] - '0') * 6);
+        }
+        else if (IsDigit(n[0]) && IsDigit(n[1]))
+        {
+            delay = TimeSpan.FromMinutes(((n[0] - '0') * 10) + (n[1] - '0'));
+        }
+        else
+        {
+            return false;
+        }
+
+        if (command.Length == 3)
+        {
+            return true;
+        }
+
+        if (command[3] != 'R')
+        {
+            return false;
+        }
+
+        var minutes = 0;
+        foreach (var c in command[4..])
+        {
+            if (!IsDigit(c))
+            {
+                return false;
+            }
+
+            minutes = (minutes * 10) + (c - '0');
+        }
+
+        restoreAfter = TimeSpan.FromMinutes(minutes);
+        return true;
+    }
+
+    /// <summary>Parses <c>T&lt;nn&gt;</c> (test for nn minutes, 01–99).</summary>
+    public static bool TryParseTimedTest(ReadOnlySpan<byte> command, out int minutes)
+    {
+        minutes = 0;
+        if (command.Length != 3 || command[0] != 'T' || !IsDigit(command[1]) || !IsDigit(command[2]))
+        {
+            return false;
+        }
+
+        minutes = ((command[1] - '0') * 10) + (command[2] - '0');
+        return minutes > 0;
+    }
+
+    /// <summary>
+    /// The divisor d such that the Q1 battery field is string voltage / d: the largest NUT pack candidate dividing the
+    /// cell count, so nutdrv_qx's auto-detected battery.packs equals d and battery.voltage comes back as the string voltage.
+    /// </summary>
+    public static int BatteryDivisor(int cells)
+    {
+        foreach (var p in NutPackCandidates)
+        {
+            if (p <= cells && cells % p == 0)
+            {
+                return p;
+            }
+        }
+
+        return 1;
+    }
+
+    /// <summary>Writes <paramref name="value"/> right-aligned with leading zeros, clamped to what fits; NaN as '@'.</summary>
+    private static void Fixed(Span<byte> field, double value, int decimals)
+    {
+        if (double.IsNaN(value))
+        {
+            field.Fill((byte)'@');
+            return;
+        }
+
+        var integerDigits = decimals == 0 ? field.Length : field.Length - decimals - 1;
+        var max = Math.Pow(10, integerDigits) - Math.Pow(10, -decimals);
+        var clamped = Math.Clamp(value, 0, max);
+        Span<char> chars = stackalloc char[32];
+        var ok = clamped.TryFormat(chars, out var written, decimals == 0 ? "F0" : decimals == 1 ? "F1" : "F2", CultureInfo.InvariantCulture);
+        if (!ok || written > field.Length)
+        {
+            field.Fill((byte)'@');
+            return;
+        }
+
+        var pad = field.Length - written;
+        field[..pad].Fill((byte)'0');
+        for (var i = 0; i < written; i++)
+        {
+            field[pad + i] = (byte)chars[i];
+        }
+    }
+
+    private static void Text(Span<byte> field, string text)
+    {
+        var n = Math.Min(field.Length, text.Length);
+        for (var i = 0; i < n; i++)
+        {
+            var c = text[i];
+            field[i] = c is >= ' ' and <= '~' ? (byte)c : (byte)'?';
+        }
+    }
+
+    private static bool IsDigit(byte b) => b is >= (byte)'0' and <= (byte)'9';
+
+    /// <summary>ASCII text of a reply (for logs and test messages).</summary>
+    public static string Show(ReadOnlySpan<byte> bytes) => Encoding.ASCII.GetString(bytes).Replace("\r", "\\r", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
+}
