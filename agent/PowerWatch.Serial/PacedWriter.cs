@@ -68,7 +68,7 @@ public sealed class PacedWriter
                     var due = now <= start ? 0 : (int)Math.Min(data.Length, CharactersCompletedIn(now - start));
                     if (due > sent)
                     {
-                        await _destination.WriteAsync(data[sent..due], cancellationToken);
+                        await _destination.WriteAsync(data[sent..due], cancellationToken).ConfigureAwait(false);
                         sent = due;
                         continue;
                     }
@@ -80,7 +80,7 @@ public sealed class PacedWriter
                         wait = Granularity;
                     }
 
-                    await Task.Delay(wait, _timeProvider, cancellationToken);
+                    await DelayAsync(wait, cancellationToken).ConfigureAwait(false);
                 }
             }
             finally
@@ -97,6 +97,18 @@ public sealed class PacedWriter
         {
             Volatile.Write(ref _writing, 0);
         }
+    }
+
+    /// <summary>
+    /// A timer wait with tick precision (Task.Delay with a TimeProvider truncates to whole milliseconds, which
+    /// would stall pacing at sub-millisecond character times). The continuation runs on the timer's thread.
+    /// </summary>
+    private async Task DelayAsync(TimeSpan due, CancellationToken cancellationToken)
+    {
+        var done = new TaskCompletionSource();
+        using var timer = _timeProvider.CreateTimer(static s => ((TaskCompletionSource)s!).TrySetResult(), done, due, Timeout.InfiniteTimeSpan);
+        using var registration = cancellationToken.Register(static (s, token) => ((TaskCompletionSource)s!).TrySetCanceled(token), done);
+        await done.Task.ConfigureAwait(false);
     }
 
     private TimeSpan Elapsed() => _timeProvider.GetElapsedTime(_origin);
