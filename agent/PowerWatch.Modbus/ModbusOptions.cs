@@ -76,11 +76,17 @@ public sealed record ModbusClientOptions
     /// <summary>Extra attempts after a timeout, a malformed/CRC/LRC/foreign reply or a dropped connection. Never after an exception reply.</summary>
     public int Retries { get; init; } = 2;
 
-    /// <summary>Serial: silence kept before each request and used to end a frame by silence. Null = t3.5 of the line (ASCII: 1 s inter-character rule does not apply here; null = 0).</summary>
+    /// <summary>
+    /// Pause kept between the end of one exchange and the next request. RTU: also the silence that ends a frame.
+    /// Null = t3.5 of the line (RTU); 0 for ASCII, Modbus TCP and RTU over TCP (set it for devices that need a pause between requests).
+    /// </summary>
     public TimeSpan? InterFrameGap { get; init; }
 
     /// <summary>Serial RTU: largest silence inside a frame. Null = t1.5 of the line. USB adapters often need tens of milliseconds. ASCII: null = 1 s.</summary>
     public TimeSpan? InterCharacterTimeout { get; init; }
+
+    /// <summary>Network transports: pause after a connection is opened, before the first request (device workaround).</summary>
+    public TimeSpan ConnectDelay { get; init; }
 
     /// <summary>Serial: wait after a broadcast (unit 0) before the next request (Qt default 100 ms).</summary>
     public TimeSpan TurnaroundDelay { get; init; } = TimeSpan.FromMilliseconds(100);
@@ -109,6 +115,11 @@ public sealed record ModbusClientOptions
         if (InterCharacterTimeout is { } c && c <= TimeSpan.Zero)
         {
             throw new ArgumentException("ModbusClientOptions.InterCharacterTimeout must be positive");
+        }
+
+        if (ConnectDelay < TimeSpan.Zero)
+        {
+            throw new ArgumentException("ModbusClientOptions.ConnectDelay must not be negative");
         }
 
         if (TurnaroundDelay < TimeSpan.Zero)

@@ -137,6 +137,20 @@ public sealed class ModbusRtuOverTcpClient : ModbusClient
         }
 
         Statistics.AddConnect();
-        return new StreamLink(new NetworkStream(socket, ownsSocket: true), ownsStream: true);
+        var link = new StreamLink(new NetworkStream(socket, ownsSocket: true), ownsStream: true);
+        if (Options.ConnectDelay > TimeSpan.Zero)
+        {
+            try
+            {
+                await Task.Delay(Options.ConnectDelay, Options.TimeProvider, ct);
+            }
+            catch
+            {
+                await link.DisposeAsync();
+                throw;
+            }
+        }
+
+        return link;
     }
 }

@@ -18,6 +18,7 @@ public sealed class ModbusTcpClient : ModbusClient
     private readonly byte[] _rx = new byte[ModbusLimits.MaxTcpAduLength];
     private Socket? _socket;
     private ushort _transactionId;
+    private long _lastExchange = -1;
 
     public ModbusTcpClient(string host, int port, ModbusClientOptions? options = null)
         : this(IPAddress.TryParse(host, out var ip) ? new IPEndPoint(ip, port) : new DnsEndPoint(host, port), options)
@@ -45,6 +46,16 @@ public sealed class ModbusTcpClient : ModbusClient
     private protected override async ValueTask<int> ExchangeAsync(byte unitId, ReadOnlyMemory<byte> requestPdu, Memory<byte> responsePdu, CancellationToken ct)
     {
         var socket = _socket ?? await ConnectAsync(ct);
+        var gap = Options.InterFrameGap ?? TimeSpan.Zero;
+        if (gap > TimeSpan.Zero && _lastExchange >= 0)
+        {
+            var elapsed = Options.TimeProvider.GetElapsedTime(_lastExchange);
+            if (elapsed < gap)
+            {
+                await Task.Delay(gap - elapsed, Options.TimeProvider, ct);
+            }
+        }
+
         var tid = unchecked(++_transactionId);
         var length = ModbusTcpFramer.Encode(tid, unitId, requestPdu.Span, _tx);
         await socket.SendAsync(_tx.AsMemory(0, length), SocketFlags.None, ct);
@@ -71,6 +82,7 @@ public sealed class ModbusTcpClient : ModbusClient
                 }
 
                 frame.Pdu.CopyTo(responsePdu.Span);
+                _lastExchange = Options.TimeProvider.GetTimestamp();
                 return (int)frame.Pdu.Length;
             }
 
@@ -122,6 +134,11 @@ public sealed class ModbusTcpClient : ModbusClient
 
         _socket = socket;
         Statistics.AddConnect();
+        if (Options.ConnectDelay > TimeSpan.Zero)
+        {
+            await Task.Delay(Options.ConnectDelay, Options.TimeProvider, ct);
+        }
+
         return socket;
     }
 

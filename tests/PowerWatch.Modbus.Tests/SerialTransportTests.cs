@@ -144,7 +144,7 @@ public sealed class RtuTransportTests
     {
         await using var bench = await StartAsync();
         await bench.Client.WriteSingleRegisterAsync(0, 10, 0x1234);
-        TestBytes.WaitUntil(() => bench.Store.GetRegister(ModbusTable.HoldingRegisters, 10) == 0x1234, "the broadcast was applied");
+        await TestBytes.WaitUntilAsync(() => bench.Store.GetRegister(ModbusTable.HoldingRegisters, 10) == 0x1234, "the broadcast was applied");
         Assert.Equal(0, bench.Server.Statistics.Replies);
         Assert.Equal(new ushort[] { 0x1234 }, await bench.Client.ReadHoldingRegistersAsync(1, 10, 1));
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await bench.Client.ReadHoldingRegistersAsync(0, 0, 1));
@@ -160,7 +160,7 @@ public sealed class RtuTransportTests
         await using var client = new ModbusRtuClient(a, Line, new ModbusClientOptions { Timeout = TimeSpan.FromSeconds(1), Retries = 0, TimeProvider = time, InterFrameGap = TimeSpan.Zero });
         Assert.Equal(new ushort[] { 1000 }, await client.ReadHoldingRegistersAsync(2, 0, 1));
         var call = client.ReadHoldingRegistersAsync(7, 0, 1).AsTask();
-        TestBytes.WaitUntil(() => server.Statistics.Requests == 2, "the server saw the request for unit 7");
+        await TestBytes.WaitUntilAsync(() => server.Statistics.Requests == 2, "the server saw the request for unit 7");
         time.Advance(TimeSpan.FromSeconds(1));
         await Assert.ThrowsAsync<ModbusTimeoutException>(() => call);
         Assert.Equal(1, server.Statistics.Replies);
@@ -175,7 +175,7 @@ public sealed class RtuTransportTests
         var bad = TestBytes.Rtu(1, "03 0000 0001");
         bad[^1] ^= 0x01;
         await a.WriteAsync(bad);
-        TestBytes.WaitUntil(() => server.Statistics.Malformed == 1, "the server dropped the bad frame");
+        await TestBytes.WaitUntilAsync(() => server.Statistics.Malformed == 1, "the server dropped the bad frame");
         await a.WriteAsync(TestBytes.Rtu(1, "03 0000 0001"));
         Assert.Equal(TestBytes.Rtu(1, "03 02 03E8"), await TestBytes.ReadExactlyAsync(a, 7));
         await a.WriteAsync(TestBytes.Rtu(1, "03 0000 007E"));
@@ -240,9 +240,9 @@ public sealed class RtuTransportTests
         await TestBytes.ReadExactlyAsync(peer, 8);
         var reply = TestBytes.Rtu(1, "03 02 0063");
         await peer.WriteAsync(reply.AsMemory(0, 3));
-        TestBytes.WaitUntil(() => time.ActiveTimers == 2, "the client armed its t1.5 timer");
+        await TestBytes.WaitUntilAsync(() => time.ActiveTimers == 2, "the client armed its t1.5 timer");
         time.Advance(TimeSpan.FromMilliseconds(2));
-        TestBytes.WaitUntil(() => time.ActiveTimers == 2, "the client armed its t3.5 timer");
+        await TestBytes.WaitUntilAsync(() => time.ActiveTimers == 2, "the client armed its t3.5 timer");
         await peer.WriteAsync(reply.AsMemory(3));
         var e = await Assert.ThrowsAsync<ModbusProtocolException>(() => call);
         Assert.Equal(ModbusProtocolError.InterCharacterGap, e.Kind);
@@ -261,9 +261,9 @@ public sealed class RtuTransportTests
         var call = client.ReadHoldingRegistersAsync(1, 0, 1).AsTask();
         await TestBytes.ReadExactlyAsync(peer, 8);
         await peer.WriteAsync(TestBytes.Rtu(1, "03 02 0063").AsMemory(0, 4));
-        TestBytes.WaitUntil(() => time.ActiveTimers == 2, "the client armed its t1.5 timer");
+        await TestBytes.WaitUntilAsync(() => time.ActiveTimers == 2, "the client armed its t1.5 timer");
         time.Advance(Line.T15);
-        TestBytes.WaitUntil(() => time.ActiveTimers == 2, "the client armed its t3.5 timer");
+        await TestBytes.WaitUntilAsync(() => time.ActiveTimers == 2, "the client armed its t3.5 timer");
         time.Advance(Line.T35 - Line.T15);
         var e = await Assert.ThrowsAsync<ModbusProtocolException>(() => call);
         Assert.Equal(ModbusProtocolError.TruncatedFrame, e.Kind);
@@ -302,10 +302,12 @@ public sealed class RtuTransportTests
         await using var server = new ModbusRtuServer(a, line, new ModbusDataStoreHandler(NewStore(), 1), new ModbusServerOptions { EmulateLineTiming = true, TimeProvider = time });
         await server.StartAsync();
         await peer.WriteAsync(TestBytes.Rtu(1, "03 0000 0001"));
-        TestBytes.WaitUntil(() => time.ActiveTimers == 1, "the server scheduled the reply");
+        await TestBytes.WaitUntilAsync(() => time.ActiveTimers == 1, "the server scheduled the reply");
         Assert.Equal(0, server.Statistics.Replies);
-        // SPEC §1.6 at 9600 8N1: request 8 bytes 8.33 ms + t3.5 4.01 ms + reply 7 bytes 7.29 ms.
-        time.Advance(TimeSpan.FromMilliseconds(19.6));
+        // SPEC §1.6 at 9600 8N1: request 8 bytes 8.33 ms + t3.5 4.01 ms + reply 7 bytes 7.29 ms = 19.6 ms.
+        time.Advance(TimeSpan.FromMilliseconds(15));
+        Assert.Equal(1, time.ActiveTimers); // still waiting: a fired timer is disarmed inside Advance
+        time.Advance(TimeSpan.FromMilliseconds(5));
         Assert.Equal(TestBytes.Rtu(1, "03 02 03E8"), await TestBytes.ReadExactlyAsync(peer, 7));
         await peer.DisposeAsync();
     }
@@ -367,7 +369,7 @@ public sealed class AsciiTransportTests
         await server.StartAsync();
         await a.WriteAsync(":1103006B00037F\r\n"u8.ToArray());
         await a.WriteAsync(":1103006B000180\r\n:1106006B0001"u8.ToArray());
-        TestBytes.WaitUntil(() => server.Statistics.Malformed == 1 && server.Statistics.Replies == 1, "one frame dropped and one answered");
+        await TestBytes.WaitUntilAsync(() => server.Statistics.Malformed == 1 && server.Statistics.Replies == 1, "one frame dropped and one answered");
         var reply = System.Text.Encoding.ASCII.GetString(await TestBytes.ReadExactlyAsync(a, 15));
         Assert.Equal(":1103020000EA\r\n", reply);
         await a.DisposeAsync();
@@ -382,7 +384,7 @@ public sealed class AsciiTransportTests
         var call = client.ReadHoldingRegistersAsync(0x11, 0x6B, 3).AsTask();
         await TestBytes.ReadExactlyAsync(peer, 17);
         await peer.WriteAsync(":110306"u8.ToArray());
-        TestBytes.WaitUntil(() => time.ActiveTimers == 2, "the client armed its inter-character timer");
+        await TestBytes.WaitUntilAsync(() => time.ActiveTimers == 2, "the client armed its inter-character timer");
         time.Advance(TimeSpan.FromSeconds(1));
         var e = await Assert.ThrowsAsync<ModbusProtocolException>(() => call);
         Assert.Equal(ModbusProtocolError.TruncatedFrame, e.Kind);
@@ -408,7 +410,7 @@ public sealed class DataStoreTests
         var (a, b) = PipeDuplexStream.CreatePair();
         await using var server = new ModbusRtuServer(b, new ModbusSerialLine(9600), new ModbusDataStoreHandler(store, 1), new ModbusServerOptions { InterFrameGap = TimeSpan.FromMilliseconds(10) });
         await server.StartAsync();
-        await using var client = new ModbusRtuClient(a, new ModbusSerialLine(9600), new ModbusClientOptions { Retries = 0, InterCharacterTimeout = TimeSpan.FromMilliseconds(20) });
+        await using var client = new ModbusRtuClient(a, new ModbusSerialLine(9600), new ModbusClientOptions { Timeout = TimeSpan.FromSeconds(5), Retries = 0, InterCharacterTimeout = TimeSpan.FromMilliseconds(20) });
         var e = await Assert.ThrowsAsync<ModbusException>(async () => await client.WriteMultipleRegistersAsync(1, 100, new ushort[] { 0x0002, 0x0000 }));
         Assert.Equal(ModbusExceptionCode.IllegalDataValue, e.ExceptionCode);
         Assert.Equal(0, store.GetRegister(ModbusTable.HoldingRegisters, 100));
@@ -459,7 +461,7 @@ public sealed class DataStoreTests
         store.OnWrite = _ => throw new InvalidOperationException("simulated device fault");
         await using var server = new ModbusTcpServer(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0), new ModbusDataStoreHandler(store));
         await server.StartAsync();
-        await using var client = new ModbusTcpClient(server.LocalEndPoint, new ModbusClientOptions { Retries = 0 });
+        await using var client = new ModbusTcpClient(server.LocalEndPoint, new ModbusClientOptions { Timeout = TimeSpan.FromSeconds(5), Retries = 0 });
         var e = await Assert.ThrowsAsync<ModbusException>(async () => await client.WriteSingleRegisterAsync(1, 0, 1));
         Assert.Equal(ModbusExceptionCode.ServerDeviceFailure, e.ExceptionCode);
         Assert.Equal(new ushort[] { 0 }, await client.ReadHoldingRegistersAsync(1, 0, 1));

@@ -224,7 +224,7 @@ public sealed class TcpTransportTests
         await using var client = new ModbusTcpClient(server.LocalEndPoint, new ModbusClientOptions { Timeout = TimeSpan.FromMinutes(5), Retries = 3 });
         using var cts = new CancellationTokenSource();
         var call = client.ReadHoldingRegistersAsync(1, 0, 1, cts.Token).AsTask();
-        TestBytes.WaitUntil(() => server.Statistics.Requests == 1, "the request reached the server");
+        await TestBytes.WaitUntilAsync(() => server.Statistics.Requests == 1, "the request reached the server");
         await cts.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
         Assert.Equal(0, client.Statistics.Retries);
@@ -238,7 +238,7 @@ public sealed class TcpTransportTests
         await using var client = new ModbusTcpClient(server.LocalEndPoint, Fast(retries: 1));
         Assert.Equal(new ushort[] { 3 }, await client.ReadHoldingRegistersAsync(1, 1, 1));
         server.DropConnections();
-        TestBytes.WaitUntil(() => server.ConnectionCount == 0, "the server closed the connection");
+        await TestBytes.WaitUntilAsync(() => server.ConnectionCount == 0, "the server closed the connection");
         Assert.Equal(new ushort[] { 6 }, await client.ReadHoldingRegistersAsync(1, 2, 1));
         Assert.Equal(2, client.Statistics.Connects);
     }
@@ -344,5 +344,50 @@ public sealed class TcpTransportTests
         Assert.Equal(ModbusProtocolError.CrcMismatch, e.Kind);
         await client.WriteMultipleRegistersAsync(3, 0, new ushort[] { 11, 12 });
         Assert.Equal(new ushort[] { 11, 12, 6 }, await client.ReadHoldingRegistersAsync(3, 0, 3));
+    }
+}
+
+public sealed class ClientWorkaroundTests
+{
+    [Fact]
+    public async Task Connect_delay_and_pause_between_requests_run_on_the_time_provider()
+    {
+        var time = new ManualTimeProvider();
+        var store = new ModbusDataStore(allDefined: true);
+        await using var server = new ModbusTcpServer(new IPEndPoint(IPAddress.Loopback, 0), new ModbusDataStoreHandler(store));
+        await server.StartAsync();
+        var options = new ModbusClientOptions
+        {
+            Timeout = TimeSpan.FromSeconds(30),
+            Retries = 0,
+            TimeProvider = time,
+            ConnectDelay = TimeSpan.FromMilliseconds(500),
+            InterFrameGap = TimeSpan.FromMilliseconds(200),
+        };
+        await using var client = new ModbusTcpClient(server.LocalEndPoint, options);
+
+        var first = client.ReadHoldingRegistersAsync(1, 0, 1).AsTask();
+        await TestBytes.WaitUntilAsync(() => server.Statistics.Connections == 1 && time.ActiveTimers == 2, "the client connected and waits its connect delay");
+        Assert.Equal(0, server.Statistics.Requests);
+        time.Advance(TimeSpan.FromMilliseconds(500));
+        await first;
+
+        var second = client.ReadHoldingRegistersAsync(1, 0, 1).AsTask();
+        await TestBytes.WaitUntilAsync(() => time.ActiveTimers == 2, "the client waits the pause between requests");
+        Assert.Equal(1, server.Statistics.Requests);
+        time.Advance(TimeSpan.FromMilliseconds(200));
+        await second;
+        Assert.Equal(2, server.Statistics.Requests);
+    }
+
+    [Fact]
+    public void Options_validation_names_the_key()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new ModbusClientOptions { Timeout = TimeSpan.Zero }.Validate());
+        Assert.Contains("ModbusClientOptions.Timeout", e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<ArgumentException>(() => new ModbusClientOptions { Retries = -1 }.Validate());
+        Assert.Contains("ModbusClientOptions.Retries", e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<ArgumentException>(() => new ModbusClientOptions { ConnectDelay = TimeSpan.FromSeconds(-1) }.Validate());
+        Assert.Contains("ModbusClientOptions.ConnectDelay", e.Message, StringComparison.Ordinal);
     }
 }

@@ -115,10 +115,18 @@ internal static class TestBytes
         return buffer;
     }
 
-    /// <summary>Waits (polling, bounded) until a condition holds; fails the test otherwise.</summary>
-    public static void WaitUntil(Func<bool> condition, string what)
+    /// <summary>
+    /// Waits until a condition holds (polling without blocking a thread; bounded at 10 s of real time);
+    /// fails the test otherwise. Used to wait for code under test to reach a state, never to let time pass.
+    /// </summary>
+    public static async Task WaitUntilAsync(Func<bool> condition, string what)
     {
-        Assert.True(SpinWait.SpinUntil(condition, TimeSpan.FromSeconds(10)), $"timed out waiting until {what}");
+        var deadline = Environment.TickCount64 + 10_000;
+        while (!condition())
+        {
+            Assert.True(Environment.TickCount64 < deadline, $"timed out waiting until {what}");
+            await Task.Delay(1);
+        }
     }
 }
 
