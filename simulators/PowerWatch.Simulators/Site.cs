@@ -80,7 +80,7 @@ public sealed class Site
         return new Site(description, clock ?? SimulationClock.CreateStepped());
     }
 
-    /// <summary>Finds a device model by name (utility, ATS, generator, UPS, PDU or meter), or null.</summary>
+    /// <summary>Finds a device model by name (utility, ATS, generator, UPS, PDU or meter), or null; <c>pdu</c> = the first PDU.</summary>
     public object? FindDevice(string name)
     {
         if (name == Utility.Name)
@@ -108,7 +108,10 @@ public sealed class Site
             return Meter;
         }
 
-        return _pdus.FirstOrDefault(p => p.Name == name);
+        var pdu = _pdus.FirstOrDefault(p => p.Name == name);
+
+        // "pdu" addresses the first PDU when no device has that exact name (scenario shorthand).
+        return pdu ?? (name == "pdu" && _pdus.Length > 0 ? _pdus[0] : null);
     }
 
     /// <summary>Runs <paramref name="reader"/> under the site lock: a consistent view of every model.</summary>

@@ -234,4 +234,21 @@ public sealed class ScenarioTests
         Assert.True(result.Passed, ScenarioRunner.Format(result));
         Assert.InRange(baseTime.GetUtcNow() - new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), TimeSpan.FromSeconds(0.29), TimeSpan.FromSeconds(10));
     }
+
+    [Fact]
+    public async Task Inverter_fault_shows_as_fault_state_on_bypass_and_pdu_addresses_the_first_pdu()
+    {
+        var result = await RunTextAsync("""
+            at 1s ups.fault inverter
+            at 1s pdu.outlet 1 off
+            expect ups.state fault at 2s
+            expect ups.status has BYPASS at 2s
+            expect ups.status has ALARM at 2s
+            expect pdu1.outlet.1 off at 2s
+            expect pdu1.outlet.1.power 0 at 2s
+            run 3s
+            """);
+
+        Assert.True(result.Passed, ScenarioRunner.Format(result));
+    }
 }

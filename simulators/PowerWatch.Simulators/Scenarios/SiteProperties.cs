@@ -65,7 +65,7 @@ public static class SiteProperties
 
     private static readonly Dictionary<string, Func<Ups, object>> UpsProps = new(StringComparer.Ordinal)
     {
-        ["state"] = u => Ups.ModeName(u.Mode),
+        ["state"] = u => (u.Status & UpsStatus.Fault) != 0 ? "fault" : Ups.ModeName(u.Mode),
         ["output"] = u => u.OutputOn ? "on" : "off",
         ["status"] = u => string.Join(' ', UpsStatusMapping.ToNutTokens(u.Status)),
         ["battery.charge"] = u => u.ChargePercent,

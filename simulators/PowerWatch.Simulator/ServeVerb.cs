@@ -1,0 +1,111 @@
+using System.CommandLine;
+using PowerWatch.Simulators;
+using PowerWatch.Simulators.Faces;
+using PowerWatch.Simulators.Scenarios;
+
+namespace PowerWatch.Simulator;
+
+/// <summary>
+/// <c>powerwatch-sim serve [--site file] [--speed N] [--scenario file] [--transport tcp|rtu+tcp|rtu] [--baud N]
+/// [--control-port N] [--config-out file]</c>: runs the site live, serves every device's Modbus face on loopback,
+/// prints the endpoints and the control port, and runs until Ctrl+C.
+/// </summary>
+internal static class ServeVerb
+{
+    public static Command Create()
+    {
+        var site = new Option<FileInfo?>("--site") { Description = "site description JSON (default: the demo site)" };
+        var speed = new Option<double>("--speed") { Description = "virtual time runs N × real time", DefaultValueFactory = _ => 1 };
+        var scenario = new Option<FileInfo?>("--scenario") { Description = "play this scenario's timed events against the live site (expectations are not checked)" };
+        var transport = new Option<string>("--transport") { Description = "tcp (Modbus TCP, one port per device), rtu+tcp (RTU over TCP), rtu (one pty bus, unit ids 1..n)", DefaultValueFactory = _ => "tcp" };
+        var baud = new Option<int>("--baud") { Description = "baud rate the RTU bus is paced to", DefaultValueFactory = _ => 9600 };
+        var controlPort = new Option<int>("--control-port") { Description = "loopback port of the line-based control channel (0 = any free port)", DefaultValueFactory = _ => 0 };
+        var configOut = new Option<FileInfo?>("--config-out") { Description = "also write the agent configuration JSON for these endpoints to this file" };
+        var command = new Command("serve", "run the site live and serve every device's Modbus face on 127.0.0.1, with a control channel")
+        {
+            site, speed, scenario, transport, baud, controlPort, configOut,
+        };
+        command.SetAction((parse, ct) => ServeAsync(
+            parse.GetValue(site), parse.GetValue(speed), parse.GetValue(scenario), parse.GetValue(transport)!, parse.GetValue(baud),
+            parse.GetValue(controlPort), parse.GetValue(configOut), ct));
+        return command;
+    }
+
+    private static async Task<int> ServeAsync(FileInfo? siteFile, double speed, FileInfo? scenarioFile, string transportText, int baud, int controlPort, FileInfo? configOut, CancellationToken cancellationToken)
+    {
+        FaceTransport transport;
+        switch (transportText)
+        {
+            case "tcp": transport = FaceTransport.Tcp; break;
+            case "rtu+tcp": transport = FaceTransport.RtuOverTcp; break;
+            case "rtu": transport = FaceTransport.Rtu; break;
+            default:
+                await Console.Error.WriteLineAsync("--transport must be tcp, rtu+tcp or rtu").ConfigureAwait(false);
+                return RunVerb.ExitInvalidInput;
+        }
+
+        if (!(speed > 0) || double.IsInfinity(speed) || controlPort is < 0 or > 65535 || baud is < 50 or > 4_000_000)
+        {
+            await Console.Error.WriteLineAsync("--speed must be a positive factor, --control-port 0–65535, --baud 50–4000000").ConfigureAwait(false);
+            return RunVerb.ExitInvalidInput;
+        }
+
+        SiteDescription description;
+        Scenario? played = null;
+        try
+        {
+            description = siteFile is null ? new SiteDescription() : await SiteDescription.LoadAsync(siteFile.FullName, cancellationToken).ConfigureAwait(false);
+            if (scenarioFile is not null)
+            {
+                played = await ScenarioParser.LoadAsync(scenarioFile.FullName, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is ScenarioException or SiteConfigurationException or IOException or UnauthorizedAccessException)
+        {
+            await Console.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
+            return RunVerb.ExitInvalidInput;
+        }
+
+        await using var host = await SiteHost.StartAsync(new SiteHostOptions
+        {
+            Site = description,
+            Speed = speed,
+            DefaultTransport = transport,
+            BaudRate = baud,
+        }, cancellationToken).ConfigureAwait(false);
+        await using var control = ControlServer.Start(host, controlPort);
+        host.Site.EventOccurred += (_, e) => Console.Out.WriteLine($"{Durations.Format(e.Elapsed),12}  {e.Device,-10} {e.Kind,-9} {e.Message}");
+
+        await Console.Out.WriteLineAsync($"site {host.Site.Name}, speed ×{speed}").ConfigureAwait(false);
+        await Console.Out.WriteAsync(host.DescribeEndpoints()).ConfigureAwait(false);
+        await Console.Out.WriteLineAsync($"control tcp://127.0.0.1:{control.Port} (line commands; try: help)").ConfigureAwait(false);
+        if (configOut is not null)
+        {
+            await File.WriteAllTextAsync(configOut.FullName, host.ToAgentConfigurationJson(), cancellationToken).ConfigureAwait(false);
+            await Console.Out.WriteLineAsync($"agent configuration written to {configOut.FullName}").ConfigureAwait(false);
+        }
+
+        await Console.Out.WriteLineAsync("serving; Ctrl+C to stop").ConfigureAwait(false);
+        try
+        {
+            if (played is not null)
+            {
+                await ScenarioPlayer.PlayAsync(host.Site, played, line => Console.Out.WriteLine(line), cancellationToken).ConfigureAwait(false);
+            }
+
+            await Task.Delay(Timeout.InfiniteTimeSpan, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Ctrl+C: normal stop.
+        }
+        catch (ScenarioException ex)
+        {
+            await Console.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
+            return RunVerb.ExitInvalidInput;
+        }
+
+        await Console.Out.WriteLineAsync("stopped").ConfigureAwait(false);
+        return 0;
+    }
+}
