@@ -99,6 +99,37 @@ public sealed class PeerTerminalTests
         Assert.True(freeCode == 0, freeOutput);
     }
 
+    [PeerFact("python:serial")]
+    public async Task Exclusive_open_is_honoured_both_ways_with_pyserial_exclusive_mode()
+    {
+        await using var pty = PseudoTerminalPair.Open();
+        const string Script = """
+            import serial, sys, time
+            try:
+                s = serial.Serial(sys.argv[1], 9600, exclusive=True)
+            except serial.SerialException as e:
+                print("REFUSED " + str(e), flush=True)
+                sys.exit(3)
+            print("HOLDING", flush=True)
+            sys.stdin.readline()
+            """;
+
+        // Our exclusive port holds the device: pyserial's flock is refused (even as root).
+        await using (var port = SerialPort.Open(new SerialPortSettings { PortName = pty.SlavePath }))
+        {
+            var (code, output) = await PeerProcess.RunAsync(Peers.DebianPython, ["-c", Script, pty.SlavePath], Patience);
+            Assert.True(code == 3, output);
+            Assert.Contains("REFUSED", output, StringComparison.Ordinal);
+        }
+
+        // pyserial holds it: our open fails as busy, naming the port.
+        await using var holder = PeerProcess.Start(Peers.DebianPython, ["-c", Script, pty.SlavePath]);
+        await holder.WaitForOutputAsync("HOLDING", Patience);
+        var ex = Assert.Throws<SerialPortException>(() => SerialPort.Open(new SerialPortSettings { PortName = pty.SlavePath }));
+        Assert.Equal(SerialPortError.Busy, ex.Error);
+        Assert.Contains(pty.SlavePath, ex.Message, StringComparison.Ordinal);
+    }
+
     [PeerFact("socat")]
     public async Task Data_round_trips_between_two_ports_through_a_socat_pty_pair()
     {
