@@ -1,0 +1,68 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using PowerWatch.Agent.Configuration;
+using PowerWatch.Agent.Pipeline;
+using PowerWatch.Agent.Polling;
+using PowerWatch.Core.Profiles;
+
+namespace PowerWatch.Agent.Hosting;
+
+/// <summary>Service registration for the agent (the composition root calls these).</summary>
+public static class AgentServices
+{
+    /// <summary>
+    /// Registers options (validated at start), the reading hub, the runtime (pollers per endpoint), the polling
+    /// service, health and systemd notification.
+    /// </summary>
+    public static IServiceCollection AddPowerWatchAgent(this IServiceCollection services, IReadOnlyDictionary<string, DeviceProfile> profiles)
+    {
+        services.AddOptions<AgentOptions>().BindConfiguration(AgentOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<AgentHealth>();
+        services.AddSingleton<ReadingHub>();
+        services.AddSingleton(sp => AgentRuntime.Build(
+            sp.GetRequiredService<IOptions<AgentOptions>>().Value,
+            profiles,
+            sp.GetRequiredService<ReadingHub>(),
+            sp.GetRequiredService<AgentHealth>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILoggerFactory>()));
+        services.AddHostedService<PollingService>();
+        services.AddSingleton(_ => new SystemdNotifier(Environment.GetEnvironmentVariable("NOTIFY_SOCKET")));
+        services.AddHostedService<SystemdNotifyService>();
+        return services;
+    }
+
+    /// <summary>Loads every profile in a directory; any problem is fatal and reported with file, JSON path and reason.</summary>
+    public static async Task<(IReadOnlyDictionary<string, DeviceProfile> Profiles, IReadOnlyList<ProfileProblem> Problems)> LoadProfilesAsync(string directory, CancellationToken cancellationToken)
+    {
+        var results = await ProfileLoader.LoadDirectoryAsync(directory, cancellationToken);
+        var problems = results.SelectMany(r => r.Problems).ToList();
+        var profiles = results.Where(r => r.Profile is not null).ToDictionary(r => r.Profile!.Id, r => r.Profile!, StringComparer.Ordinal);
+        return (profiles, problems);
+    }
+
+    /// <summary>Resolves the profile directory: as given if it exists, else next to the executable.</summary>
+    public static string ResolveProfileDirectory(string configured)
+    {
+        if (Path.IsPathRooted(configured) || Directory.Exists(configured))
+        {
+            return Path.GetFullPath(configured);
+        }
+
+        return Path.Combine(AppContext.BaseDirectory, configured);
+    }
+
+    private sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, AgentOptions options)
+        {
+            var problems = ConfigValidator.Validate(options);
+            return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems.Select(p => p.ToString()));
+        }
+    }
+}

@@ -1,0 +1,22 @@
+using PowerWatch.Core;
+
+namespace PowerWatch.Agent.Inputs;
+
+/// <summary>
+/// One device behind an input protocol. A poll pass returns promptly with readings, or throws when the device
+/// could not be read at all (timeout, connection lost, garbled replies); the poller turns that into stale data
+/// and <c>device.available</c> = false. A device answering an error for part of its map is not a failed poll:
+/// those readings come back with bad quality.
+/// </summary>
+public interface IDeviceInput : IAsyncDisposable
+{
+    /// <summary>Reads the device once.</summary>
+    Task<IReadOnlyList<Reading>> PollAsync(PollRequest request, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// One poll: whether slow-class (nameplate) data is due, the timestamp and sequence number every reading of the
+/// poll carries, and whether the device is suspect (its last poll failed) — a suspect device gets no retries,
+/// so a dead device on a shared bus costs one timeout per attempt, not several.
+/// </summary>
+public readonly record struct PollRequest(bool IncludeSlow, DateTimeOffset Timestamp, long Sequence, bool Suspect);

@@ -1,0 +1,46 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace PowerWatch.Agent.Status;
+
+public sealed record DeviceDto(
+    string Id,
+    string Kind,
+    string Model,
+    string Endpoint,
+    bool Available,
+    bool CircuitOpen,
+    DateTimeOffset? LastPoll,
+    DateTimeOffset? LastSuccess,
+    int ConsecutiveFailures,
+    string? LastError,
+    long Polls,
+    long Failures,
+    long Sequence);
+
+public sealed record ReadingDto(string Metric, object? Value, string Unit, string Quality, DateTimeOffset Timestamp, long Sequence);
+
+public sealed record DeviceReadingsDto(string Device, string Kind, bool Available, IReadOnlyList<ReadingDto> Readings);
+
+public sealed record ChainDto(IReadOnlyList<ChainAtsDto> Ats, IReadOnlyList<ChainUpsDto> Ups);
+
+public sealed record ChainAtsDto(string Id, string? Generator, string? UtilityMeter, IReadOnlyList<string> Feeds);
+
+public sealed record ChainUpsDto(string Id, IReadOnlyList<string> Pdus);
+
+public sealed record HealthDto(string Status, IReadOnlyList<string> Unhealthy);
+
+public sealed record OverviewDto(string Site, string Agent, DateTimeOffset Now, IReadOnlyList<DeviceDto> Devices, ChainDto Chain);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = false)]
+[JsonSerializable(typeof(DeviceDto))]
+[JsonSerializable(typeof(IReadOnlyList<DeviceDto>))]
+[JsonSerializable(typeof(ReadingDto))]
+[JsonSerializable(typeof(DeviceReadingsDto))]
+[JsonSerializable(typeof(IReadOnlyList<DeviceReadingsDto>))]
+[JsonSerializable(typeof(HealthDto))]
+[JsonSerializable(typeof(OverviewDto))]
+[JsonSerializable(typeof(double))]
+[JsonSerializable(typeof(bool))]
+[JsonSerializable(typeof(string))]
+internal sealed partial class StatusJsonContext : JsonSerializerContext;
