@@ -115,7 +115,7 @@ public sealed class ServerVersusMbpollTests : IDisposable
 
     private static string[] Common(Target target, int table, int start, int? count = null)
     {
-        string[] common = [.. target.Mode, "-a", "1", "-t", I(table), "-0", "-r", I(start), "-1", "-q"];
+        string[] common = [.. target.Mode, "-a", "1", "-t", I(table), "-0", "-r", I(start), "-1", "-q", "-o", "5"]; // -o: 5 s reply timeout (default 1 s) for loaded CI machines
         return count is { } c ? [.. common, "-c", I(c)] : common;
     }
 
