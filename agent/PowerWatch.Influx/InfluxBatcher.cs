@@ -391,6 +391,12 @@ public sealed class InfluxBatcher : IAsyncDisposable
                 }
             }
 
+            if (letters.Count == 0)
+            {
+                await SplitAndSendAsync(part, stopping);
+                return;
+            }
+
             await DeadLetterAsync(letters, result.StatusCode, reasons, stopping);
             var rest = part.Where((_, i) => !named[i]).ToList();
             if (rest.Count > 0)
@@ -401,6 +407,11 @@ public sealed class InfluxBatcher : IAsyncDisposable
             return;
         }
 
+        await SplitAndSendAsync(part, stopping);
+    }
+
+    private async Task SplitAndSendAsync(List<LineRef> part, CancellationToken stopping)
+    {
         var half = part.Count / 2;
         await SendAsync(part.GetRange(0, half), stopping);
         await SendAsync(part.GetRange(half, part.Count - half), stopping);
