@@ -34,6 +34,7 @@ public sealed class MqttClient : IAsyncDisposable
     private MqttConnectionState _state = MqttConnectionState.Disconnected;
     private bool _connecting;
     private bool _everConnected;
+    private string? _assignedClientId;
     private Task _reconnectTask = Task.CompletedTask;
     private ushort _lastPacketId;
     private long _publishSequence;
@@ -587,8 +588,10 @@ public sealed class MqttClient : IAsyncDisposable
     {
         var v5 = _options.ProtocolVersion == MqttProtocolVersion.V500;
         bool cleanStart;
+        string clientId;
         lock (_gate)
         {
+            clientId = _assignedClientId ?? _options.ClientId;
             // Reconnects resume the session when it is persistent.
             cleanStart = _everConnected && _options.PersistentSession ? false : _options.CleanStart;
         }
@@ -598,7 +601,7 @@ public sealed class MqttClient : IAsyncDisposable
             ProtocolVersion = _options.ProtocolVersion,
             CleanStart = cleanStart,
             KeepAliveSeconds = (ushort)_options.KeepAlive.TotalSeconds,
-            ClientId = _options.ClientId,
+            ClientId = clientId,
             UserName = _options.UserName,
             Password = _options.Password is null ? null : Encoding.UTF8.GetBytes(_options.Password),
         };
@@ -705,6 +708,12 @@ public sealed class MqttClient : IAsyncDisposable
             _state = MqttConnectionState.Connected;
             _everConnected = true;
             LastConnectResult = result;
+
+            // A server-assigned id (MQTT 5, empty ClientId) is reused so that reconnects resume the same session.
+            if (_options.ClientId.Length == 0 && result.ClientId.Length > 0)
+            {
+                _assignedClientId = result.ClientId;
+            }
         }
 
         _window.SetLimit(Math.Min(_options.MaxInFlight, result.ServerReceiveMaximum));

@@ -549,6 +549,25 @@ public sealed class ClientFakeBrokerTests
     }
 
     [Fact]
+    public async Task Server_assigned_client_id_is_reused_when_reconnecting_a_persistent_session()
+    {
+        await using var broker = new FakeBroker();
+        var options = Options(broker, MqttProtocolVersion.V500);
+        options.ClientId = "";
+        options.SessionExpiry = TimeSpan.FromMinutes(5);
+        options.AutoReconnect = true;
+        await using var client = new MqttClient(options);
+        var connecting = client.ConnectAsync(CancellationToken.None);
+        var (c, first) = await broker.AcceptAndConnAckAsync(properties: new MqttProperties { AssignedClientIdentifier = "auto-42" });
+        Assert.Equal("", first.ClientId);
+        Assert.Equal("auto-42", (await connecting.WaitAsync(Patience)).ClientId);
+        c.Abort();
+        var (_, second) = await broker.AcceptAndConnAckAsync(sessionPresent: true);
+        Assert.Equal("auto-42", second.ClientId);
+        Assert.False(second.CleanStart);
+    }
+
+    [Fact]
     public async Task Reconnect_back_off_grows_exponentially_within_the_jitter_band()
     {
         await using var client = new MqttClient(new MqttClientOptions

@@ -82,7 +82,7 @@ internal sealed class Mosquitto : IAsyncDisposable
     {
         // stdbuf: mosquitto_sub's stdout is block-buffered on a pipe; line buffering lets us see SUBACK as it happens.
         var sub = PeerProcess.Start(Peers.Require("stdbuf"), ["-oL", Peers.Require("mosquitto_sub"), .. Args(["-d", "-F", "MSG|" + format, .. args])]);
-        await sub.WaitForOutputAsync("received SUBACK", Patience);
+        await WaitForOutputAsync(sub, "received SUBACK");
         return sub;
     }
 
@@ -93,7 +93,7 @@ internal sealed class Mosquitto : IAsyncDisposable
     public async Task<PeerProcess> QuietSubAsync(string format, string readyLine, params string[] args)
     {
         var sub = PeerProcess.Start(Peers.Require("stdbuf"), ["-oL", Peers.Require("mosquitto_sub"), .. Args(["-F", "MSG|" + format, .. args])]);
-        await sub.WaitForOutputAsync("MSG|" + readyLine, Patience);
+        await WaitForOutputAsync(sub, "MSG|" + readyLine);
         return sub;
     }
 
@@ -105,6 +105,26 @@ internal sealed class Mosquitto : IAsyncDisposable
     }
 
     public async ValueTask DisposeAsync() => await _process.DisposeAsync();
+
+    /// <summary>
+    /// Like PeerProcess.WaitForOutputAsync, but a subscriber that already printed the text and exited (-C reached)
+    /// counts as ready.
+    /// </summary>
+    private static async Task WaitForOutputAsync(PeerProcess sub, string text)
+    {
+        using var cts = new CancellationTokenSource(Patience);
+        while (!sub.Output.Contains(text, StringComparison.Ordinal))
+        {
+            if (sub.HasExited)
+            {
+                await Task.Delay(50, cts.Token);
+                Assert.True(sub.Output.Contains(text, StringComparison.Ordinal), $"mosquitto_sub exited before printing '{text}': {sub.Output}");
+                return;
+            }
+
+            await Task.Delay(10, cts.Token);
+        }
+    }
 
     private static async Task<PeerProcess> LaunchAsync(string config, int port)
     {
