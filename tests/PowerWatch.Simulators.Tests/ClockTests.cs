@@ -68,4 +68,28 @@ public sealed class ClockTests
         Assert.Throws<InvalidOperationException>(() => clock.Advance(TimeSpan.FromSeconds(1)));
         Assert.Throws<ArgumentOutOfRangeException>(() => SimulationClock.CreateLive(new ManualTimeProvider(), 0));
     }
+
+    [Fact]
+    public async Task Live_site_integrates_up_to_the_virtual_time_of_its_clock()
+    {
+        var baseTime = new ManualTimeProvider();
+        var clock = SimulationClock.CreateLive(baseTime, 100);
+        var site = Site.Create(clock: clock);
+        site.Utility.Fail();
+        using var cts = new CancellationTokenSource();
+        var run = site.RunLiveAsync(Site.DefaultStep, cts.Token);
+
+        // 0.5 s of base time at 100x = 50 s of site time: enough for the ATS to close the start contact (3 s).
+        for (var i = 0; i < 10_000 && site.Elapsed < TimeSpan.FromSeconds(50); i++)
+        {
+            await baseTime.AdvanceInStepsAsync(TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(1));
+        }
+
+        await cts.CancelAsync();
+        await run;
+        Assert.True(site.Elapsed >= TimeSpan.FromSeconds(50));
+        Assert.True(site.Elapsed <= clock.Elapsed);
+        Assert.True(site.Ats.EngineStartContactClosed);
+        Assert.Throws<InvalidOperationException>(() => Site.Create().RunLiveAsync(Site.DefaultStep, CancellationToken.None).GetAwaiter().GetResult());
+    }
 }
