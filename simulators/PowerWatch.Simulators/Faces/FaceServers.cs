@@ -101,11 +101,12 @@ public sealed class ModbusRtuBus : IFaceServer
     private readonly Dictionary<byte, ModbusFace> _units = [];
     private readonly Lock _gate = new();
 
-    private ModbusRtuBus(PseudoTerminalPair pty, SerialPortSettings settings, TimeProvider transportTime, string? linkPath)
+    private ModbusRtuBus(PseudoTerminalPair pty, SerialPortSettings settings, TimeProvider transportTime, string? linkPath, RtuPacing pacing)
     {
         _pty = pty;
         Settings = settings;
-        _paced = new PacedStream(pty.Master, settings, transportTime);
+        Pacing = pacing;
+        _paced = new PacedStream(pty.Master, settings, transportTime, pacing);
         var line = new ModbusSerialLine(settings.BaudRate, settings.DataBits, settings.Parity switch
         {
             Parity.Even => ModbusParity.Even,
@@ -131,6 +132,9 @@ public sealed class ModbusRtuBus : IFaceServer
 
     public ModbusServerStatistics Statistics => _server.Statistics;
 
+    /// <summary>How replies are paced.</summary>
+    public RtuPacing Pacing { get; }
+
     /// <summary>Faces on the bus by unit id.</summary>
     public IReadOnlyDictionary<byte, ModbusFace> Units
     {
@@ -144,11 +148,11 @@ public sealed class ModbusRtuBus : IFaceServer
     }
 
     /// <summary>Opens a pty and starts serving (no units yet; see <see cref="Attach"/>).</summary>
-    public static async Task<ModbusRtuBus> StartAsync(int baudRate = 9600, Parity parity = Parity.None, TimeProvider? transportTime = null, string? linkPath = null, CancellationToken cancellationToken = default)
+    public static async Task<ModbusRtuBus> StartAsync(int baudRate = 9600, Parity parity = Parity.None, TimeProvider? transportTime = null, string? linkPath = null, RtuPacing pacing = RtuPacing.Frame, CancellationToken cancellationToken = default)
     {
         var settings = new SerialPortSettings { PortName = "pty", BaudRate = baudRate, Parity = parity };
         var pty = PseudoTerminalPair.Open(settings, linkPath);
-        var bus = new ModbusRtuBus(pty, settings with { PortName = pty.PeerPath }, transportTime ?? TimeProvider.System, linkPath);
+        var bus = new ModbusRtuBus(pty, settings with { PortName = pty.PeerPath }, transportTime ?? TimeProvider.System, linkPath, pacing);
         try
         {
             await bus._server.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -4,19 +4,25 @@ namespace PowerWatch.Simulators.Faces;
 
 /// <summary>
 /// A duplex stream over a pty master whose writes are paced at the line rate by a <see cref="PacedWriter"/>, so a
-/// client on the slave side sees bytes arrive as from a UART at the configured baud. Reads pass straight through.
+/// client on the slave side sees a reply complete when its last byte would have left a UART at the configured baud.
+/// <see cref="RtuPacing.Frame"/> hands each write over in one piece at that instant (no gaps inside a frame);
+/// <see cref="RtuPacing.Byte"/> hands bytes over as they become due (1 ms granularity). Reads pass straight through.
 /// Does not own the inner stream.
 /// </summary>
 internal sealed class PacedStream : Stream
 {
     private readonly Stream _inner;
-    private readonly PacedWriter _writer;
+    private readonly PacedWriter? _byteWriter;
+    private readonly SerialPortSettings _settings;
+    private readonly TimeProvider _timeProvider;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
 
-    public PacedStream(Stream inner, SerialPortSettings settings, TimeProvider timeProvider)
+    public PacedStream(Stream inner, SerialPortSettings settings, TimeProvider timeProvider, RtuPacing pacing)
     {
         _inner = inner;
-        _writer = new PacedWriter(inner, settings, timeProvider);
+        _settings = settings;
+        _timeProvider = timeProvider;
+        _byteWriter = pacing == RtuPacing.Byte ? new PacedWriter(inner, settings, timeProvider) : null;
     }
 
     public override bool CanRead => true;
@@ -43,7 +49,14 @@ internal sealed class PacedStream : Stream
         await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await _writer.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+            if (buffer.IsEmpty)
+            {
+                return;
+            }
+
+            // Frame pacing: a writer whose granularity is the frame's wire time hands the whole frame over once its last byte is due.
+            var writer = _byteWriter ?? new PacedWriter(_inner, _settings, _timeProvider, _settings.TransmitTime(buffer.Length));
+            await writer.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -75,4 +88,14 @@ internal sealed class PacedStream : Stream
 
         base.Dispose(disposing);
     }
+}
+
+/// <summary>How replies on a pty RTU bus are paced.</summary>
+public enum RtuPacing
+{
+    /// <summary>Each reply is delivered whole when its last byte would have arrived (default: clients that enforce t1.5 never see a gap).</summary>
+    Frame,
+
+    /// <summary>Bytes are delivered as they become due (1 ms granularity); OS timer jitter can open gaps longer than t1.5 at low baud rates.</summary>
+    Byte,
 }

@@ -35,6 +35,9 @@ public sealed class SiteHostOptions
     /// <summary>Baud rate of the shared RTU bus (replies are paced to it). The bus is 8N1.</summary>
     public int BaudRate { get; init; } = 9600;
 
+    /// <summary>How replies on the RTU bus are paced (whole frames by default).</summary>
+    public RtuPacing RtuPacing { get; init; } = RtuPacing.Frame;
+
     /// <summary>Optional symlink to the RTU bus's pty (e.g. in a temp directory).</summary>
     public string? RtuLinkPath { get; init; }
 }
@@ -117,7 +120,7 @@ public sealed class SiteHost : IAsyncDisposable
                 {
                     if (bus is null)
                     {
-                        bus = await ModbusRtuBus.StartAsync(options.BaudRate, Parity.None, options.BaseTime, options.RtuLinkPath, cancellationToken).ConfigureAwait(false);
+                        bus = await ModbusRtuBus.StartAsync(options.BaudRate, Parity.None, options.BaseTime, options.RtuLinkPath, options.RtuPacing, cancellationToken).ConfigureAwait(false);
                         servers.Add(bus);
                     }
 

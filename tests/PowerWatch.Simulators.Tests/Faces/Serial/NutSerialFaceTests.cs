@@ -1,0 +1,69 @@
+using PowerWatch.Simulators.Faces.Serial;
+using PowerWatch.TestSupport;
+
+namespace PowerWatch.Simulators.Tests.Faces.Serial;
+
+/// <summary>NUT's real serial drivers read our serial faces on a pty: the proof that the wire formats are right.</summary>
+public sealed class NutSerialFaceTests
+{
+    private static readonly TimeSpan NutWait = TimeSpan.FromSeconds(20);
+
+    private static Site NewSite()
+    {
+        var site = Site.Create(TestSites.Quiet(generator: new GeneratorOptions { InitialMode = GeneratorMode.Stop }));
+        site.SetUpsLoadPercent(40);
+        site.RunFor(TimeSpan.FromSeconds(2), TestSites.Step);
+        return site;
+    }
+
+    [PeerTheory("/lib/nut/nutdrv_qx", "/lib/nut/blazer_ser", "/lib/nut/upsd", "upsc")]
+    [InlineData("nutdrv_qx")]
+    [InlineData("blazer_ser")]
+    public async Task Nut_megatec_driver_reads_the_q1_face_and_follows_the_model_to_OB_and_LB(string driver)
+    {
+        var site = NewSite();
+        var face = new MegatecQ1Face(site);
+        await using var server = await face.StartPtyAsync();
+        string[] extra = driver == "nutdrv_qx" ? ["protocol = megatec"] : [];
+        await using var nut = await NutSerialFixture.StartAsync(driver, server.PeerPath!, extra);
+
+        var status = await nut.WaitForAsync("ups.status", s => NutSerialFixture.HasToken(s, "OL"), NutWait);
+        Assert.False(NutSerialFixture.HasToken(status, "OB"), status);
+        var (inV, battV, load) = site.Read(s => (s.Ups.InputVoltage, s.Ups.BatteryVoltage, s.Ups.LoadPercent));
+        Assert.Equal(inV, await nut.ReadNumberAsync("input.voltage"), 0.1);
+        Assert.Equal(Math.Round(load), await nut.ReadNumberAsync("ups.load"), 0.5);
+
+        // The Q1 field carries string voltage / 48 with two decimals; NUT multiplies back by its detected packs.
+        Assert.Equal(battV, await nut.ReadNumberAsync("battery.voltage"), 48 * 0.006);
+        Assert.Equal(192, await nut.ReadNumberAsync("battery.voltage.nominal"), 0.01);
+
+        site.Utility.Fail();
+        site.Step(TestSites.Step);
+        await nut.WaitForAsync("ups.status", s => NutSerialFixture.HasToken(s, "OB"), NutWait);
+
+        Assert.NotNull(TestSites.StepUntil(site, s => (s.Ups.Status & UpsStatus.LowBattery) != 0, site.Elapsed + TimeSpan.FromHours(1), TimeSpan.FromSeconds(1)));
+        await nut.WaitForAsync("ups.status", s => NutSerialFixture.HasToken(s, "LB") && NutSerialFixture.HasToken(s, "OB"), NutWait);
+    }
+
+    [PeerFact("/lib/nut/apcsmart", "/lib/nut/upsd", "upsc")]
+    public async Task Nut_apcsmart_reads_the_smart_face_and_sees_OB_after_utility_failure()
+    {
+        var site = NewSite();
+        site.Write(s => s.Ups.SetChargePercent(87));
+        site.Step(TestSites.Step);
+        using var face = new ApcSmartFace(site);
+        await using var server = await face.StartPtyAsync();
+        await using var nut = await NutSerialFixture.StartAsync("apcsmart", server.PeerPath!);
+
+        await nut.WaitForAsync("ups.status", s => NutSerialFixture.HasToken(s, "OL"), NutWait);
+        var (charge, runtime, inV, load) = site.Read(s => (s.Ups.ChargePercent, s.Ups.ReportedRuntimeSeconds, s.Ups.InputVoltage, s.Ups.LoadPercent));
+        Assert.Equal(charge, await nut.ReadNumberAsync("battery.charge"), 0.1);
+        Assert.Equal(Math.Floor(runtime / 60) * 60, await nut.ReadNumberAsync("battery.runtime"), 0.5);
+        Assert.Equal(inV, await nut.ReadNumberAsync("input.voltage"), 0.1);
+        Assert.Equal(load, await nut.ReadNumberAsync("ups.load"), 0.1);
+
+        site.Utility.Fail();
+        site.Step(TestSites.Step);
+        await nut.WaitForAsync("ups.status", s => NutSerialFixture.HasToken(s, "OB") && !NutSerialFixture.HasToken(s, "OL"), NutWait);
+    }
+}
