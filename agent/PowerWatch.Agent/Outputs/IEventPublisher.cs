@@ -1,0 +1,58 @@
+namespace PowerWatch.Agent.Outputs;
+
+/// <summary>
+/// Publishes alert state to <c>{prefix}/{site}/alerts/{alertId}</c> (retained). The alert engine calls it on every
+/// transition; the MQTT output puts the message in the durable outbox first, so it survives broker and agent restarts.
+/// When MQTT is disabled a no-op implementation is registered, so callers never need to check.
+/// </summary>
+public interface IAlertPublisher
+{
+    /// <summary>Publishes (retained) the current state of an active or acknowledged alert.</summary>
+    ValueTask PublishAlertAsync(AlertMessage alert, CancellationToken cancellationToken);
+
+    /// <summary>Clears the retained alert (empty retained payload) once it is cleared.</summary>
+    ValueTask ClearAlertAsync(string alertId, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Publishes alert transitions and actions to <c>{prefix}/{site}/events</c> and the failover analyzer's state to
+/// <c>{prefix}/{site}/failover</c> (retained). Both go through the durable outbox.
+/// </summary>
+public interface IEventPublisher
+{
+    ValueTask PublishEventAsync(EventMessage message, CancellationToken cancellationToken);
+
+    ValueTask PublishFailoverAsync(FailoverMessage message, CancellationToken cancellationToken);
+}
+
+/// <summary>Alert payload (docs/schemas/alert.schema.json). Severity: info | warning | critical. State: active | acknowledged | cleared.</summary>
+public sealed record AlertMessage(
+    string Id,
+    string Rule,
+    string Device,
+    string Severity,
+    string State,
+    string Message,
+    double? Value,
+    DateTimeOffset Raised,
+    DateTimeOffset? Cleared = null,
+    DateTimeOffset? Acknowledged = null);
+
+/// <summary>
+/// Event payload (docs/schemas/event.schema.json). Type: raised | escalated | cleared | acknowledged | action | outbox-dropped | …
+/// </summary>
+public sealed record EventMessage(
+    DateTimeOffset Ts,
+    string Type,
+    string Message,
+    string? AlertId = null,
+    string? Rule = null,
+    string? Device = null,
+    string? Severity = null,
+    double? Value = null);
+
+/// <summary>One UPS's runtime margin in the failover payload; seconds, null when unknown.</summary>
+public sealed record FailoverMargin(string Ups, double? RuntimeSeconds, double? GeneratorNeedSeconds, double? MarginSeconds, string Level);
+
+/// <summary>Failover analyzer state (docs/schemas/failover.schema.json). State is the analyzer's phase name (e.g. utility, utility-lost, generator-starting, on-generator).</summary>
+public sealed record FailoverMessage(DateTimeOffset Ts, string State, IReadOnlyList<FailoverMargin> Margins, string? Message = null);
