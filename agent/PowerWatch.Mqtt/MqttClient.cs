@@ -811,8 +811,8 @@ public sealed class MqttClient : IAsyncDisposable
                 var sent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 if (connection.Enqueue(new Outgoing(new DisconnectPacket { ReasonCode = code }, sent)))
                 {
-                    using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(1), _time);
-                    await Task.WhenAny(sent.Task, Task.Delay(Timeout.InfiniteTimeSpan, wait.Token));
+                    // Best effort: tell the server why, but never wait long for a broken peer.
+                    await Task.WhenAny(sent.Task.WaitAsync(TimeSpan.FromSeconds(1), _time));
                 }
             }
 
