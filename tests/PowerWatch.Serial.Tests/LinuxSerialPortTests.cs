@@ -147,8 +147,19 @@ public sealed class LinuxSerialPortTests
         using var guard = new CancellationTokenSource(Patience);
         await port.Stream.WriteAsync("abc"u8.ToArray(), guard.Token);
         await port.DrainAsync(guard.Token);
-        await port.DiscardOutputAsync(guard.Token);
         Assert.Equal("abc"u8.ToArray(), await PseudoTerminalPairTests.ReadExactlyAsync(pty.Master, 3, guard.Token));
+    }
+
+    [Fact]
+    public async Task Discarding_output_does_not_disturb_later_writes()
+    {
+        // (On a pty, TCOFLUSH drops what the master has not consumed yet, so only the "after" is checkable.)
+        await using var pty = PseudoTerminalPair.Open();
+        await using var port = SerialPort.Open(new SerialPortSettings { PortName = pty.SlavePath });
+        using var guard = new CancellationTokenSource(Patience);
+        await port.DiscardOutputAsync(guard.Token);
+        await port.Stream.WriteAsync("after"u8.ToArray(), guard.Token);
+        Assert.Equal("after"u8.ToArray(), await PseudoTerminalPairTests.ReadExactlyAsync(pty.Master, 5, guard.Token));
     }
 
     [Fact]

@@ -161,6 +161,7 @@ internal static class Posix
     // flock
     public const int LOCK_EX = 2;
     public const int LOCK_NB = 4;
+    public const int LOCK_UN = 8;
 
     // eventfd
     public const int EFD_NONBLOCK = 0x800;

@@ -119,6 +119,10 @@ internal sealed class LinuxSerialPort : ISerialPort
                 // (a pty whose pair holds the slave) can be opened again. The flock goes with the descriptor.
                 using var lease = _stream.Handle.Acquire();
                 _ = LibC.Ioctl(lease.Fd, Posix.TIOCNXCL);
+
+                // Unlock explicitly: a child process forked elsewhere in this process may briefly hold a copy
+                // of the descriptor (until its exec closes it), which would keep the flock after our close.
+                _ = LibC.Flock(lease.Fd, Posix.LOCK_UN);
             }
             catch (ObjectDisposedException)
             {
