@@ -1,0 +1,138 @@
+using System.CommandLine;
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using PowerWatch.Agent.Hosting;
+using PowerWatch.Simulators;
+using PowerWatch.Simulators.Faces;
+using PowerWatch.Simulators.Scenarios;
+
+namespace PowerWatch.Agent.Cli;
+
+/// <summary>
+/// <c>powerwatch demo</c>: a simulated site (utility, ATS, generator, UPS, PDUs, meter) served over real Modbus TCP on
+/// loopback, and the agent polling it with embedded defaults — no external server needed. Optionally plays a
+/// scenario (e.g. <c>generator-fails-to-start</c>) against the live site.
+/// </summary>
+internal static class DemoCommand
+{
+    public static Command Create()
+    {
+        var scenario = new Option<string?>("--scenario") { Description = "scenario name (simulators/scenarios/NAME.scn) or file to play against the live site" };
+        var speed = new Option<double>("--speed") { Description = "simulation speed-up factor (physics and scenario timers)", DefaultValueFactory = _ => 1 };
+        var duration = new Option<TimeSpan?>("--duration") { Description = "stop after this wall-clock time (hh:mm:ss); default: until Ctrl+C" };
+        var url = new Option<string>("--status-url") { Description = "status page and API address", DefaultValueFactory = _ => "http://127.0.0.1:8480" };
+        var command = new Command("demo", "Run a simulated power site and the agent polling it (no external servers needed)");
+        command.Options.Add(scenario);
+        command.Options.Add(speed);
+        command.Options.Add(duration);
+        command.Options.Add(url);
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(scenario), parse.GetValue(speed), parse.GetValue(duration), parse.GetValue(url)!, ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string? scenarioName, double speed, TimeSpan? duration, string statusUrl, CancellationToken cancellationToken)
+    {
+        if (speed is <= 0 or > 10_000)
+        {
+            await Console.Error.WriteLineAsync($"--speed {speed} is outside (0, 10000]");
+            return 2;
+        }
+
+        Scenario? scenario = null;
+        if (scenarioName is not null)
+        {
+            var path = ResolveScenario(scenarioName);
+            if (path is null)
+            {
+                await Console.Error.WriteLineAsync($"scenario '{scenarioName}' not found; known: {string.Join(", ", KnownScenarios())}");
+                return 2;
+            }
+
+            try
+            {
+                scenario = await ScenarioParser.LoadAsync(path, cancellationToken);
+            }
+            catch (ScenarioException ex)
+            {
+                await Console.Error.WriteLineAsync(ex.Message);
+                return 2;
+            }
+        }
+
+        using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (duration is { } d)
+        {
+            lifetime.CancelAfter(d);
+        }
+
+        await using var host = await SiteHost.StartAsync(new SiteHostOptions { Speed = speed }, lifetime.Token);
+        using var work = new TempWorkspace();
+        var configPath = Path.Combine(work.Path, "demo.json");
+        await File.WriteAllTextAsync(configPath, host.ToAgentConfigurationJson(), lifetime.Token);
+
+        Console.Out.WriteLine($"PowerWatch demo: simulated site '{host.Site.Name}' at {speed.ToString(CultureInfo.InvariantCulture)}x speed");
+        Console.Out.WriteLine(host.DescribeEndpoints());
+        Console.Out.WriteLine($"Status page: {statusUrl}/   API: {statusUrl}/api/devices   Prometheus: {statusUrl}/metrics");
+        Console.Out.WriteLine("Ctrl+C stops.");
+
+        Task play = Task.CompletedTask;
+        if (scenario is not null)
+        {
+            Console.Out.WriteLine($"Playing scenario '{scenario.Name}' ({scenario.Actions.Count} events).");
+            play = ScenarioPlayer.PlayAsync(host.Site, scenario, line => Console.Out.WriteLine("scenario " + line), lifetime.Token);
+        }
+
+        var overrides = new Dictionary<string, string?>
+        {
+            ["PowerWatch:Agent"] = "demo",
+            ["PowerWatch:DataDirectory"] = Path.Combine(work.Path, "data"),
+            ["PowerWatch:Status:Url"] = statusUrl,
+        };
+        var exit = await PowerWatchCommandLine.RunAgentAsync(configPath, overrides, lifetime.Token, services => services.AddHostedService(sp => ActivatorUtilities.CreateInstance<ConsoleReporter>(sp, host.Site)));
+        await play;
+        return exit;
+    }
+
+    private static IEnumerable<string> ScenarioDirectories()
+    {
+        yield return Path.Combine(AppContext.BaseDirectory, "scenarios");
+        yield return Path.Combine(Environment.CurrentDirectory, "simulators", "scenarios");
+    }
+
+    private static string? ResolveScenario(string name)
+    {
+        if (File.Exists(name))
+        {
+            return Path.GetFullPath(name);
+        }
+
+        return ScenarioDirectories().Select(dir => Path.Combine(dir, name + ".scn")).FirstOrDefault(File.Exists);
+    }
+
+    private static IEnumerable<string> KnownScenarios() =>
+        ScenarioDirectories().Where(Directory.Exists).SelectMany(d => Directory.EnumerateFiles(d, "*.scn")).Select(Path.GetFileNameWithoutExtension).OfType<string>().Distinct().Order(StringComparer.Ordinal);
+
+    private sealed class TempWorkspace : IDisposable
+    {
+        public TempWorkspace()
+        {
+            Path = Directory.CreateTempSubdirectory("powerwatch-demo-").FullName;
+        }
+
+        public string Path { get; }
+
+        public void Dispose()
+        {
+            try
+            {
+                Directory.Delete(Path, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+    }
+}

@@ -1,0 +1,77 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.Hosting;
+using PowerWatch.Agent.Polling;
+using PowerWatch.Core;
+using PowerWatch.Simulators;
+
+namespace PowerWatch.Agent.Hosting;
+
+/// <summary>
+/// The demo's console view: every few seconds, one line per device with what the agent currently knows
+/// (the headline values and quality), next to the simulated site's clock.
+/// </summary>
+internal sealed class ConsoleReporter : BackgroundService
+{
+    private static readonly string[] Headline =
+    [
+        "ups.status", "battery.charge", "battery.runtime", "ups.load",
+        "generator.state", "generator.mode", "fuel.level", "generator.power",
+        "ats.position", "pdu.power", "meter.power",
+    ];
+
+    private readonly AgentRuntime _runtime;
+    private readonly TimeProvider _time;
+    private readonly Site _site;
+
+    public ConsoleReporter(AgentRuntime runtime, TimeProvider time, Site site)
+    {
+        _runtime = runtime;
+        _time = time;
+        _site = site;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(5), _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                await Console.Out.WriteAsync(Render(_runtime, _time.GetUtcNow(), _site.Clock.Elapsed));
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    internal static string Render(AgentRuntime runtime, DateTimeOffset now, TimeSpan simulated)
+    {
+        var sb = new StringBuilder();
+        sb.Append(CultureInfo.InvariantCulture, $"--- site time {simulated:hh\\:mm\\:ss} ---\n");
+        foreach (var d in runtime.Devices)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"{d.Id,-12} ");
+            if (!d.Available)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"UNAVAILABLE ({d.ConsecutiveFailures} failed polls{(d.LastError is null ? "" : ": " + d.LastError)})\n");
+                continue;
+            }
+
+            var readings = d.Snapshot(now).ToDictionary(r => r.Metric, StringComparer.Ordinal);
+            foreach (var metric in Headline)
+            {
+                if (readings.TryGetValue(metric, out var r) && !r.Value.IsNone)
+                {
+                    var value = r.Value.Kind == ReadingValueKind.Number ? r.Value.Number.ToString("0.#", CultureInfo.InvariantCulture) : r.Value.ToString();
+                    sb.Append(CultureInfo.InvariantCulture, $"{metric}={value}{r.Unit}{(r.Quality == Quality.Good ? "" : "(" + r.Quality.ToWireName() + ")")} ");
+                }
+            }
+
+            sb.Append('\n');
+        }
+
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,445 @@
+using System.Net.Sockets;
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using PowerWatch.Agent.Pipeline;
+using PowerWatch.Core;
+using PowerWatch.Mqtt;
+using PowerWatch.Outbox;
+
+namespace PowerWatch.Agent.Outputs.Mqtt;
+
+/// <summary>Everything <see cref="MqttOutput"/> needs, already resolved (paths absolute, ids filled in).</summary>
+public sealed class MqttOutputSettings
+{
+    public required MqttTopics Topics { get; init; }
+
+    /// <summary>Broker connection; <c>Will</c>, <c>CleanStart</c> and <c>AutoReconnect</c> are set by the output.</summary>
+    public required MqttClientOptions Client { get; init; }
+
+    public required OutboxOptions Outbox { get; init; }
+
+    public MqttQualityOfService TelemetryQos { get; init; } = MqttQualityOfService.AtLeastOnce;
+
+    public TimeSpan ReconnectMinDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan ReconnectMaxDelay { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Outbox entries handed to the client at once (the client's own window bounds what is on the wire).</summary>
+    public int MaxOutstanding { get; init; } = 200;
+}
+
+/// <summary>
+/// The MQTT output: every poll result from the <see cref="ReadingHub"/> becomes a telemetry message (and, on a
+/// change, a retained availability message) that is appended to the durable outbox BEFORE anything is sent.
+/// A sender loop reads the outbox in sequence order and publishes each entry, acknowledging the outbox entry only
+/// when the broker acknowledged it (QoS 1 PUBACK). On a lost connection it reconnects with exponential back-off
+/// and replays every unacknowledged entry in order. Alerts, events and failover state also go through the outbox.
+/// </summary>
+public sealed partial class MqttOutput : BackgroundService, IAlertPublisher, IEventPublisher, IAsyncDisposable
+{
+    private readonly MqttOutputSettings _settings;
+    private readonly ChannelReader<PollResult>? _results;
+    private readonly TimeProvider _time;
+    private readonly ILogger<MqttOutput> _log;
+    private readonly TaskCompletionSource<DurableOutbox> _outbox = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Dictionary<string, bool> _availability = new(StringComparer.Ordinal);
+    private long _published;
+    private long _dropped;
+    private long _appended;
+    private long _connects;
+    private int _disposed;
+
+    public MqttOutput(MqttOutputSettings settings, ReadingHub? hub, TimeProvider timeProvider, ILogger<MqttOutput> logger)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        _settings = settings;
+        _results = hub?.Subscribe("mqtt-outbox", 10_000);
+        _time = timeProvider;
+        _log = logger;
+    }
+
+    /// <summary>Entries acknowledged by the broker since start.</summary>
+    public long Published => Interlocked.Read(ref _published);
+
+    /// <summary>Entries appended to the outbox since start.</summary>
+    public long Appended => Interlocked.Read(ref _appended);
+
+    /// <summary>Entries the outbox dropped (quota) since start.</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    /// <summary>Successful broker connections since start.</summary>
+    public long Connects => Interlocked.Read(ref _connects);
+
+    /// <summary>Entries waiting in the outbox (0 until it is open).</summary>
+    public long Pending => _outbox.Task.IsCompletedSuccessfully ? _outbox.Task.Result.PendingCount : 0;
+
+    /// <summary>Lifetime total of entries dropped by the outbox quota (persisted).</summary>
+    public long DroppedTotal => _outbox.Task.IsCompletedSuccessfully ? _outbox.Task.Result.DroppedCount : 0;
+
+    public MqttTopics Topics => _settings.Topics;
+
+    /// <summary>Appends one poll result (telemetry, plus availability when it changed) to the outbox.</summary>
+    public async Task AppendAsync(PollResult result, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var outbox = await _outbox.Task.WaitAsync(cancellationToken);
+        var available = IsAvailable(result);
+        bool changed;
+        lock (_availability)
+        {
+            changed = !_availability.TryGetValue(result.Device, out var previous) || previous != available;
+            _availability[result.Device] = available;
+        }
+
+        var topics = _settings.Topics;
+        if (changed && !available)
+        {
+            await AppendAsync(outbox, result.Device, topics.Availability(result.Device), Payloads.Offline, MqttQualityOfService.AtLeastOnce, retain: true, cancellationToken);
+        }
+
+        await AppendAsync(outbox, result.Device, topics.Telemetry(result.Device), Payloads.Telemetry(result), _settings.TelemetryQos, retain: false, cancellationToken);
+        if (changed && available)
+        {
+            await AppendAsync(outbox, result.Device, topics.Availability(result.Device), Payloads.Online, MqttQualityOfService.AtLeastOnce, retain: true, cancellationToken);
+        }
+    }
+
+    public async ValueTask PublishAlertAsync(AlertMessage alert, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(alert);
+        var outbox = await _outbox.Task.WaitAsync(cancellationToken);
+        await AppendAsync(outbox, "alerts", _settings.Topics.Alert(alert.Id), Payloads.Alert(alert), MqttQualityOfService.AtLeastOnce, retain: true, cancellationToken);
+    }
+
+    public async ValueTask ClearAlertAsync(string alertId, CancellationToken cancellationToken)
+    {
+        var outbox = await _outbox.Task.WaitAsync(cancellationToken);
+        await AppendAsync(outbox, "alerts", _settings.Topics.Alert(alertId), ReadOnlyMemory<byte>.Empty, MqttQualityOfService.AtLeastOnce, retain: true, cancellationToken);
+    }
+
+    public async ValueTask PublishEventAsync(EventMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var outbox = await _outbox.Task.WaitAsync(cancellationToken);
+        await AppendAsync(outbox, "events", _settings.Topics.Events, Payloads.Event(message), MqttQualityOfService.AtLeastOnce, retain: false, cancellationToken);
+    }
+
+    public async ValueTask PublishFailoverAsync(FailoverMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var outbox = await _outbox.Task.WaitAsync(cancellationToken);
+        await AppendAsync(outbox, "failover", _settings.Topics.Failover, Payloads.Failover(message), MqttQualityOfService.AtLeastOnce, retain: true, cancellationToken);
+    }
+
+    public override void Dispose()
+    {
+        base.Dispose();
+        if (_outbox.Task.IsCompletedSuccessfully)
+        {
+            _outbox.Task.Result.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        base.Dispose();
+        if (_outbox.Task.IsCompletedSuccessfully)
+        {
+            await _outbox.Task.Result.DisposeAsync();
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        DurableOutbox outbox;
+        try
+        {
+            outbox = await DurableOutbox.OpenAsync(_settings.Outbox, stoppingToken);
+        }
+        catch (Exception ex)
+        {
+            _outbox.TrySetException(ex);
+            throw;
+        }
+
+        outbox.EntriesDropped += OnEntriesDropped;
+        if (outbox.Recovery.LostEntries > 0 || outbox.Recovery.TruncatedBytes > 0)
+        {
+            LogRecovered(outbox.Recovery.LostEntries, outbox.Recovery.TruncatedBytes);
+        }
+
+        _outbox.TrySetResult(outbox);
+        var appender = _results is null ? Task.CompletedTask : RunAppenderAsync(_results, stoppingToken);
+        var sender = RunSenderAsync(outbox, stoppingToken);
+        await Task.WhenAll(appender, sender);
+    }
+
+    private static bool IsAvailable(PollResult result)
+    {
+        foreach (var r in result.Readings)
+        {
+            if (string.Equals(r.Metric, MetricNames.DeviceAvailable, StringComparison.Ordinal) && r.Value.TryGetBoolean(out var a))
+            {
+                return a;
+            }
+        }
+
+        return result.Error is null && result.Quality != Quality.Bad;
+    }
+
+    private async Task AppendAsync(DurableOutbox outbox, string stream, string topic, ReadOnlyMemory<byte> payload, MqttQualityOfService qos, bool retain, CancellationToken cancellationToken)
+    {
+        await outbox.AppendAsync(stream, payload, new OutboxMetadata(topic, (byte)qos, retain), cancellationToken);
+        Interlocked.Increment(ref _appended);
+    }
+
+    private async Task RunAppenderAsync(ChannelReader<PollResult> results, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await foreach (var result in results.ReadAllAsync(stoppingToken))
+            {
+                await AppendAsync(result, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+    }
+
+    private void OnEntriesDropped(object? sender, OutboxDroppedEventArgs e)
+    {
+        Interlocked.Add(ref _dropped, e.Count);
+        LogDropped(e.Count, e.OldestSequence, e.NewestSequence, e.TotalDropped);
+        var message = new EventMessage(
+            _time.GetUtcNow(),
+            "outbox-dropped",
+            $"outbox quota reached: dropped {e.Count} oldest unsent messages (sequences {e.OldestSequence}-{e.NewestSequence}; {e.TotalDropped} in total)",
+            Severity: "warning",
+            Value: e.Count);
+
+        // Raised on the outbox writer: append from elsewhere so the handler stays quick.
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await PublishEventAsync(message, CancellationToken.None);
+            }
+            catch (ObjectDisposedException)
+            {
+                // Shutting down: the count is persisted by the outbox anyway.
+            }
+        });
+    }
+
+    private MqttClientOptions BuildClientOptions()
+    {
+        var c = _settings.Client;
+        return new MqttClientOptions
+        {
+            Host = c.Host,
+            Port = c.Port,
+            ProtocolVersion = c.ProtocolVersion,
+            ClientId = c.ClientId,
+            CleanStart = true,
+            KeepAlive = c.KeepAlive,
+            PingTimeout = c.PingTimeout,
+            UserName = c.UserName,
+            Password = c.Password,
+            Tls = c.Tls,
+            ConnectTimeout = c.ConnectTimeout,
+            MaxInFlight = c.MaxInFlight,
+            AutoReconnect = false,
+            TimeProvider = _time,
+            Will = new MqttWill
+            {
+                Message = new MqttMessage { Topic = _settings.Topics.AgentStatus, Payload = Payloads.Offline, Retain = true, QualityOfService = MqttQualityOfService.AtLeastOnce },
+            },
+        };
+    }
+
+    private async Task RunSenderAsync(DurableOutbox outbox, CancellationToken stoppingToken)
+    {
+        var attempt = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var client = new MqttClient(BuildClientOptions());
+            using var lost = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            var lostSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            client.ConnectionStateChanged += (_, e) =>
+            {
+                if (e.State is MqttConnectionState.Disconnected or MqttConnectionState.Disposed)
+                {
+                    lostSignal.TrySetResult();
+                }
+            };
+            using var lostRegistration = lostSignal.Task.ContinueWith(
+                static (_, s) =>
+                {
+                    try
+                    {
+                        ((CancellationTokenSource)s!).Cancel();
+                    }
+                    catch (ObjectDisposedException)
+                    {
+                        // The attempt is over.
+                    }
+                },
+                lost,
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+            var connected = false;
+            try
+            {
+                await client.ConnectAsync(stoppingToken);
+                connected = true;
+                attempt = 0;
+                Interlocked.Increment(ref _connects);
+                LogConnected(_settings.Client.Host, _settings.Client.Port);
+                outbox.RewindReader();
+                await client.PublishAsync(
+                    new MqttMessage { Topic = _settings.Topics.AgentStatus, Payload = Payloads.Online, Retain = true, QualityOfService = MqttQualityOfService.AtLeastOnce },
+                    lost.Token);
+                await PumpAsync(client, outbox, lost.Token);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                await GoodbyeAsync(client, connected);
+                await client.DisposeAsync();
+                break;
+            }
+            catch (Exception ex) when (ex is MqttConnectException or MqttConnectionLostException or MqttProtocolException or OperationCanceledException or IOException or SocketException or TimeoutException)
+            {
+                LogConnectionProblem(ex.Message);
+            }
+
+            await client.DisposeAsync();
+            var delay = Backoff(attempt++);
+            try
+            {
+                await Task.Delay(delay, _time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+    }
+
+    private async Task GoodbyeAsync(MqttClient client, bool connected)
+    {
+        if (!connected || client.State != MqttConnectionState.Connected)
+        {
+            return;
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2), _time);
+        try
+        {
+            await client.PublishAsync(new MqttMessage { Topic = _settings.Topics.AgentStatus, Payload = Payloads.Offline, Retain = true, QualityOfService = MqttQualityOfService.AtLeastOnce }, timeout.Token);
+            await client.DisconnectAsync(timeout.Token);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or MqttConnectionLostException or IOException or SocketException)
+        {
+            // Best effort: the will says offline otherwise.
+        }
+    }
+
+    private TimeSpan Backoff(int attempt)
+    {
+        var min = _settings.ReconnectMinDelay;
+        var max = _settings.ReconnectMaxDelay;
+        var ticks = Math.Min(max.Ticks, min.Ticks * (1L << Math.Min(attempt, 20)));
+        var jitter = 1 + ((Random.Shared.NextDouble() * 0.4) - 0.2);
+        return TimeSpan.FromTicks((long)(ticks * jitter));
+    }
+
+    private async Task PumpAsync(MqttClient client, DurableOutbox outbox, CancellationToken token)
+    {
+        using var slots = new SemaphoreSlim(_settings.MaxOutstanding);
+        var outstanding = new List<Task>();
+        try
+        {
+            while (true)
+            {
+                token.ThrowIfCancellationRequested();
+                var entries = await outbox.ReadPendingAsync(256, token);
+                if (entries.Count == 0)
+                {
+                    await outbox.WaitForPendingAsync(token);
+                    continue;
+                }
+
+                outstanding.RemoveAll(t => t.IsCompleted);
+                foreach (var entry in entries)
+                {
+                    await slots.WaitAsync(token);
+                    var message = new MqttMessage
+                    {
+                        Topic = entry.Metadata.Topic!,
+                        Payload = entry.Payload,
+                        Retain = entry.Metadata.Retain,
+                        QualityOfService = (MqttQualityOfService)entry.Metadata.Qos,
+                    };
+
+                    // Not cancellable: a message handed to the connection may be delivered anyway; its PUBACK (or
+                    // the connection loss) completes it.
+                    var publish = client.PublishAsync(message, CancellationToken.None);
+                    outstanding.Add(AcknowledgeWhenDoneAsync(publish, entry.Sequence, outbox, slots));
+                }
+            }
+        }
+        finally
+        {
+            // Let every publish finish (PUBACK or failure) so acknowledgements land before a rewind.
+            await Task.WhenAll(outstanding);
+        }
+    }
+
+    private async Task AcknowledgeWhenDoneAsync(Task publish, long sequence, DurableOutbox outbox, SemaphoreSlim slots)
+    {
+        try
+        {
+            await publish;
+            await outbox.AcknowledgeAsync(sequence, CancellationToken.None);
+            Interlocked.Increment(ref _published);
+        }
+        catch (MqttPublishException ex)
+        {
+            // The broker refused this one message (MQTT 5 reason code): retrying cannot help.
+            LogRefused(sequence, ex.Message);
+            await outbox.AcknowledgeAsync(sequence, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is MqttConnectionLostException or OperationCanceledException or ObjectDisposedException or IOException)
+        {
+            // Stays in the outbox; replayed after the reconnect.
+        }
+        finally
+        {
+            slots.Release();
+        }
+    }
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "MQTT connected to {Host}:{Port}; replaying the outbox")]
+    private partial void LogConnected(string host, int port);
+
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "MQTT connection problem: {Reason}; retrying with back-off")]
+    private partial void LogConnectionProblem(string reason);
+
+    [LoggerMessage(EventId = 1103, Level = LogLevel.Error, Message = "Outbox quota reached: dropped {Count} oldest unsent messages ({Oldest}-{Newest}); {Total} dropped in total")]
+    private partial void LogDropped(long count, long oldest, long newest, long total);
+
+    [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "The broker refused outbox entry {Sequence}: {Reason}")]
+    private partial void LogRefused(long sequence, string reason);
+
+    [LoggerMessage(EventId = 1105, Level = LogLevel.Warning, Message = "Outbox recovery: {Lost} entries lost to damage, {Truncated} torn bytes cut")]
+    private partial void LogRecovered(long lost, long truncated);
+}

@@ -1,0 +1,168 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using PowerWatch.Agent.Configuration;
+using PowerWatch.Agent.Pipeline;
+using PowerWatch.Mqtt;
+using PowerWatch.Outbox;
+
+namespace PowerWatch.Agent.Outputs.Mqtt;
+
+/// <summary>Registration of the MQTT output.</summary>
+public static class MqttServices
+{
+    /// <summary>
+    /// Registers <see cref="IAlertPublisher"/> and <see cref="IEventPublisher"/> (always), and, when
+    /// <c>PowerWatch:Mqtt:Enabled</c> is true, the <see cref="MqttOutput"/> (outbox + sender) as a hosted service.
+    /// When MQTT is disabled the publishers are a <see cref="NullPublisher"/>.
+    /// </summary>
+    public static IServiceCollection AddMqttPublishing(this IServiceCollection services)
+    {
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<AgentOptions>>().Value;
+            return new MqttOutputHolder(options.Mqtt.Enabled
+                ? new MqttOutput(CreateSettings(options), sp.GetRequiredService<ReadingHub>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<MqttOutput>>())
+                : null);
+        });
+        services.AddSingleton<IAlertPublisher>(sp => (IAlertPublisher?)sp.GetRequiredService<MqttOutputHolder>().Output ?? new NullPublisher());
+        services.AddSingleton<IEventPublisher>(sp => (IEventPublisher?)sp.GetRequiredService<MqttOutputHolder>().Output ?? new NullPublisher());
+        services.AddHostedService<MqttOutputHostedService>();
+        return services;
+    }
+
+    /// <summary>Resolves <see cref="MqttOptions"/> against the agent options (ids, outbox path).</summary>
+    public static MqttOutputSettings CreateSettings(AgentOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var m = options.Mqtt;
+        var clientId = string.IsNullOrEmpty(m.ClientId) ? $"powerwatch-{options.Site}-{options.Agent}" : m.ClientId;
+        var outboxDirectory = Path.IsPathRooted(m.Outbox.Directory)
+            ? m.Outbox.Directory
+            : Path.Combine(Path.GetFullPath(options.DataDirectory), m.Outbox.Directory);
+        return new MqttOutputSettings
+        {
+            Topics = new MqttTopics(m.TopicPrefix, options.Site, options.Agent),
+            Client = ToClientOptions(m, clientId),
+            Outbox = new OutboxOptions
+            {
+                Directory = outboxDirectory,
+                MaxBytes = m.Outbox.MaxBytes,
+                SegmentBytes = Math.Min(new OutboxOptions().SegmentBytes, Math.Max(OutboxOptions.MinSegmentBytes, m.Outbox.MaxBytes / 4)),
+                FsyncMode = Enum.Parse<FsyncMode>(m.Outbox.FsyncMode, ignoreCase: true),
+            },
+            TelemetryQos = (MqttQualityOfService)m.Qos,
+            ReconnectMinDelay = m.ReconnectMinDelay,
+            ReconnectMaxDelay = m.ReconnectMaxDelay,
+        };
+    }
+
+    /// <summary>Maps the configuration to client options (shared by the agent output and <c>powerwatch ingest</c>).</summary>
+    public static MqttClientOptions ToClientOptions(MqttOptions m, string clientId)
+    {
+        ArgumentNullException.ThrowIfNull(m);
+        return new MqttClientOptions
+        {
+            Host = m.Host,
+            Port = m.Port,
+            ProtocolVersion = m.ProtocolVersion is "3.1.1" or "3" or "4" or "V311" ? MqttProtocolVersion.V311 : MqttProtocolVersion.V500,
+            ClientId = clientId,
+            KeepAlive = m.KeepAlive,
+            UserName = m.Username,
+            Password = m.Password,
+            MaxInFlight = m.MaxInFlight,
+            ReconnectMinDelay = m.ReconnectMinDelay,
+            ReconnectMaxDelay = m.ReconnectMaxDelay,
+            Tls = m.Tls is null ? null : new MqttTlsOptions
+            {
+                CaFile = m.Tls.CaFile,
+                ClientCertificateFile = m.Tls.ClientCertificate,
+                ClientKeyFile = m.Tls.ClientKey,
+                ServerName = m.Tls.ServerName,
+                AllowUntrustedCertificates = m.Tls.AllowUntrusted,
+            },
+        };
+    }
+
+    /// <summary>Problems in <c>PowerWatch:Mqtt</c>, each naming its key (empty when disabled and untouched).</summary>
+    public static IEnumerable<(string Key, string Reason)> Validate(MqttOptions m, string section)
+    {
+        ArgumentNullException.ThrowIfNull(m);
+        if (!m.Enabled)
+        {
+            yield break;
+        }
+
+        if (string.IsNullOrWhiteSpace(m.Host))
+        {
+            yield return ($"{section}:Host", "is required when MQTT is enabled");
+        }
+
+        if (m.Port is < 0 or > 65535)
+        {
+            yield return ($"{section}:Port", "must be 0..65535 (0 = 1883, or 8883 with TLS)");
+        }
+
+        if (m.ProtocolVersion is not ("3.1.1" or "3" or "4" or "V311" or "5" or "5.0" or "V500"))
+        {
+            yield return ($"{section}:ProtocolVersion", $"'{m.ProtocolVersion}' is not 3.1.1 or 5");
+        }
+
+        if (m.Qos is not (0 or 1))
+        {
+            yield return ($"{section}:Qos", "must be 0 or 1 (QoS 2 is not supported)");
+        }
+
+        if (string.IsNullOrWhiteSpace(m.TopicPrefix) || m.TopicPrefix.AsSpan().IndexOfAny("+#") >= 0 || m.TopicPrefix.EndsWith('/'))
+        {
+            yield return ($"{section}:TopicPrefix", "must be a non-empty topic level path without wildcards or a trailing '/'");
+        }
+
+        if (m.KeepAlive < TimeSpan.Zero)
+        {
+            yield return ($"{section}:KeepAlive", "must not be negative");
+        }
+
+        if (m.MaxInFlight < 1)
+        {
+            yield return ($"{section}:MaxInFlight", "must be at least 1");
+        }
+
+        if (string.IsNullOrWhiteSpace(m.Outbox.Directory))
+        {
+            yield return ($"{section}:Outbox:Directory", "is required");
+        }
+
+        if (m.Outbox.MaxBytes < 2 * OutboxOptions.MinSegmentBytes)
+        {
+            yield return ($"{section}:Outbox:MaxBytes", $"must be at least {2 * OutboxOptions.MinSegmentBytes}");
+        }
+
+        if (!Enum.TryParse<FsyncMode>(m.Outbox.FsyncMode, ignoreCase: true, out _))
+        {
+            yield return ($"{section}:Outbox:FsyncMode", "must be Always, Batched or None");
+        }
+    }
+}
+
+/// <summary>The MQTT output when enabled, else null.</summary>
+public sealed class MqttOutputHolder(MqttOutput? output)
+{
+    public MqttOutput? Output { get; } = output;
+}
+
+internal sealed class MqttOutputHostedService(MqttOutputHolder holder) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) =>
+        holder.Output?.StartAsync(cancellationToken) ?? Task.CompletedTask;
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (holder.Output is { } output)
+        {
+            await output.StopAsync(cancellationToken);
+            await output.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,30 @@
+namespace PowerWatch.Agent.Outputs.Mqtt;
+
+/// <summary>The wire-visible topic layout (docs/mqtt.md); frozen by tests.</summary>
+public sealed class MqttTopics
+{
+    public MqttTopics(string prefix, string site, string agent)
+    {
+        Prefix = prefix;
+        Site = site;
+        Agent = agent;
+    }
+
+    public string Prefix { get; }
+
+    public string Site { get; }
+
+    public string Agent { get; }
+
+    public string Telemetry(string device) => $"{Prefix}/{Site}/{device}/telemetry";
+
+    public string Availability(string device) => $"{Prefix}/{Site}/{device}/availability";
+
+    public string AgentStatus => $"{Prefix}/{Site}/agent/{Agent}/status";
+
+    public string Events => $"{Prefix}/{Site}/events";
+
+    public string Alert(string alertId) => $"{Prefix}/{Site}/alerts/{alertId}";
+
+    public string Failover => $"{Prefix}/{Site}/failover";
+}
