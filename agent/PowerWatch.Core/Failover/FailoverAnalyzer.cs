@@ -1,0 +1,527 @@
+using System.Globalization;
+using PowerWatch.Core.Alerts;
+
+namespace PowerWatch.Core.Failover;
+
+/// <summary>Failover phase of one UPS. Wire names in <see cref="FailoverUpsState.Phase"/>.</summary>
+public static class FailoverPhases
+{
+    public const string Normal = "normal";
+    public const string UtilityLost = "utility-lost";
+    public const string GeneratorStarting = "generator-starting";
+    public const string GeneratorAvailable = "generator-available";
+    public const string OnGenerator = "on-generator";
+    public const string GeneratorUnavailable = "generator-unavailable";
+}
+
+/// <summary>Rule ids of the conditions the analyzer raises (alert ids are <c>{rule}:{device}</c>).</summary>
+public static class FailoverRules
+{
+    public const string UtilityLost = "utility-lost";
+    public const string GeneratorStartRequired = "generator-start-required";
+    public const string GeneratorLate = "generator-late";
+    public const string GeneratorFailedToStart = "generator-failed-to-start";
+    public const string GeneratorUnstable = "generator-unstable";
+    public const string TransferFailed = "ats-not-transferred";
+    public const string MarginLow = "failover-margin";
+    public const string DepletionBeforeGenerator = "battery-depletes-before-generator";
+    public const string FuelHoursLow = "generator-fuel-hours";
+    public const string GeneratorOverload = "generator-overload";
+    public const string RuntimeDisagreement = "runtime-disagreement";
+    public const string RetransferCompleted = "retransfer-completed";
+}
+
+/// <summary>The failover picture of one UPS (the <c>failover</c> state: status API and MQTT).</summary>
+public sealed record FailoverUpsState
+{
+    public required string Ups { get; init; }
+
+    public string? Ats { get; init; }
+
+    public string? Generator { get; init; }
+
+    public required string Phase { get; init; }
+
+    public bool UtilityLost { get; init; }
+
+    public DateTimeOffset? UtilityLostAt { get; init; }
+
+    public bool OnBattery { get; init; }
+
+    public double? RuntimeReportedSeconds { get; init; }
+
+    public double? RuntimeEstimatedSeconds { get; init; }
+
+    /// <summary>observed | learned | none.</summary>
+    public string RuntimeEstimateSource { get; init; } = "none";
+
+    /// <summary>The more pessimistic of reported and estimated runtime (what the margin uses).</summary>
+    public double? RuntimeUsedSeconds { get; init; }
+
+    /// <summary>reported | estimate | none.</summary>
+    public string RuntimeUsed { get; init; } = "none";
+
+    /// <summary>Generator state text, or <c>unknown</c> when its readings are stale.</summary>
+    public required string GeneratorState { get; init; }
+
+    /// <summary>Seconds the generator still needs to carry the load; null = it cannot (failed, not in auto, unknown).</summary>
+    public double? GeneratorNeedSeconds { get; init; }
+
+    /// <summary>Runtime used − generator need; null when the generator cannot carry the load or runtime is unknown.</summary>
+    public double? MarginSeconds { get; init; }
+
+    public DateTimeOffset? StartDeadline { get; init; }
+
+    /// <summary>When the battery is projected to be empty (on battery only).</summary>
+    public DateTimeOffset? DepletionAt { get; init; }
+
+    public double? FuelHoursRemaining { get; init; }
+
+    public DateTimeOffset At { get; init; }
+}
+
+/// <summary>What one evaluation produced: the per-UPS states, the active conditions and one-shot events.</summary>
+public sealed record FailoverEvaluation(
+    IReadOnlyList<FailoverUpsState> States,
+    IReadOnlyList<AlertCondition> Conditions,
+    IReadOnlyList<AlertCondition> Events);
+
+/// <summary>
+/// Watches the configured power chain (utility → ATS ← generator; ATS → UPS) and computes, per UPS, the runtime
+/// margin = runtime remaining (the more pessimistic of reported and observed) − time the generator still needs to
+/// carry the load, plus the failover conditions (utility lost, start required, late, failed, unstable, transfer
+/// failed, margin, depletion before the generator, fuel hours, overload, runtime disagreement) and the retransfer
+/// event. Pure logic on an injected <see cref="TimeProvider"/>; thread-safe.
+/// </summary>
+public sealed class FailoverAnalyzer
+{
+    private static readonly HashSet<string> RaisedAlarmConditions = new(StringComparer.Ordinal)
+    {
+        "warning", "shutdown", "electrical-trip", "controlled-shutdown",
+    };
+
+    private readonly Lock _gate = new();
+    private readonly TimeProvider _time;
+    private readonly FailoverOptions _options;
+    private readonly List<FailoverChain> _chains;
+    private readonly Dictionary<string, DeviceData> _devices = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ChainState> _chainStates = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RuntimeEstimator> _estimators = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, BatteryModel> _models;
+
+    public FailoverAnalyzer(IEnumerable<FailoverChain> chains, FailoverOptions options, TimeProvider time, IDictionary<string, BatteryModel>? learned = null)
+    {
+        ArgumentNullException.ThrowIfNull(chains);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(time);
+        _chains = [.. chains];
+        _options = options;
+        _time = time;
+        _models = learned is null ? new(StringComparer.Ordinal) : new(learned, StringComparer.Ordinal);
+        foreach (var chain in _chains)
+        {
+            _chainStates[chain.Ats] = new ChainState();
+            foreach (var ups in chain.Ups)
+            {
+                if (!_models.TryGetValue(ups, out var model))
+                {
+                    model = new BatteryModel();
+                    _models[ups] = model;
+                }
+
+                _estimators[ups] = new RuntimeEstimator(model, options.DischargeWindow, options.DefaultExponent);
+            }
+        }
+    }
+
+    public IReadOnlyList<FailoverChain> Chains => _chains;
+
+    /// <summary>The learned battery models per UPS (persist these).</summary>
+    public IReadOnlyDictionary<string, BatteryModel> LearnedModels()
+    {
+        lock (_gate)
+        {
+            return _models.ToDictionary(p => p.Key, p => new BatteryModel { Points = [.. p.Value.Points] }, StringComparer.Ordinal);
+        }
+    }
+
+    /// <summary>Feeds one poll of one device.</summary>
+    public void Observe(string device, IReadOnlyList<Reading> readings)
+    {
+        ArgumentNullException.ThrowIfNull(readings);
+        lock (_gate)
+        {
+            var now = _time.GetUtcNow();
+            if (!_devices.TryGetValue(device, out var data))
+            {
+                data = new DeviceData();
+                _devices[device] = data;
+            }
+
+            data.LastHeard = now;
+            foreach (var r in readings)
+            {
+                data.Latest[r.Metric] = r;
+            }
+
+            if (_estimators.TryGetValue(device, out var estimator))
+            {
+                var onBattery = Status(data).Contains("OB", StringComparer.Ordinal);
+                estimator.Observe(now, Number(data, MetricNames.BatteryCharge), Number(data, MetricNames.UpsLoad), onBattery);
+            }
+
+            if (Number(data, MetricNames.FuelLevel) is { } fuel && readings.Any(r => r.Metric == MetricNames.FuelLevel))
+            {
+                data.Fuel.Add((now, fuel));
+                var cutoff = now - _options.FuelWindow;
+                data.Fuel.RemoveAll(p => p.At < cutoff);
+            }
+        }
+    }
+
+    /// <summary>Evaluates every chain now.</summary>
+    public FailoverEvaluation Evaluate()
+    {
+        lock (_gate)
+        {
+            var now = _time.GetUtcNow();
+            var states = new List<FailoverUpsState>();
+            var conditions = new List<AlertCondition>();
+            var events = new List<AlertCondition>();
+            foreach (var chain in _chains)
+            {
+                EvaluateChain(chain, now, states, conditions, events);
+            }
+
+            return new FailoverEvaluation(states, conditions, events);
+        }
+    }
+
+    private static string S(double seconds) => Math.Round(seconds).ToString("0", CultureInfo.InvariantCulture) + " s";
+
+    private static string F(double v) => v.ToString("0.##", CultureInfo.InvariantCulture);
+
+    private static double? Number(DeviceData? d, string metric) =>
+        d is not null && d.Latest.TryGetValue(metric, out var r) && r.Quality == Quality.Good && r.Value.TryGetNumber(out var v) ? v : null;
+
+    private static bool? Bool(DeviceData? d, string metric) =>
+        d is not null && d.Latest.TryGetValue(metric, out var r) && r.Quality == Quality.Good && r.Value.TryGetBoolean(out var v) ? v : null;
+
+    private static string? Text(DeviceData? d, string metric) =>
+        d is not null && d.Latest.TryGetValue(metric, out var r) && r.Quality == Quality.Good && r.Value.TryGetText(out var v) ? v : null;
+
+    private static System.Collections.Immutable.ImmutableArray<string> Status(DeviceData? d) =>
+        Text(d, MetricNames.UpsStatus) is { } s ? UpsStatus.Parse(s).Tokens : [];
+
+    private DeviceData? Fresh(string? device, DateTimeOffset now)
+    {
+        if (device is null || !_devices.TryGetValue(device, out var d))
+        {
+            return null;
+        }
+
+        if (Bool(d, MetricNames.DeviceAvailable) == false || now - d.LastHeard > _options.StaleAfter)
+        {
+            return null;
+        }
+
+        return d;
+    }
+
+    private void EvaluateChain(FailoverChain chain, DateTimeOffset now, List<FailoverUpsState> states, List<AlertCondition> conditions, List<AlertCondition> events)
+    {
+        var st = _chainStates[chain.Ats];
+        var ats = Fresh(chain.Ats, now);
+        var gen = Fresh(chain.Generator, now);
+        var upsData = chain.Ups.Select(u => (Id: u, Data: Fresh(u, now))).ToList();
+
+        // Utility: the ATS's source-1 flag; without a fresh ATS, a UPS on battery says the same.
+        var source1 = Bool(ats, MetricNames.AtsSource1Available);
+        var position = Text(ats, MetricNames.AtsPosition);
+        var anyOnBattery = upsData.Any(u => Status(u.Data).Contains("OB", StringComparer.Ordinal));
+        var utilityDown = source1 is { } s1 ? !s1 : anyOnBattery && position != "source2";
+        if (utilityDown)
+        {
+            st.UtilityDownSince ??= now;
+        }
+        else
+        {
+            st.UtilityDownSince = null;
+        }
+
+        var utilityLost = st.UtilityDownSince is { } since && now - since >= _options.UtilityLossDebounce;
+        if (utilityLost)
+        {
+            st.OutageStart ??= st.UtilityDownSince;
+        }
+        else if (!utilityDown)
+        {
+            st.OutageStart = null;
+        }
+
+        // Retransfer completed: source2 → source1 with the utility back.
+        if (position is not null)
+        {
+            if (st.LastPosition == "source2" && position == "source1" && source1 == true)
+            {
+                events.Add(new AlertCondition(FailoverRules.RetransferCompleted, chain.Ats, AlertSeverity.Info,
+                    $"Retransfer to utility completed ({chain.Ats})"));
+            }
+
+            if (position != "neutral")
+            {
+                st.LastPosition = position;
+            }
+        }
+
+        if (utilityLost)
+        {
+            conditions.Add(new AlertCondition(FailoverRules.UtilityLost, chain.Ats, AlertSeverity.Warning,
+                $"Utility lost at {chain.Ats} for {S((now - st.UtilityDownSince!.Value).TotalSeconds)}", (now - st.UtilityDownSince!.Value).TotalSeconds, "s"));
+        }
+
+        // Generator.
+        var genState = gen is null ? "unknown" : Text(gen, MetricNames.GeneratorState) ?? "unknown";
+        if (genState != st.GeneratorState)
+        {
+            st.GeneratorState = genState;
+            st.GeneratorStateSince = now;
+        }
+
+        var genUp = genState is "available" or "on-load";
+        if (genUp)
+        {
+            st.GeneratorUpSince ??= now;
+        }
+        else
+        {
+            st.GeneratorUpSince = null;
+        }
+
+        var contact = Bool(ats, MetricNames.AtsStartContact);
+        var startRequired = contact ?? utilityLost;
+        var genName = chain.Generator ?? chain.Ats;
+        if (startRequired && chain.Generator is not null)
+        {
+            conditions.Add(new AlertCondition(FailoverRules.GeneratorStartRequired, genName, AlertSeverity.Warning,
+                $"Generator start required ({genName}): {(contact == true ? "ATS start contact closed" : "utility lost")}; generator {genState}"));
+        }
+
+        DateTimeOffset? deadline = st.OutageStart is { } outage ? outage + _options.StartDeadline : null;
+        var onGenerator = position == "source2" && Bool(ats, MetricNames.AtsSource2Available) != false;
+        if (chain.Generator is not null && deadline is { } dl && utilityLost && now >= dl && !genUp && !onGenerator)
+        {
+            conditions.Add(new AlertCondition(FailoverRules.GeneratorLate, genName, AlertSeverity.Warning,
+                $"Generator late ({genName}): not available {S((now - st.OutageStart!.Value).TotalSeconds)} after utility loss (deadline {S(_options.StartDeadline.TotalSeconds)}); state {genState}",
+                (now - st.OutageStart!.Value).TotalSeconds, "s"));
+        }
+
+        var failStartAlarm = Text(gen, "generator.alarm.fail-to-start") is { } fta && RaisedAlarmConditions.Contains(fta);
+        var failed = genState == "failed" || failStartAlarm;
+        if (chain.Generator is not null && failed && (startRequired || utilityLost))
+        {
+            conditions.Add(new AlertCondition(FailoverRules.GeneratorFailedToStart, genName, AlertSeverity.Critical,
+                $"Generator failed ({genName}): state {genState}{(failStartAlarm ? ", fail-to-start alarm" : "")}; it will not carry the load"));
+        }
+
+        if (gen is not null && genUp && now - st.GeneratorUpSince!.Value >= _options.StabilityGrace)
+        {
+            var f = Number(gen, MetricNames.GeneratorFrequency);
+            var v = Number(gen, "generator.voltage.l1n");
+            var fBad = f is { } fv && Math.Abs(fv - _options.NominalFrequency) > _options.FrequencyTolerance * _options.NominalFrequency;
+            var vBad = v is { } vv && Math.Abs(vv - _options.NominalVoltage) > _options.VoltageTolerance * _options.NominalVoltage;
+            if (fBad || vBad)
+            {
+                conditions.Add(new AlertCondition(FailoverRules.GeneratorUnstable, genName, AlertSeverity.Critical,
+                    $"Generator unstable ({genName}): {(fBad ? $"frequency {F(f!.Value)} Hz outside {F(_options.NominalFrequency)} Hz ±{F(_options.FrequencyTolerance * 100)} %" : "")}{(fBad && vBad ? ", " : "")}{(vBad ? $"voltage {F(v!.Value)} V outside {F(_options.NominalVoltage)} V ±{F(_options.VoltageTolerance * 100)} %" : "")}",
+                    fBad ? f : v, fBad ? "Hz" : "V"));
+            }
+        }
+
+        if (genUp && utilityLost && ats is not null && position != "source2" && now - st.GeneratorUpSince!.Value >= _options.TransferTimeout)
+        {
+            conditions.Add(new AlertCondition(FailoverRules.TransferFailed, chain.Ats, AlertSeverity.Critical,
+                $"ATS not transferred ({chain.Ats}): generator available for {S((now - st.GeneratorUpSince!.Value).TotalSeconds)}, ATS on {position ?? "unknown"}{(Bool(ats, "ats.fault") == true ? ", ATS fault" : "")}"));
+        }
+
+        double? fuelHours = null;
+        if (gen is not null && _devices.TryGetValue(chain.Generator!, out var genData) && genData.Fuel.Count >= 3
+            && genData.Fuel[^1].At - genData.Fuel[0].At >= TimeSpan.FromMinutes(Math.Min(5, _options.FuelWindow.TotalMinutes / 2)))
+        {
+            var perHour = -Slope(genData.Fuel) * 3600;
+            var level = genData.Fuel[^1].Value;
+            if (perHour > 0.01 && level > 0)
+            {
+                fuelHours = level / perHour;
+                if (fuelHours < _options.FuelWarning.TotalHours)
+                {
+                    var severity = fuelHours < _options.FuelCritical.TotalHours ? AlertSeverity.Critical : AlertSeverity.Warning;
+                    conditions.Add(new AlertCondition(FailoverRules.FuelHoursLow, genName, severity,
+                        $"Generator fuel ({genName}): {F(Math.Round(fuelHours.Value, 1))} h left at the current burn ({F(Math.Round(perHour, 2))} %/h, level {F(Math.Round(level, 1))} %)",
+                        fuelHours, "h"));
+                }
+            }
+        }
+
+        if (Number(gen, "generator.power.percent") is { } loadPct && loadPct > _options.OverloadWarningPercent)
+        {
+            conditions.Add(new AlertCondition(FailoverRules.GeneratorOverload, genName,
+                loadPct > _options.OverloadCriticalPercent ? AlertSeverity.Critical : AlertSeverity.Warning,
+                $"Generator overload ({genName}): {F(loadPct)} % of rated power", loadPct, "%"));
+        }
+
+        // Time the generator still needs to carry the load.
+        var mode = Text(gen, MetricNames.GeneratorMode);
+        var inState = now - st.GeneratorStateSince;
+        var o = _options;
+        double Left(TimeSpan budget) => Math.Max(0, (budget - inState).TotalSeconds);
+        double? need = onGenerator ? 0 : genState switch
+        {
+            "on-load" => 0,
+            "available" or "cooling" => Math.Max(0, (o.TransferDelay - (now - (st.GeneratorUpSince ?? now))).TotalSeconds),
+            "warming" => Left(o.SafetyDelay + o.WarmUp) + o.TransferDelay.TotalSeconds,
+            "cranking" => Left(o.CrankTime) + (o.SafetyDelay + o.WarmUp + o.TransferDelay).TotalSeconds,
+            "starting" => Left(o.GeneratorStartDelay) + (o.CrankTime + o.SafetyDelay + o.WarmUp + o.TransferDelay).TotalSeconds,
+            "stopped" when mode is null or "auto" or "auto-manual-restore" =>
+                (contact == true ? 0 : o.EngineStartDelay.TotalSeconds) + (o.GeneratorStartDelay + o.CrankTime + o.SafetyDelay + o.WarmUp + o.TransferDelay).TotalSeconds,
+            _ => null,
+        };
+        if (chain.Generator is null)
+        {
+            need = null;
+        }
+
+        var phase = !utilityDown && !anyOnBattery ? FailoverPhases.Normal
+            : onGenerator ? FailoverPhases.OnGenerator
+            : need is null ? FailoverPhases.GeneratorUnavailable
+            : genUp ? FailoverPhases.GeneratorAvailable
+            : genState is "starting" or "cranking" or "warming" ? FailoverPhases.GeneratorStarting
+            : FailoverPhases.UtilityLost;
+
+        foreach (var (upsId, ups) in upsData)
+        {
+            var onBattery = Status(ups).Contains("OB", StringComparer.Ordinal);
+            var reported = Number(ups, MetricNames.BatteryRuntime);
+            var estimator = _estimators[upsId];
+            var estimate = onBattery && ups is not null ? estimator.EstimateSeconds : null;
+            double? used = null;
+            var usedName = "none";
+            if (reported is { } r && (estimate is null || r <= estimate))
+            {
+                used = r;
+                usedName = "reported";
+            }
+            else if (estimate is { } e)
+            {
+                used = e;
+                usedName = "estimate";
+            }
+
+            var relevant = utilityLost || onBattery;
+            var margin = used is { } u && need is { } nd ? u - nd : (double?)null;
+            var upsPhase = phase == FailoverPhases.OnGenerator && onBattery ? FailoverPhases.UtilityLost : phase;
+            if (phase == FailoverPhases.Normal && onBattery)
+            {
+                upsPhase = FailoverPhases.UtilityLost;
+            }
+
+            if (relevant && !(onGenerator && !onBattery) && used is { } runtime)
+            {
+                if (need is null)
+                {
+                    conditions.Add(new AlertCondition(FailoverRules.MarginLow, upsId, AlertSeverity.Critical,
+                        $"Failover margin ({upsId}): the generator cannot carry the load ({genState}{(mode is not null && genState == "stopped" ? ", mode " + mode : "")}); battery empty in {S(runtime)}", null, "s"));
+                    conditions.Add(new AlertCondition(FailoverRules.DepletionBeforeGenerator, upsId, AlertSeverity.Critical,
+                        $"Battery depletes before the generator ({upsId}): {S(runtime)} of runtime ({usedName}), generator {genState}", runtime, "s"));
+                }
+                else if (margin is { } m)
+                {
+                    if (m < o.MarginWarning.TotalSeconds)
+                    {
+                        conditions.Add(new AlertCondition(FailoverRules.MarginLow, upsId,
+                            m < o.MarginCritical.TotalSeconds ? AlertSeverity.Critical : AlertSeverity.Warning,
+                            $"Failover margin ({upsId}): {S(m)} (runtime {S(runtime)} {usedName} − generator needs {S(need.Value)}, {genState})", m, "s"));
+                    }
+
+                    if (m < 0)
+                    {
+                        conditions.Add(new AlertCondition(FailoverRules.DepletionBeforeGenerator, upsId, AlertSeverity.Critical,
+                            $"Battery depletes before the generator ({upsId}): runtime {S(runtime)} < generator need {S(need.Value)}", m, "s"));
+                    }
+                }
+            }
+
+            if (onBattery && reported is { } rep && estimator.Source == "observed" && estimator.EstimateSeconds is { } est && est > 0
+                && Math.Abs(rep - est) / est > o.RuntimeDisagreement)
+            {
+                conditions.Add(new AlertCondition(FailoverRules.RuntimeDisagreement, upsId, AlertSeverity.Warning,
+                    $"Runtime disagreement ({upsId}): UPS reports {S(rep)}, observed discharge gives {S(est)} ({F(Math.Round((rep - est) / est * 100))} %)",
+                    (rep - est) / est, "ratio"));
+            }
+
+            states.Add(new FailoverUpsState
+            {
+                Ups = upsId,
+                Ats = chain.Ats,
+                Generator = chain.Generator,
+                Phase = upsPhase,
+                UtilityLost = utilityLost,
+                UtilityLostAt = st.UtilityDownSince,
+                OnBattery = onBattery,
+                RuntimeReportedSeconds = reported,
+                RuntimeEstimatedSeconds = estimate,
+                RuntimeEstimateSource = onBattery ? estimator.Source : "none",
+                RuntimeUsedSeconds = used,
+                RuntimeUsed = usedName,
+                GeneratorState = genState,
+                GeneratorNeedSeconds = need,
+                MarginSeconds = margin,
+                StartDeadline = deadline,
+                DepletionAt = onBattery && used is { } left ? now + TimeSpan.FromSeconds(left) : null,
+                FuelHoursRemaining = fuelHours,
+                At = now,
+            });
+        }
+    }
+
+    private static double Slope(List<(DateTimeOffset At, double Value)> points)
+    {
+        var t0 = points[0].At;
+        double n = points.Count, st = 0, sv = 0, stt = 0, stv = 0;
+        foreach (var (at, value) in points)
+        {
+            var t = (at - t0).TotalSeconds;
+            st += t;
+            sv += value;
+            stt += t * t;
+            stv += t * value;
+        }
+
+        var d = (n * stt) - (st * st);
+        return d == 0 ? 0 : ((n * stv) - (st * sv)) / d;
+    }
+
+    private sealed class DeviceData
+    {
+        public DateTimeOffset LastHeard { get; set; }
+
+        public Dictionary<string, Reading> Latest { get; } = new(StringComparer.Ordinal);
+
+        public List<(DateTimeOffset At, double Value)> Fuel { get; } = [];
+    }
+
+    private sealed class ChainState
+    {
+        public DateTimeOffset? UtilityDownSince { get; set; }
+
+        public DateTimeOffset? OutageStart { get; set; }
+
+        public string? LastPosition { get; set; }
+
+        public string GeneratorState { get; set; } = "";
+
+        public DateTimeOffset GeneratorStateSince { get; set; }
+
+        public DateTimeOffset? GeneratorUpSince { get; set; }
+    }
+}
