@@ -251,6 +251,25 @@ public sealed class FaultAndTransportTests
         Assert.Equal(FaultKind.Exception, host.Device("ats").Faults.Current.Kind);
     }
 
+    [Fact]
+    public async Task Scenario_player_fires_timed_events_on_the_site_clock()
+    {
+        await using var host = await FaceTestKit.StartSteppedHostAsync();
+        var scenario = Scenarios.ScenarioParser.Parse("at 2s utility.fail\nat 4s generator.fault fail-to-start\nrun 10s\n", "t");
+        var log = new List<string>();
+        var play = ScenarioPlayer.PlayAsync(host.Site, scenario, line => { lock (log) { log.Add(line); } }, CancellationToken.None);
+
+        host.Site.RunFor(TimeSpan.FromSeconds(1), Step);
+        var before = host.Site.Utility.Condition;
+        host.Site.RunFor(TimeSpan.FromSeconds(4), Step);
+        await play.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(UtilityCondition.Normal, before);
+        Assert.Equal(UtilityCondition.Blackout, host.Site.Utility.Condition);
+        Assert.Equal(GeneratorFault.FailToStart, host.Site.Generator.InjectedFault);
+        Assert.Equal(2, log.Count);
+    }
+
     [Theory]
     [InlineData("none", FaultKind.None, "none")]
     [InlineData("delay 2s", FaultKind.Delay, "delay 2s")]

@@ -55,12 +55,13 @@ public sealed partial class PeerTests
     }
 
     [PeerTheory("mbpoll")]
-    [InlineData("timeout", "tcp", "timed out")]
-    [InlineData("busy", "tcp", "busy")]
-    [InlineData("exception 04", "tcp", "failure")]
-    [InlineData("drop", "tcp", "")]
-    [InlineData("crc", "rtu", "CRC")]
-    [InlineData("wrong-tid", "tcp", "")]
+    [InlineData("timeout", "tcp", "failed: Connection timed out")]
+    [InlineData("timeout", "rtu", "failed: Connection timed out")]
+    [InlineData("busy", "tcp", "failed: Slave device or server is busy")]
+    [InlineData("exception 04", "tcp", "failed: Slave device or server failure")]
+    [InlineData("drop", "tcp", "failed: Connection reset by peer")]
+    [InlineData("crc", "rtu", "failed: Invalid CRC")]
+    [InlineData("wrong-tid", "tcp", "failed: Invalid data")]
     public async Task Mbpoll_sees_each_transport_fault(string fault, string mode, string message)
     {
         await using var host = await FaceTestKit.StartSteppedHostAsync(null, mode == "rtu" ? FaceTransport.Rtu : FaceTransport.Tcp);

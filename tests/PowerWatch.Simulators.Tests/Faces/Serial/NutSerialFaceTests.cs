@@ -33,13 +33,19 @@ public sealed class NutSerialFaceTests
         Assert.Equal(inV, await nut.ReadNumberAsync("input.voltage"), 0.1);
         Assert.Equal(Math.Round(load), await nut.ReadNumberAsync("ups.load"), 0.5);
 
-        // The Q1 field carries string voltage / 48 with two decimals; NUT multiplies back by its detected packs.
-        Assert.Equal(battV, await nut.ReadNumberAsync("battery.voltage"), 48 * 0.006);
+        // The 192 V string is sent in whole volts ("218."), consistent with F's nominal 192.0.
+        Assert.Equal(battV, await nut.ReadNumberAsync("battery.voltage"), 0.5);
         Assert.Equal(192, await nut.ReadNumberAsync("battery.voltage.nominal"), 0.01);
 
+        site.Write(s => s.Ups.SetChargePercent(60));
         site.Utility.Fail();
         site.Step(TestSites.Step);
-        await nut.WaitForAsync("ups.status", s => NutSerialFixture.HasToken(s, "OB"), NutWait);
+        await nut.WaitForAsync("ups.status", s => NutSerialFixture.HasToken(s, "OB") && !NutSerialFixture.HasToken(s, "OL"), NutWait);
+
+        // On battery the model's open-circuit voltage is NUT's linear 10.4–13.0 V/block range: NUT's charge estimate matches.
+        var charge = site.Read(s => s.Ups.ChargePercent);
+        var nutCharge = await nut.WaitForAsync("battery.charge", c => Math.Abs(double.Parse(c, System.Globalization.CultureInfo.InvariantCulture) - charge) <= 2, NutWait);
+        Assert.Equal(charge, double.Parse(nutCharge, System.Globalization.CultureInfo.InvariantCulture), 2.0);
 
         Assert.NotNull(TestSites.StepUntil(site, s => (s.Ups.Status & UpsStatus.LowBattery) != 0, site.Elapsed + TimeSpan.FromHours(1), TimeSpan.FromSeconds(1)));
         await nut.WaitForAsync("ups.status", s => NutSerialFixture.HasToken(s, "LB") && NutSerialFixture.HasToken(s, "OB"), NutWait);
