@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using PowerWatch.Agent.Configuration;
 using PowerWatch.Agent.Hosting;
 using PowerWatch.Agent.Inputs;
+using PowerWatch.Agent.Inputs.MegatecQ1;
 using PowerWatch.Agent.Inputs.Modbus;
 using PowerWatch.Agent.Inputs.Nut;
 using PowerWatch.Agent.Pipeline;
@@ -89,6 +90,10 @@ public sealed class AgentRuntime : IAsyncDisposable
                     case "nut":
                         nut ??= Own(owned, new NutClient(endpoint.Host, endpoint.Port, device.Username, device.Password, device.Timeout, time));
                         input = new NutDeviceInput(device.Id, endpoint.Path, nut);
+                        break;
+                    case "megatec-q1":
+                    case "apc-smart":
+                        input = Own(owned, SerialUpsInputs.Create(device, endpoint, time));
                         break;
                     default:
                         input = extraInputs?.Invoke(device, endpoint)
