@@ -32,9 +32,6 @@ internal static class MegatecQ1Codec
     /// <summary>Length of an I reply including the CR (what nutdrv_qx requires: PEERS.md).</summary>
     public const int InfoLength = 39;
 
-    /// <summary>NUT-QX battery.packs candidates, largest first (§5).</summary>
-    public static ReadOnlySpan<int> NutPackCandidates => [120, 100, 80, 60, 48, 36, 30, 24, 18, 12, 8, 6, 4, 3, 2, 1];
-
     /// <summary><c>(MMM.M NNN.N PPP.P QQQ RR.R S.SS TT.T b7b6b5b4b3b2b1b0\r</c>: 47 bytes.</summary>
     public static void WriteStatus(IBufferWriter<byte> output, in MegatecQ1Status s)
     {
@@ -51,7 +48,7 @@ internal static class MegatecQ1Codec
         span[22] = (byte)' ';
         Fixed(span.Slice(23, 4), s.InputFrequency, 1);
         span[27] = (byte)' ';
-        Fixed(span.Slice(28, 4), s.BatteryVoltage, s.BatteryVoltage < 9.995 ? 2 : 1);
+        BatteryField(span.Slice(28, 4), s.BatteryVoltage);
         span[32] = (byte)' ';
         Fixed(span.Slice(33, 4), s.Temperature, 1);
         span[37] = (byte)' ';
@@ -161,20 +158,19 @@ internal static class MegatecQ1Codec
     }
 
     /// <summary>
-    /// The divisor d such that the Q1 battery field is string voltage / d: the largest NUT pack candidate dividing the
-    /// cell count, so nutdrv_qx's auto-detected battery.packs equals d and battery.voltage comes back as the string voltage.
+    /// The 4-character battery field: <c>S.SS</c> below 10 V, <c>SS.S</c> below 100 V, else whole volts with a trailing
+    /// point (<c>218.</c>), so a 192 V string still fits and parses (strtod) as the string voltage.
     /// </summary>
-    public static int BatteryDivisor(int cells)
+    private static void BatteryField(Span<byte> field, double value)
     {
-        foreach (var p in NutPackCandidates)
+        if (double.IsNaN(value) || value < 99.95)
         {
-            if (p <= cells && cells % p == 0)
-            {
-                return p;
-            }
+            Fixed(field, value, !double.IsNaN(value) && value < 9.995 ? 2 : 1);
+            return;
         }
 
-        return 1;
+        Fixed(field[..3], value, 0);
+        field[3] = (byte)'.';
     }
 
     /// <summary>Writes <paramref name="value"/> right-aligned with leading zeros, clamped to what fits; NaN as '@'.</summary>

@@ -32,10 +32,12 @@ public sealed class MegatecQ1Options
     public bool StandbyType { get; set; }
 
     /// <summary>
-    /// The Q1 battery field is the string voltage divided by this. Null: the largest NUT pack candidate dividing the cell
-    /// count (16 × 12 V blocks = 96 cells → 48, i.e. 2 cells, "4.53"), which nutdrv_qx auto-detects back.
+    /// The Q1 battery field is the string voltage divided by this. 1 (default) reports the whole string, consistent with
+    /// the nominal voltage in <c>F</c>, which nutdrv_qx 2.8.0 needs to compute battery.charge (PEERS.md); e.g. 96 for a
+    /// 16-block string reports per-cell volts ("2.27") like some units do (blazer_ser multiplies back by its
+    /// auto-detected battery.packs; nutdrv_qx 2.8.0 then reads battery.charge 0).
     /// </summary>
-    public int? BatteryVoltageDivisor { get; set; }
+    public int BatteryVoltageDivisor { get; set; } = 1;
 
     /// <summary>Fields reported as '@' (unavailable).</summary>
     public MegatecQ1Fields UnavailableFields { get; set; }
@@ -57,9 +59,7 @@ public sealed class MegatecQ1Face : ISerialFaceProtocol
         ArgumentNullException.ThrowIfNull(site);
         Site = site;
         Options = options ?? new MegatecQ1Options();
-        var cells = 6 * site.Ups.Options.BatteryBlocks;
-        BatteryVoltageDivisor = Options.BatteryVoltageDivisor ?? MegatecQ1Codec.BatteryDivisor(cells);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(BatteryVoltageDivisor, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Options.BatteryVoltageDivisor, nameof(options));
     }
 
     event Action<byte>? ISerialFaceProtocol.AlertRaised
@@ -74,9 +74,6 @@ public sealed class MegatecQ1Face : ISerialFaceProtocol
 
     /// <summary>Transport faults (shared vocabulary with the Modbus faces; see README for what each kind does here).</summary>
     public FaultSwitch Faults { get; } = new();
-
-    /// <summary>Divisor applied to the string voltage in the Q1 battery field.</summary>
-    public int BatteryVoltageDivisor { get; }
 
     /// <summary>Serves this face on a new pseudo-terminal; clients open <see cref="SerialFaceServer.PeerPath"/>. Linux only.</summary>
     public Task<SerialFaceServer> StartPtyAsync(SerialFaceOptions? options = null, CancellationToken cancellationToken = default)
@@ -183,7 +180,7 @@ public sealed class MegatecQ1Face : ISerialFaceProtocol
             Or(MegatecQ1Fields.OutputVoltage, u.OutputVoltage),
             Or(MegatecQ1Fields.Load, Math.Round(u.LoadPercent)),
             Or(MegatecQ1Fields.InputFrequency, u.InputFrequency),
-            Or(MegatecQ1Fields.BatteryVoltage, u.BatteryVoltage / BatteryVoltageDivisor),
+            Or(MegatecQ1Fields.BatteryVoltage, u.BatteryVoltage / Options.BatteryVoltageDivisor),
             Or(MegatecQ1Fields.Temperature, u.Temperature),
             bits);
 

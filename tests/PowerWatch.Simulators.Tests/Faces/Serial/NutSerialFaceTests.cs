@@ -22,6 +22,8 @@ public sealed class NutSerialFaceTests
     public async Task Nut_megatec_driver_reads_the_q1_face_and_follows_the_model_to_OB_and_LB(string driver)
     {
         var site = NewSite();
+        site.Write(s => s.Ups.SetChargePercent(50));
+        site.Step(TestSites.Step);
         var face = new MegatecQ1Face(site);
         await using var server = await face.StartPtyAsync();
         string[] extra = driver == "nutdrv_qx" ? ["protocol = megatec"] : [];
@@ -37,15 +39,24 @@ public sealed class NutSerialFaceTests
         Assert.Equal(battV, await nut.ReadNumberAsync("battery.voltage"), 0.5);
         Assert.Equal(192, await nut.ReadNumberAsync("battery.voltage.nominal"), 0.01);
 
-        site.Write(s => s.Ups.SetChargePercent(60));
+        // F's nominal and the Q1 voltage are consistent: NUT's voltage-based charge (10.4–13.0 V per 12 V block) is
+        // neither 0 nor clamped at 100 (on line the model's battery sits 0.6 V/block above open circuit).
+        var expectedAtStart = Math.Clamp(100 * ((Math.Round(battV) / 16) - 10.4) / 2.6, 0, 100);
+        Assert.InRange(expectedAtStart, 10, 90);
+        Assert.Equal(expectedAtStart, await nut.ReadNumberAsync("battery.charge"), 1.0);
+
         site.Utility.Fail();
         site.Step(TestSites.Step);
         await nut.WaitForAsync("ups.status", s => NutSerialFixture.HasToken(s, "OB") && !NutSerialFixture.HasToken(s, "OL"), NutWait);
 
-        // On battery the model's open-circuit voltage is NUT's linear 10.4–13.0 V/block range: NUT's charge estimate matches.
-        var charge = site.Read(s => s.Ups.ChargePercent);
-        var nutCharge = await nut.WaitForAsync("battery.charge", c => Math.Abs(double.Parse(c, System.Globalization.CultureInfo.InvariantCulture) - charge) <= 2, NutWait);
-        Assert.Equal(charge, double.Parse(nutCharge, System.Globalization.CultureInfo.InvariantCulture), 2.0);
+        // On battery the model's open-circuit voltage is NUT's linear 10.4–13.0 V/block range, so blazer_ser's charge
+        // (recomputed every poll) matches the model. nutdrv_qx 2.8.0 without runtimecal computes it once at start-up only.
+        if (driver == "blazer_ser")
+        {
+            var charge = site.Read(s => s.Ups.ChargePercent);
+            var nutCharge = await nut.WaitForAsync("battery.charge", c => Math.Abs(double.Parse(c, System.Globalization.CultureInfo.InvariantCulture) - charge) <= 2, NutWait);
+            Assert.Equal(charge, double.Parse(nutCharge, System.Globalization.CultureInfo.InvariantCulture), 2.0);
+        }
 
         Assert.NotNull(TestSites.StepUntil(site, s => (s.Ups.Status & UpsStatus.LowBattery) != 0, site.Elapsed + TimeSpan.FromHours(1), TimeSpan.FromSeconds(1)));
         await nut.WaitForAsync("ups.status", s => NutSerialFixture.HasToken(s, "LB") && NutSerialFixture.HasToken(s, "OB"), NutWait);
