@@ -1,0 +1,55 @@
+namespace PowerWatch.Agent.Configuration;
+
+/// <summary>
+/// <c>powerwatch ingest</c> (section <c>PowerWatch:Ingest</c>); the broker connection is <c>PowerWatch:Mqtt</c>
+/// (its <c>Enabled</c> flag is ignored by ingest).
+/// </summary>
+public sealed class IngestOptions
+{
+    public const string Section = "PowerWatch:Ingest";
+
+    public IngestInfluxOptions Influx { get; set; } = new();
+
+    /// <summary>Where malformed messages and refused lines go (tab-separated: time, status, reason, line).</summary>
+    public string DeadLetterFile { get; set; } = "data/ingest-dead-letters.txt";
+
+    /// <summary>MQTT 5 shared-subscription group for scale-out (<c>$share/{group}/...</c>); empty: plain subscriptions.</summary>
+    public string? SharedGroup { get; set; }
+
+    /// <summary>Persistent-session expiry (MQTT 5) while ingest is down; the broker queues QoS 1 messages meanwhile.</summary>
+    public TimeSpan SessionExpiry { get; set; } = TimeSpan.FromDays(7);
+
+    public int MaxBatchLines { get; set; } = 5_000;
+
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Unacknowledged messages the broker may have in flight to us (MQTT 5 Receive Maximum).</summary>
+    public int ReceiveMaximum { get; set; } = 1_000;
+}
+
+/// <summary>The InfluxDB target (mirrors PowerWatch.Influx's writer options).</summary>
+public sealed class IngestInfluxOptions
+{
+    public string Url { get; set; } = "http://127.0.0.1:8086";
+
+    /// <summary>V1 (/write, db/rp, user/password) or V2 (/api/v2/write, org/bucket/token: InfluxDB 2.x, 3.x, VictoriaMetrics).</summary>
+    public string ApiVersion { get; set; } = "V1";
+
+    public string? Database { get; set; } = "powerwatch";
+
+    public string? RetentionPolicy { get; set; }
+
+    public string? Username { get; set; }
+
+    public string? Password { get; set; }
+
+    public string? Org { get; set; }
+
+    public string? Bucket { get; set; }
+
+    public string? Token { get; set; }
+
+    public bool Gzip { get; set; }
+
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+}

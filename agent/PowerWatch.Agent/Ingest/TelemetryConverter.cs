@@ -1,0 +1,233 @@
+using System.Globalization;
+using System.Text.Json;
+using PowerWatch.Influx;
+
+namespace PowerWatch.Agent.Ingest;
+
+/// <summary>What kind of PowerWatch topic a message came from.</summary>
+public enum IngestTopicKind
+{
+    Unknown = 0,
+    Telemetry = 1,
+    Alert = 2,
+    Failover = 3,
+}
+
+/// <summary>
+/// Converts PowerWatch MQTT messages into InfluxDB points (docs/ingest.md, "Schema"). Pure: no I/O.
+/// Telemetry → measurement = kind, tags site/device/model, fields = metrics (numbers as float, booleans, text as
+/// string) + <c>seq</c> (integer) + <c>quality</c> + <c>status</c> (flags joined by spaces), time = ts.
+/// Alerts → measurement <c>alerts</c>, tags site/device/rule/severity, fields state/message/value/id.
+/// Failover → measurement <c>failover</c>, tag site, fields state/message and per UPS <c>{ups}.margin</c> etc.
+/// </summary>
+public static class TelemetryConverter
+{
+    /// <summary>
+    /// Converts one message. Returns false with a reason when the payload is malformed (dead letter); true with
+    /// possibly zero points when there is nothing to store (an empty retained alert = cleared).
+    /// </summary>
+    public static bool TryConvert(string prefix, string topic, ReadOnlySpan<byte> payload, out List<Point> points, out string reason)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        ArgumentNullException.ThrowIfNull(topic);
+        points = [];
+        var (kind, site, device) = ParseTopic(prefix, topic);
+        if (kind == IngestTopicKind.Unknown)
+        {
+            reason = $"topic '{topic}' is not a PowerWatch telemetry, alert or failover topic";
+            return false;
+        }
+
+        if (payload.IsEmpty)
+        {
+            reason = "";
+            if (kind == IngestTopicKind.Alert)
+            {
+                return true;
+            }
+
+            reason = $"empty payload on {topic}";
+            return false;
+        }
+
+        try
+        {
+            using var doc = JsonDocument.Parse(payload.ToArray());
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                reason = "payload is not a JSON object";
+                return false;
+            }
+
+            var point = kind switch
+            {
+                IngestTopicKind.Telemetry => Telemetry(root, site, device),
+                IngestTopicKind.Alert => Alert(root, site, device),
+                _ => Failover(root, site),
+            };
+            points.Add(point);
+            reason = "";
+            return true;
+        }
+        catch (JsonException ex)
+        {
+            reason = $"invalid JSON: {ex.Message}";
+        }
+        catch (Exception ex) when (ex is FormatException or InvalidOperationException or ArgumentException or KeyNotFoundException)
+        {
+            reason = $"invalid payload: {ex.Message}";
+        }
+
+        points = [];
+        return false;
+    }
+
+    /// <summary>Splits <c>{prefix}/{site}/{device}/telemetry</c>, <c>{prefix}/{site}/alerts/{id}</c>, <c>{prefix}/{site}/failover</c>.</summary>
+    public static (IngestTopicKind Kind, string Site, string Device) ParseTopic(string prefix, string topic)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        ArgumentNullException.ThrowIfNull(topic);
+        if (!topic.StartsWith(prefix + "/", StringComparison.Ordinal))
+        {
+            return (IngestTopicKind.Unknown, "", "");
+        }
+
+        var levels = topic[(prefix.Length + 1)..].Split('/');
+        return levels switch
+        {
+            [var site, var device, "telemetry"] => (IngestTopicKind.Telemetry, site, device),
+            [var site, "alerts", var id] => (IngestTopicKind.Alert, site, id),
+            [var site, "failover"] => (IngestTopicKind.Failover, site, ""),
+            _ => (IngestTopicKind.Unknown, "", ""),
+        };
+    }
+
+    private static Point Telemetry(JsonElement root, string site, string deviceFromTopic)
+    {
+        var kind = RequiredString(root, "kind");
+        var device = root.TryGetProperty("device", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString()! : deviceFromTopic;
+        var p = new Point(kind).Tag("site", site).Tag("device", device);
+        if (root.TryGetProperty("model", out var model) && model.ValueKind == JsonValueKind.String && model.GetString()!.Length > 0)
+        {
+            p.Tag("model", model.GetString()!);
+        }
+
+        p.Field("seq", RequiredProperty(root, "seq").GetInt64());
+        if (root.TryGetProperty("quality", out var q) && q.ValueKind == JsonValueKind.String)
+        {
+            p.Field("quality", q.GetString()!);
+        }
+
+        if (root.TryGetProperty("metrics", out var metrics))
+        {
+            if (metrics.ValueKind != JsonValueKind.Object)
+            {
+                throw new FormatException("'metrics' is not an object");
+            }
+
+            foreach (var m in metrics.EnumerateObject())
+            {
+                switch (m.Value.ValueKind)
+                {
+                    case JsonValueKind.Number: p.Field(m.Name, m.Value.GetDouble()); break;
+                    case JsonValueKind.True: p.Field(m.Name, true); break;
+                    case JsonValueKind.False: p.Field(m.Name, false); break;
+                    case JsonValueKind.String: p.Field(m.Name, m.Value.GetString()!); break;
+                    case JsonValueKind.Null: break;
+                    default: throw new FormatException($"metric '{m.Name}' is a {m.Value.ValueKind}, not a number, boolean or string");
+                }
+            }
+        }
+
+        if (root.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.Array)
+        {
+            p.Field("ups.status", string.Join(' ', status.EnumerateArray().Select(s => s.GetString())));
+        }
+
+        p.Timestamp(Timestamp(root, "ts"));
+        return p;
+    }
+
+    private static Point Alert(JsonElement root, string site, string alertId)
+    {
+        var p = new Point("alerts").Tag("site", site);
+        TagIfPresent(p, root, "device", "device");
+        TagIfPresent(p, root, "rule", "rule");
+        TagIfPresent(p, root, "severity", "severity");
+        p.Field("id", root.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString()! : alertId);
+        p.Field("state", RequiredString(root, "state"));
+        if (root.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.String)
+        {
+            p.Field("message", message.GetString()!);
+        }
+
+        if (root.TryGetProperty("value", out var value) && value.ValueKind == JsonValueKind.Number)
+        {
+            p.Field("value", value.GetDouble());
+        }
+
+        // The transition time: cleared, else acknowledged, else raised.
+        var ts = root.TryGetProperty("cleared", out var c) && c.ValueKind == JsonValueKind.String ? "cleared"
+            : root.TryGetProperty("acknowledged", out var a) && a.ValueKind == JsonValueKind.String ? "acknowledged"
+            : "raised";
+        p.Timestamp(Timestamp(root, ts));
+        return p;
+    }
+
+    private static Point Failover(JsonElement root, string site)
+    {
+        var p = new Point("failover").Tag("site", site);
+        p.Field("state", RequiredString(root, "state"));
+        if (root.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.String)
+        {
+            p.Field("message", message.GetString()!);
+        }
+
+        if (root.TryGetProperty("margins", out var margins) && margins.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var m in margins.EnumerateArray())
+            {
+                var ups = RequiredString(m, "ups");
+                NumberField(p, m, "runtime_seconds", ups + ".runtime");
+                NumberField(p, m, "generator_need_seconds", ups + ".generator_need");
+                NumberField(p, m, "margin_seconds", ups + ".margin");
+                if (m.TryGetProperty("level", out var level) && level.ValueKind == JsonValueKind.String)
+                {
+                    p.Field(ups + ".level", level.GetString()!);
+                }
+            }
+        }
+
+        p.Timestamp(Timestamp(root, "ts"));
+        return p;
+    }
+
+    private static void NumberField(Point p, JsonElement e, string name, string field)
+    {
+        if (e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number)
+        {
+            p.Field(field, v.GetDouble());
+        }
+    }
+
+    private static void TagIfPresent(Point p, JsonElement root, string name, string tag)
+    {
+        if (root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String && v.GetString()!.Length > 0)
+        {
+            p.Tag(tag, v.GetString()!);
+        }
+    }
+
+    private static JsonElement RequiredProperty(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var v) ? v : throw new FormatException($"'{name}' is missing");
+
+    private static string RequiredString(JsonElement root, string name)
+    {
+        var v = RequiredProperty(root, name);
+        return v.ValueKind == JsonValueKind.String && v.GetString()!.Length > 0 ? v.GetString()! : throw new FormatException($"'{name}' is not a non-empty string");
+    }
+
+    private static DateTimeOffset Timestamp(JsonElement root, string name) =>
+        DateTimeOffset.Parse(RequiredString(root, name), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+}
