@@ -13,6 +13,7 @@ public static class PowerWatchCommandLine
         root.Subcommands.Add(Run());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(CheckConfig());
+        root.Subcommands.Add(Ingest.IngestCommand.Create());
         return root;
     }
 

@@ -28,6 +28,9 @@ public sealed class AgentOptions
     public TopologyOptions Topology { get; set; } = new();
 
     public StatusOptions Status { get; set; } = new();
+
+    /// <summary>MQTT output (off by default).</summary>
+    public MqttOptions Mqtt { get; set; } = new();
 }
 
 /// <summary>One polled device.</summary>

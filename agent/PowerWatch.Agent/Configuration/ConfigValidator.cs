@@ -194,6 +194,8 @@ public static partial class ConfigValidator
             p.Add(new($"{S}:Status:Url", $"'{o.Status.Url}' is not an absolute URL"));
         }
 
+        p.AddRange(Outputs.Mqtt.MqttServices.Validate(o.Mqtt, $"{S}:Mqtt").Select(x => new ConfigProblem(x.Key, x.Reason)));
+
         return p;
     }
 

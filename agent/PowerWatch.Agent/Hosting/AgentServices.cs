@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PowerWatch.Agent.Configuration;
+using PowerWatch.Agent.Outputs.Mqtt;
 using PowerWatch.Agent.Pipeline;
 using PowerWatch.Agent.Polling;
 using PowerWatch.Core.Profiles;
@@ -32,6 +33,7 @@ public static class AgentServices
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>()));
         services.AddHostedService<PollingService>();
+        services.AddMqttPublishing();
         services.AddSingleton(_ => new SystemdNotifier(Environment.GetEnvironmentVariable("NOTIFY_SOCKET")));
         services.AddHostedService<SystemdNotifyService>();
         return services;
