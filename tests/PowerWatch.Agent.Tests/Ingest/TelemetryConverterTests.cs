@@ -1,0 +1,66 @@
+using System.Text;
+using PowerWatch.Agent.Ingest;
+using PowerWatch.Agent.Outputs;
+using PowerWatch.Agent.Outputs.Mqtt;
+using PowerWatch.Agent.Tests.Outputs;
+using PowerWatch.Influx;
+
+namespace PowerWatch.Agent.Tests.Ingest;
+
+public sealed class TelemetryConverterTests
+{
+    private static readonly DateTimeOffset T = new(2026, 11, 21, 6, 52, 58, 123, TimeSpan.Zero);
+
+    [Fact]
+    public void Telemetry_becomes_one_point_per_message_measured_by_kind_with_site_device_model_tags()
+    {
+        var payload = Payloads.Telemetry(PayloadTests.UpsPoll(42, T));
+        Assert.True(TelemetryConverter.TryConvert("powerwatch", "powerwatch/dc1/ups-a/telemetry", payload, out var points, out var reason), reason);
+
+        // docs/ingest.md "Schema": numbers as float, booleans as bool, text as string, seq as integer, time = ts (ms).
+        Assert.Equal(
+            "ups,device=ups-a,model=Smart-UPS\\ 3000,site=dc1 seq=42i,quality=\"good\",battery.charge=97.5,input.power.failure=false,device.model=\"SMT3000\",ups.status=\"OL CHRG\" 1795243978123\n",
+            ToText(points));
+    }
+
+    [Fact]
+    public void Alert_and_failover_become_their_own_measurements()
+    {
+        var alert = Payloads.Alert(new AlertMessage("ups-a-ob", "on-battery", "ups-a", "critical", "active", "on battery", 1, T));
+        Assert.True(TelemetryConverter.TryConvert("pw", "pw/dc1/alerts/ups-a-ob", alert, out var a, out _));
+        Assert.Equal("alerts,device=ups-a,rule=on-battery,severity=critical,site=dc1 id=\"ups-a-ob\",state=\"active\",message=\"on battery\",value=1 1795243978123\n", ToText(a));
+
+        var fo = Payloads.Failover(new FailoverMessage(T, "utility-lost", [new FailoverMargin("ups-a", 600, 45, 555, "ok")]));
+        Assert.True(TelemetryConverter.TryConvert("pw", "pw/dc1/failover", fo, out var f, out _));
+        Assert.Equal("failover,site=dc1 state=\"utility-lost\",ups-a.runtime=600,ups-a.generator_need=45,ups-a.margin=555,ups-a.level=\"ok\" 1795243978123\n", ToText(f));
+    }
+
+    [Fact]
+    public void Empty_retained_alert_is_a_clear_with_nothing_to_store()
+    {
+        Assert.True(TelemetryConverter.TryConvert("pw", "pw/dc1/alerts/x", [], out var points, out _));
+        Assert.Empty(points);
+    }
+
+    [Theory]
+    [InlineData("pw/dc1/ups-a/telemetry", "{not json", "invalid JSON")]
+    [InlineData("pw/dc1/ups-a/telemetry", "[1,2]", "not a JSON object")]
+    [InlineData("pw/dc1/ups-a/telemetry", """{"ts":"2026-11-21T06:52:58Z","seq":1,"metrics":{}}""", "'kind' is missing")]
+    [InlineData("pw/dc1/ups-a/telemetry", """{"ts":"yesterday","seq":1,"kind":"ups","metrics":{}}""", "invalid payload")]
+    [InlineData("pw/dc1/ups-a/telemetry", """{"ts":"2026-11-21T06:52:58Z","seq":1,"kind":"ups","metrics":{"a":{}}}""", "metric 'a'")]
+    [InlineData("pw/dc1/ups-a/telemetry", "", "empty payload")]
+    [InlineData("pw/dc1/ups-a/other", "{}", "not a PowerWatch")]
+    public void Malformed_messages_are_refused_with_a_reason(string topic, string payload, string expected)
+    {
+        Assert.False(TelemetryConverter.TryConvert("pw", topic, Encoding.UTF8.GetBytes(payload), out var points, out var reason));
+        Assert.Empty(points);
+        Assert.Contains(expected, reason, StringComparison.Ordinal);
+    }
+
+    private static string ToText(List<Point> points)
+    {
+        var w = new System.Buffers.ArrayBufferWriter<byte>();
+        LineProtocol.Write(w, points, WritePrecision.Milliseconds);
+        return Encoding.UTF8.GetString(w.WrittenSpan);
+    }
+}

@@ -1,0 +1,100 @@
+using System.Text;
+using System.Text.Json;
+using PowerWatch.Agent.Outputs;
+using PowerWatch.Agent.Outputs.Mqtt;
+using PowerWatch.Agent.Pipeline;
+using PowerWatch.Core;
+
+namespace PowerWatch.Agent.Tests.Outputs;
+
+public sealed class PayloadTests
+{
+    private static readonly DateTimeOffset T = new(2026, 11, 21, 6, 52, 58, 123, TimeSpan.Zero);
+
+    internal static PollResult UpsPoll(long seq, DateTimeOffset ts) => new(
+        "ups-a", "ups", "Smart-UPS 3000", ts, seq, Quality.Good,
+        [
+            new Reading("ups-a", "battery.charge", ReadingValue.FromNumber(97.5), "%", ts, Quality.Good, seq),
+            new Reading("ups-a", "ups.status", ReadingValue.FromText("OL CHRG"), "", ts, Quality.Good, seq),
+            new Reading("ups-a", "input.power.failure", ReadingValue.FromBoolean(false), "", ts, Quality.Good, seq),
+            new Reading("ups-a", "device.model", ReadingValue.FromText("SMT3000"), "", ts, Quality.Good, seq),
+            new Reading("ups-a", "battery.runtime", ReadingValue.FromNumber(1200), "s", ts, Quality.Stale, seq),
+            new Reading("ups-a", "ups.temperature", ReadingValue.FromNumber(31), "°C", ts, Quality.Bad, seq),
+        ]);
+
+    [Fact]
+    public void Telemetry_payload_has_good_metrics_status_flags_and_quality_lists()
+    {
+        var json = Encoding.UTF8.GetString(Payloads.Telemetry(UpsPoll(42, T)));
+
+        // DESIGN.md "MQTT": {"ts","seq","device","kind","metrics",...,"status":["OL"],"quality"}.
+        Assert.Equal(
+            """{"ts":"2026-11-21T06:52:58.123Z","seq":42,"device":"ups-a","kind":"ups","model":"Smart-UPS 3000","metrics":{"battery.charge":97.5,"input.power.failure":false,"device.model":"SMT3000"},"status":["OL","CHRG"],"quality":"good","stale":["battery.runtime"],"bad":["ups.temperature"]}""",
+            json);
+    }
+
+    [Fact]
+    public void Failed_poll_payload_carries_the_error_and_bad_quality()
+    {
+        var r = new PollResult("gen-1", "generator", "", T, 7, Quality.Bad, [], "timeout after 500 ms");
+        var json = Encoding.UTF8.GetString(Payloads.Telemetry(r));
+        Assert.Equal("""{"ts":"2026-11-21T06:52:58.123Z","seq":7,"device":"gen-1","kind":"generator","metrics":{},"quality":"bad","error":"timeout after 500 ms"}""", json);
+    }
+
+    [Fact]
+    public void Alert_event_and_failover_payload_field_names_are_frozen()
+    {
+        var alert = Encoding.UTF8.GetString(Payloads.Alert(new AlertMessage("ups-a-on-battery", "on-battery", "ups-a", "critical", "active", "UPS ups-a on battery", 97.5, T)));
+        Assert.Equal("""{"id":"ups-a-on-battery","rule":"on-battery","device":"ups-a","severity":"critical","state":"active","message":"UPS ups-a on battery","value":97.5,"raised":"2026-11-21T06:52:58.123Z"}""", alert);
+
+        var ev = Encoding.UTF8.GetString(Payloads.Event(new EventMessage(T, "raised", "m", AlertId: "a1", Rule: "r", Device: "d", Severity: "warning", Value: 1)));
+        Assert.Equal("""{"ts":"2026-11-21T06:52:58.123Z","type":"raised","message":"m","alert_id":"a1","rule":"r","device":"d","severity":"warning","value":1}""", ev);
+
+        var fo = Encoding.UTF8.GetString(Payloads.Failover(new FailoverMessage(T, "utility-lost", [new FailoverMargin("ups-a", 600, 45, 555, "ok")])));
+        Assert.Equal("""{"ts":"2026-11-21T06:52:58.123Z","state":"utility-lost","margins":[{"ups":"ups-a","runtime_seconds":600,"generator_need_seconds":45,"margin_seconds":555,"level":"ok"}]}""", fo);
+    }
+
+    public static TheoryData<string, string> Produced() => new()
+    {
+        { "telemetry.schema.json", Encoding.UTF8.GetString(Payloads.Telemetry(UpsPoll(1, T))) },
+        { "telemetry.schema.json", Encoding.UTF8.GetString(Payloads.Telemetry(new PollResult("gen-1", "generator", "", T, 7, Quality.Bad, [], "timeout"))) },
+        { "alert.schema.json", Encoding.UTF8.GetString(Payloads.Alert(new AlertMessage("a", "r", "d", "warning", "cleared", "m", null, T, T, T))) },
+        { "event.schema.json", Encoding.UTF8.GetString(Payloads.Event(new EventMessage(T, "outbox-dropped", "m", Severity: "warning", Value: 3))) },
+        { "failover.schema.json", Encoding.UTF8.GetString(Payloads.Failover(new FailoverMessage(T, "on-generator", [new FailoverMargin("ups-a", null, null, null, "unknown")], "msg"))) },
+        { "availability.schema.json", "\"online\"" },
+        { "agent-status.schema.json", "\"offline\"" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Produced))]
+    public void Produced_payloads_satisfy_their_published_schema(string schema, string payload)
+    {
+        using var doc = JsonDocument.Parse(payload);
+        var problems = SchemaChecker.Check(SchemaChecker.LoadSchema(schema), doc.RootElement);
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+    }
+
+    [Fact]
+    public void Schema_checker_catches_a_missing_field_a_wrong_type_and_an_unknown_field()
+    {
+        using var doc = JsonDocument.Parse("""{"ts":"x","seq":"1","device":"d","kind":"toaster","metrics":{"a":[1]},"extra":1}""");
+        var problems = SchemaChecker.Check(SchemaChecker.LoadSchema("telemetry.schema.json"), doc.RootElement);
+        Assert.Contains(problems, p => p.Contains("'quality' is missing", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("$.seq:", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("$.kind:", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("$.metrics.a:", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("'extra' is not in the schema", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Topic_layout_is_frozen()
+    {
+        var t = new MqttTopics("powerwatch", "dc1", "agent-1");
+        Assert.Equal("powerwatch/dc1/ups-a/telemetry", t.Telemetry("ups-a"));
+        Assert.Equal("powerwatch/dc1/ups-a/availability", t.Availability("ups-a"));
+        Assert.Equal("powerwatch/dc1/agent/agent-1/status", t.AgentStatus);
+        Assert.Equal("powerwatch/dc1/events", t.Events);
+        Assert.Equal("powerwatch/dc1/alerts/ups-a-ob", t.Alert("ups-a-ob"));
+        Assert.Equal("powerwatch/dc1/failover", t.Failover);
+    }
+}
