@@ -73,7 +73,12 @@ public sealed class MqttOutputPeerTests
             }}
             """);
         await using var sub = await SubscribeAsync(broker, "powerwatch/dc1/agent/agent-9/status");
-        var agent = PeerProcess.Start(Peers.Require("dotnet"), [Path.Combine(AppContext.BaseDirectory, "powerwatch.dll"), "run", "--config", config]);
+        // The test's own deps file lists every assembly next to powerwatch.dll, so a stale copied powerwatch.deps.json
+        // (it is not always refreshed when an exe is referenced) cannot break the start.
+        var bin = AppContext.BaseDirectory;
+        var agent = PeerProcess.Start(Peers.Require("dotnet"), [
+            "exec", "--runtimeconfig", Path.Combine(bin, "powerwatch.runtimeconfig.json"), "--depsfile", Path.Combine(bin, "PowerWatch.Agent.Tests.deps.json"),
+            Path.Combine(bin, "powerwatch.dll"), "run", "--config", config]);
         try
         {
             await PipelineHarness.WaitUntilAsync(() => Task.FromResult(Messages(sub).Count >= 1 || agent.HasExited), TimeSpan.FromSeconds(30), () => agent.Output);
