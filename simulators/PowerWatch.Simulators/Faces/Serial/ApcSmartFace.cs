@@ -245,7 +245,23 @@ public sealed class ApcSmartFace : ISerialFaceProtocol, IDisposable
     }
 
     /// <summary>Model actions behind the command characters; each returns the reply text.</summary>
-    internal string SelfTest() => Site.Read(s => s.Ups.StartSelfTest()) == SelfTestResult.Refused ? "NO" : "OK";
+    /// <summary><c>W</c>: starts a self-test, or stops the running one (NUT maps test.battery.start and .stop both to W).</summary>
+    internal string SelfTest()
+    {
+        var result = SelfTestResult.None;
+        Site.Write(s =>
+        {
+            if ((s.Ups.Status & UpsStatus.TestInProgress) != 0 || s.Ups.LastSelfTest == SelfTestResult.InProgress)
+            {
+                s.Ups.AbortSelfTest();
+            }
+            else
+            {
+                result = s.Ups.StartSelfTest();
+            }
+        });
+        return result == SelfTestResult.Refused ? "NO" : "OK";
+    }
 
     internal string SoftShutdown()
     {

@@ -246,4 +246,18 @@ public sealed class ApcSmartFaceTests
         site.Step(TestSites.Step);
         Assert.Contains('#', alerts);
     }
+
+    [Fact]
+    public void W_starts_a_self_test_and_a_second_W_stops_it()
+    {
+        var (site, face, session) = NewFace();
+        using var _f = face;
+        Send(session, "Y");
+        Assert.Equal("OK\r\n", Send(session, "W"));
+        site.Step(TestSites.Step);
+        Assert.NotEqual(0, site.Read(s => (int)(s.Ups.Status & UpsStatus.TestInProgress)));
+        Assert.Equal("OK\r\n", Send(session, "W"));
+        site.Step(TestSites.Step);
+        Assert.Equal(0, site.Read(s => (int)(s.Ups.Status & UpsStatus.TestInProgress)));
+    }
 }
