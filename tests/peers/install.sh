@@ -12,8 +12,12 @@ packages=(
   mosquitto mosquitto-clients influxdb victoria-metrics
   # UPS peers (NUT drivers read our simulators; upsd feeds the NUT client input)
   nut-server nut-client nut-modbus
+  # browser test of the status page (headless Debian Chromium)
+  chromium
+  # systemd-analyze verifies the shipped units
+  systemd
   # misc used by tests and scripts
-  curl ca-certificates openssl procps iproute2
+  curl ca-certificates openssl procps iproute2 util-linux coreutils
 )
 
 missing=()
