@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PowerWatch.Agent.Configuration;
+using PowerWatch.Agent.Hosting.Windows;
 using PowerWatch.Agent.Outputs.Mqtt;
 using PowerWatch.Agent.Pipeline;
 using PowerWatch.Agent.Polling;
@@ -36,6 +37,7 @@ public static class AgentServices
         services.AddMqttPublishing();
         services.AddSingleton(_ => new SystemdNotifier(Environment.GetEnvironmentVariable("NOTIFY_SOCKET")));
         services.AddHostedService<SystemdNotifyService>();
+        services.AddPowerWatchWindowsService();
         return services;
     }
 
