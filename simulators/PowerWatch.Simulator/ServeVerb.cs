@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using PowerWatch.Simulators;
 using PowerWatch.Simulators.Faces;
 using PowerWatch.Simulators.Scenarios;
@@ -85,17 +86,21 @@ internal static class ServeVerb
             await Console.Out.WriteLineAsync($"agent configuration written to {configOut.FullName}").ConfigureAwait(false);
         }
 
+        // Our own SIGINT/SIGTERM handling: the stop must reach the serve loop even where the parser's handler does not fire.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         await Console.Out.WriteLineAsync("serving; Ctrl+C to stop").ConfigureAwait(false);
         try
         {
             if (played is not null)
             {
-                await ScenarioPlayer.PlayAsync(host.Site, played, line => Console.Out.WriteLine(line), cancellationToken).ConfigureAwait(false);
+                await ScenarioPlayer.PlayAsync(host.Site, played, line => Console.Out.WriteLine(line), stop.Token).ConfigureAwait(false);
             }
 
-            await Task.Delay(Timeout.InfiniteTimeSpan, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(Timeout.InfiniteTimeSpan, TimeProvider.System, stop.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
             // Ctrl+C: normal stop.
         }
@@ -107,5 +112,18 @@ internal static class ServeVerb
 
         await Console.Out.WriteLineAsync("stopped").ConfigureAwait(false);
         return 0;
+
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            try
+            {
+                stop.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // A second signal raced with the shutdown: already stopping.
+            }
+        }
     }
 }

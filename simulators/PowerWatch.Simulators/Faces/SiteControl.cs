@@ -228,7 +228,7 @@ public static class ScenarioPlayer
                 }
 
                 site.Write(_ => command());
-                log?.Invoke(string.Create(CultureInfo.InvariantCulture, $"[{site.Clock.Elapsed:c}] {action.Text}"));
+                log?.Invoke($"{Durations.Format(site.Clock.Elapsed),12}  scenario   {action.Text}");
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
