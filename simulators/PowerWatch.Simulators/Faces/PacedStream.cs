@@ -3,10 +3,10 @@ using PowerWatch.Serial;
 namespace PowerWatch.Simulators.Faces;
 
 /// <summary>
-/// A duplex stream over a pty master whose writes are paced at the line rate by a <see cref="PacedWriter"/>, so a
-/// client on the slave side sees a reply complete when its last byte would have left a UART at the configured baud.
-/// <see cref="RtuPacing.Frame"/> hands each write over in one piece at that instant (no gaps inside a frame);
-/// <see cref="RtuPacing.Byte"/> hands bytes over as they become due (1 ms granularity). Reads pass straight through.
+/// A duplex stream over a pty master whose writes are paced at the line rate, so a client on the slave side sees a
+/// reply complete when its last byte would have left a UART at the configured baud. <see cref="RtuPacing.Frame"/>
+/// hands each write over in one piece at that instant (no gaps inside a frame); <see cref="RtuPacing.Byte"/> hands
+/// bytes over as they become due through a <see cref="PacedWriter"/> (1 ms granularity). Reads pass straight through.
 /// Does not own the inner stream.
 /// </summary>
 internal sealed class PacedStream : Stream
@@ -16,6 +16,7 @@ internal sealed class PacedStream : Stream
     private readonly SerialPortSettings _settings;
     private readonly TimeProvider _timeProvider;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private long _lineFreeAt;
 
     public PacedStream(Stream inner, SerialPortSettings settings, TimeProvider timeProvider, RtuPacing pacing)
     {
@@ -54,9 +55,26 @@ internal sealed class PacedStream : Stream
                 return;
             }
 
-            // Frame pacing: a writer whose granularity is the frame's wire time hands the whole frame over once its last byte is due.
-            var writer = _byteWriter ?? new PacedWriter(_inner, _settings, _timeProvider, _settings.TransmitTime(buffer.Length));
-            await writer.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+            if (_byteWriter is not null)
+            {
+                await _byteWriter.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            // Frame pacing: the whole frame is handed over in one write once its last byte would have left the UART
+            // (a timer firing early must never split a frame, or a strict client sees a gap inside it).
+            var now = _timeProvider.GetTimestamp();
+            var start = now > _lineFreeAt ? now : _lineFreeAt;
+            var done = start + (long)(_settings.TransmitTime(buffer.Length).TotalSeconds * _timeProvider.TimestampFrequency);
+            var wait = _timeProvider.GetElapsedTime(now, done);
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, _timeProvider, cancellationToken).ConfigureAwait(false);
+            }
+
+            await _inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+            await _inner.FlushAsync(cancellationToken).ConfigureAwait(false);
+            _lineFreeAt = done;
         }
         finally
         {
