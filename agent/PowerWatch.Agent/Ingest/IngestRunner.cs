@@ -25,6 +25,7 @@ public sealed partial class IngestRunner : IAsyncDisposable
     private readonly InfluxBatcher _batcher;
     private readonly MqttClient _client;
     private readonly string _prefix;
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _received;
     private long _acknowledged;
     private long _malformed;
@@ -58,6 +59,9 @@ public sealed partial class IngestRunner : IAsyncDisposable
         clientOptions.TimeProvider = timeProvider;
         _client = new MqttClient(clientOptions);
     }
+
+    /// <summary>Completes once connected and every subscription was granted (the broker now queues for this session).</summary>
+    public Task Ready => _ready.Task;
 
     /// <summary>Messages received (including redeliveries).</summary>
     public long Received => Interlocked.Read(ref _received);
@@ -115,6 +119,7 @@ public sealed partial class IngestRunner : IAsyncDisposable
 
         var filters = string.Join(", ", Filters);
         LogSubscribed(filters, _client.LastConnectResult?.SessionPresent ?? false);
+        _ready.TrySetResult();
         try
         {
             await foreach (var m in _client.ReceivedMessages.ReadAllAsync(cancellationToken))

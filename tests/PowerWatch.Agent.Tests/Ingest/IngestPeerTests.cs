@@ -66,9 +66,12 @@ public sealed class IngestPeerTests
         await using (var first = new RunningIngest(io, mo))
         {
             await PipelineHarness.WaitUntilAsync(async () => { await PubAsync(broker, "powerwatch/dc1/ups-a/telemetry", Telemetry(1)); return await CountAsync(influx) == 1; }, TimeSpan.FromSeconds(20), () => "first message stored");
+            await PipelineHarness.WaitUntilAsync(() => Task.FromResult(first.Runner.Acknowledged == first.Runner.Received), TimeSpan.FromSeconds(10), () => "every copy of the first message acknowledged");
+            var before = first.Runner.Received;
             await influx.KillAsync();
             await PubAsync(broker, "powerwatch/dc1/ups-a/telemetry", Telemetry(2));
-            await PipelineHarness.WaitUntilAsync(() => Task.FromResult(first.Runner.Received - first.Runner.Acknowledged == 1), TimeSpan.FromSeconds(10), () => $"received {first.Runner.Received}, acked {first.Runner.Acknowledged}");
+            await PipelineHarness.WaitUntilAsync(() => Task.FromResult(first.Runner.Received == before + 1), TimeSpan.FromSeconds(10), () => $"received {first.Runner.Received}");
+            Assert.Equal(before, first.Runner.Acknowledged);
         }
 
         await influx.StartProcessAsync();

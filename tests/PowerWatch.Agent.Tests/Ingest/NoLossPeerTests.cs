@@ -59,11 +59,14 @@ public sealed class NoLossPeerTests
 
         try
         {
-            // 1. Steady state.
+            // 1. Steady state (ingest's session must exist before anything is published).
+            await ingest.Runner.Ready.WaitAsync(TimeSpan.FromSeconds(20));
             await AppendAsync();
             await WaitForAllAsync("steady");
 
             // 2. Broker SIGKILLed; the publisher keeps appending to the outbox; broker restarts from its persistence.
+            // The session and its subscriptions must be in the broker's persistence file before the SIGKILL.
+            await PipelineHarness.WaitUntilAsync(() => Task.FromResult(File.Exists(dir.File("mosquitto-data/mosquitto.db"))), TimeSpan.FromSeconds(10), () => "mosquitto autosave");
             await broker.KillAsync();
             await AppendAsync();
             await broker.StartProcessAsync();
@@ -91,6 +94,7 @@ public sealed class NoLossPeerTests
             await ingest.DisposeAsync();
             await AppendAsync();
             ingest = new RunningIngest(ingestOptions, mqttOptions);
+            await ingest.Runner.Ready.WaitAsync(TimeSpan.FromSeconds(20));
             await WaitForAllAsync("after ingest restart");
         }
         finally

@@ -132,15 +132,6 @@ public sealed partial class MqttOutput : BackgroundService, IAlertPublisher, IEv
         await AppendAsync(outbox, "failover", _settings.Topics.Failover, Payloads.Failover(message), MqttQualityOfService.AtLeastOnce, retain: true, cancellationToken);
     }
 
-    public override void Dispose()
-    {
-        base.Dispose();
-        if (_outbox.Task.IsCompletedSuccessfully)
-        {
-            _outbox.Task.Result.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -280,7 +271,7 @@ public sealed partial class MqttOutput : BackgroundService, IAlertPublisher, IEv
                     lostSignal.TrySetResult();
                 }
             };
-            using var lostRegistration = lostSignal.Task.ContinueWith(
+            _ = lostSignal.Task.ContinueWith(
                 static (_, s) =>
                 {
                     try
