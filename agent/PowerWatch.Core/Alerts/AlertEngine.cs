@@ -402,10 +402,17 @@ public sealed class AlertEngine
         var active = track.Alert is not null || track.ConditionSince is not null;
         var level = active ? rule.Clear ?? rule.Level : rule.Level;
         var beyond = rule.Direction == AlertDirection.Above ? v > level : v < level;
+        // Escalation has the same hysteresis band as the raise: a critical alert stays critical until the value is
+        // back past CriticalLevel by (Level - Clear).
         var severity = rule.Severity;
-        if (rule.CriticalLevel is { } critical && (rule.Direction == AlertDirection.Above ? v > critical : v < critical))
+        if (rule.CriticalLevel is { } critical)
         {
-            severity = AlertSeverity.Critical;
+            var band = track.Alert?.Severity == AlertSeverity.Critical ? (rule.Clear ?? rule.Level) - rule.Level : 0;
+            var criticalLevel = critical + band;
+            if (rule.Direction == AlertDirection.Above ? v > criticalLevel : v < criticalLevel)
+            {
+                severity = AlertSeverity.Critical;
+            }
         }
 
         var word = rule.Direction == AlertDirection.Above ? "above" : "below";
@@ -547,10 +554,28 @@ public sealed class AlertEngine
             else
             {
                 var previous = track.Alert;
-                track.Alert = previous with { Message = verdict.Message, Value = verdict.Value, Unit = verdict.Unit, Severity = verdict.Severity };
-                if (verdict.Severity != previous.Severity)
+                var severity = verdict.Severity;
+                if (severity < previous.Severity)
                 {
-                    var up = verdict.Severity > previous.Severity;
+                    // De-escalation is damped like a clear: the lower severity must last the clear delay.
+                    track.LowerSince ??= now;
+                    var lowerHold = track.Flapping ? _options.FlapHold : rule?.ClearAfter ?? _options.ClearAfter;
+                    if (now - track.LowerSince.Value < lowerHold)
+                    {
+                        severity = previous.Severity;
+                    }
+                }
+
+                if (severity >= previous.Severity)
+                {
+                    track.LowerSince = null;
+                }
+
+                track.Alert = previous with { Message = verdict.Message, Value = verdict.Value, Unit = verdict.Unit, Severity = severity };
+                if (severity != previous.Severity)
+                {
+                    track.LowerSince = null;
+                    var up = severity > previous.Severity;
                     if (up)
                     {
                         track.Alert = track.Alert with { Acknowledged = false, AcknowledgedBy = null };
@@ -685,6 +710,8 @@ public sealed class AlertEngine
         public DateTimeOffset? ConditionSince { get; set; }
 
         public DateTimeOffset? GoneSince { get; set; }
+
+        public DateTimeOffset? LowerSince { get; set; }
 
         public bool Notified { get; set; }
 

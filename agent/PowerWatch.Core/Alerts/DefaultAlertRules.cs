@@ -9,7 +9,7 @@ public static class DefaultAlertRules
         new()
         {
             Id = "ups-on-battery", Kind = AlertRuleKind.State, DeviceKind = "ups", Metric = MetricNames.UpsStatus, Token = "OB",
-            Severity = AlertSeverity.Warning, Description = "UPS on battery",
+            For = TimeSpan.FromSeconds(3), Severity = AlertSeverity.Warning, Description = "UPS on battery",
             Response = "Utility or ATS output lost; watch the failover margin and the generator.",
         },
         new()
@@ -34,7 +34,7 @@ public static class DefaultAlertRules
         new()
         {
             Id = "ups-overload", Kind = AlertRuleKind.Threshold, DeviceKind = "ups", Metric = MetricNames.UpsLoad,
-            Level = 90, Clear = 85, CriticalLevel = 100, For = TimeSpan.FromSeconds(10), Severity = AlertSeverity.Warning,
+            Level = 90, Clear = 85, CriticalLevel = 100, For = TimeSpan.FromSeconds(10), ClearAfter = TimeSpan.FromSeconds(30), Severity = AlertSeverity.Warning,
             Description = "UPS load high", Response = "Move load to another UPS; an overloaded UPS goes to bypass.",
         },
         new()
@@ -46,7 +46,7 @@ public static class DefaultAlertRules
         new()
         {
             Id = "ups-overload-flag", Kind = AlertRuleKind.State, DeviceKind = "ups", Metric = MetricNames.UpsStatus, Token = "OVER",
-            Severity = AlertSeverity.Critical, Description = "UPS reports overload", Response = "Shed load immediately.",
+            ClearAfter = TimeSpan.FromSeconds(30), Severity = AlertSeverity.Critical, Description = "UPS reports overload", Response = "Shed load immediately.",
         },
         new()
         {

@@ -257,6 +257,7 @@ public sealed class FailoverAnalyzer
         else if (!utilityDown)
         {
             st.OutageStart = null;
+            st.GeneratorUpThisOutage = false;
         }
 
         // Retransfer completed: source2 → source1 with the utility back.
@@ -292,6 +293,7 @@ public sealed class FailoverAnalyzer
         if (genUp)
         {
             st.GeneratorUpSince ??= now;
+            st.GeneratorUpThisOutage = st.OutageStart is not null;
         }
         else
         {
@@ -303,13 +305,13 @@ public sealed class FailoverAnalyzer
         var genName = chain.Generator ?? chain.Ats;
         if (startRequired && chain.Generator is not null)
         {
-            conditions.Add(new AlertCondition(FailoverRules.GeneratorStartRequired, genName, AlertSeverity.Warning,
+            conditions.Add(new AlertCondition(FailoverRules.GeneratorStartRequired, genName, AlertSeverity.Info,
                 $"Generator start required ({genName}): {(contact == true ? "ATS start contact closed" : "utility lost")}; generator {genState}"));
         }
 
         DateTimeOffset? deadline = st.OutageStart is { } outage ? outage + _options.StartDeadline : null;
         var onGenerator = position == "source2" && Bool(ats, MetricNames.AtsSource2Available) != false;
-        if (chain.Generator is not null && deadline is { } dl && utilityLost && now >= dl && !genUp && !onGenerator)
+        if (chain.Generator is not null && deadline is { } dl && utilityLost && now >= dl && !genUp && !onGenerator && !st.GeneratorUpThisOutage)
         {
             conditions.Add(new AlertCondition(FailoverRules.GeneratorLate, genName, AlertSeverity.Warning,
                 $"Generator late ({genName}): not available {S((now - st.OutageStart!.Value).TotalSeconds)} after utility loss (deadline {S(_options.StartDeadline.TotalSeconds)}); state {genState}",
@@ -345,21 +347,40 @@ public sealed class FailoverAnalyzer
         }
 
         double? fuelHours = null;
-        if (gen is not null && _devices.TryGetValue(chain.Generator!, out var genData) && genData.Fuel.Count >= 3
-            && genData.Fuel[^1].At - genData.Fuel[0].At >= TimeSpan.FromMinutes(Math.Min(5, _options.FuelWindow.TotalMinutes / 2)))
+        if (genState is "stopped" or "unknown" or "failed")
+        {
+            st.FuelAlarmedAt = null;
+            st.FuelHours = null;
+        }
+        else if (gen is not null && _devices.TryGetValue(chain.Generator!, out var genData) && genData.Fuel.Count >= 3
+            && genData.Fuel[^1].At - genData.Fuel[0].At >= TimeSpan.FromMinutes(Math.Min(15, _options.FuelWindow.TotalMinutes / 2)))
         {
             var perHour = -Slope(genData.Fuel) * 3600;
             var level = genData.Fuel[^1].Value;
-            if (perHour > 0.01 && level > 0)
+            if (perHour > 0.01)
             {
-                fuelHours = level / perHour;
-                if (fuelHours < _options.FuelWarning.TotalHours)
-                {
-                    var severity = fuelHours < _options.FuelCritical.TotalHours ? AlertSeverity.Critical : AlertSeverity.Warning;
-                    conditions.Add(new AlertCondition(FailoverRules.FuelHoursLow, genName, severity,
-                        $"Generator fuel ({genName}): {F(Math.Round(fuelHours.Value, 1))} h left at the current burn ({F(Math.Round(perHour, 2))} %/h, level {F(Math.Round(level, 1))} %)",
-                        fuelHours, "h"));
-                }
+                st.FuelHours = level / perHour;
+                st.FuelBurn = perHour;
+            }
+
+            // Fuel does not come back by itself: once raised the alert holds until the tank is refilled
+            // (level 5 points above the level at the raise) or the engine stops. Level steps are coarse (whole %).
+            if (st.FuelAlarmedAt is { } alarmedAt && level >= alarmedAt + 5)
+            {
+                st.FuelAlarmedAt = null;
+            }
+            else if (st.FuelAlarmedAt is null && st.FuelHours < _options.FuelWarning.TotalHours)
+            {
+                st.FuelAlarmedAt = level;
+            }
+
+            fuelHours = st.FuelHours;
+            if (st.FuelAlarmedAt is not null && fuelHours is { } h)
+            {
+                var severity = h < _options.FuelCritical.TotalHours ? AlertSeverity.Critical : AlertSeverity.Warning;
+                conditions.Add(new AlertCondition(FailoverRules.FuelHoursLow, genName, severity,
+                    $"Generator fuel ({genName}): {F(Math.Round(h, 1))} h left at the current burn ({F(Math.Round(st.FuelBurn, 2))} %/h, level {F(Math.Round(level, 1))} %)",
+                    h, "h"));
             }
         }
 
@@ -451,8 +472,8 @@ public sealed class FailoverAnalyzer
                 }
             }
 
-            if (onBattery && reported is { } rep && estimator.Source == "observed" && estimator.EstimateSeconds is { } est && est > 0
-                && Math.Abs(rep - est) / est > o.RuntimeDisagreement)
+                if (onBattery && reported is { } rep && estimator.Source == "observed" && estimator.EstimateSeconds is { } est
+                && est >= o.RuntimeComparisonMinimum.TotalSeconds && Math.Abs(rep - est) / est > o.RuntimeDisagreement)
             {
                 conditions.Add(new AlertCondition(FailoverRules.RuntimeDisagreement, upsId, AlertSeverity.Warning,
                     $"Runtime disagreement ({upsId}): UPS reports {S(rep)}, observed discharge gives {S(est)} ({F(Math.Round((rep - est) / est * 100))} %)",
@@ -523,5 +544,13 @@ public sealed class FailoverAnalyzer
         public DateTimeOffset GeneratorStateSince { get; set; }
 
         public DateTimeOffset? GeneratorUpSince { get; set; }
+
+        public bool GeneratorUpThisOutage { get; set; }
+
+        public double? FuelAlarmedAt { get; set; }
+
+        public double? FuelHours { get; set; }
+
+        public double FuelBurn { get; set; }
     }
 }

@@ -61,7 +61,7 @@ public sealed class FailoverOptions
     public TimeSpan FuelCritical { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>Regression window for the fuel burn rate.</summary>
-    public TimeSpan FuelWindow { get; set; } = TimeSpan.FromMinutes(30);
+    public TimeSpan FuelWindow { get; set; } = TimeSpan.FromHours(2);
 
     /// <summary>generator.power.percent above this → overload warning; above <see cref="OverloadCriticalPercent"/> critical.</summary>
     public double OverloadWarningPercent { get; set; } = 90;
@@ -70,6 +70,9 @@ public sealed class FailoverOptions
 
     /// <summary>Reported and observed runtime differing by more than this fraction of the observed → alert.</summary>
     public double RuntimeDisagreement { get; set; } = 0.25;
+
+    /// <summary>Runtimes are compared only while the observed estimate is at least this long (near empty both are noise).</summary>
+    public TimeSpan RuntimeComparisonMinimum { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Regression window for the observed discharge slope.</summary>
     public TimeSpan DischargeWindow { get; set; } = TimeSpan.FromSeconds(60);
