@@ -72,7 +72,7 @@ public sealed partial class PeerTests
             : ["-m", "tcp", "-p", ups.Port().ToString(CultureInfo.InvariantCulture), "127.0.0.1"];
 
         var (code, output) = await PeerProcess.RunAsync(Peers.Require("mbpoll"),
-            ["-a", ups.UnitId.ToString(CultureInfo.InvariantCulture), "-t", "4", "-0", "-r", "128", "-c", "3", "-1", "-o", "0.5", .. target], PeerTimeout);
+            ["-a", ups.UnitId.ToString(CultureInfo.InvariantCulture), "-t", "4", "-0", "-r", "128", "-c", "3", "-1", "-o", "2", .. target], PeerTimeout);
         ups.Faults.Clear();
         var (codeAfter, outputAfter) = await PeerProcess.RunAsync(Peers.Require("mbpoll"),
             ["-a", ups.UnitId.ToString(CultureInfo.InvariantCulture), "-t", "4", "-0", "-r", "128", "-c", "3", "-1", .. target], PeerTimeout);
