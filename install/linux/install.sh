@@ -87,7 +87,7 @@ done
 
 # Configuration: never overwrite what the operator has edited.
 if [ ! -e "$confdir/powerwatch.json" ]; then
-  sed "s#\"profileDirectory\": \"profiles\"#\"profileDirectory\": \"$prefix/profiles\"#; s#\"dataDirectory\": \"[^\"]*\"#\"dataDirectory\": \"/var/lib/powerwatch\"#" \
+  sed "s#\"ProfileDirectory\": \"profiles\"#\"ProfileDirectory\": \"$prefix/profiles\"#; s#\"DataDirectory\": \"[^\"]*\"#\"DataDirectory\": \"/var/lib/powerwatch\"#" \
     "$repo/install/examples/powerwatch.json" > "$confdir/powerwatch.json"
   chmod 0640 "$confdir/powerwatch.json"
   echo "Installed example configuration $confdir/powerwatch.json: edit it for your site."

@@ -1,0 +1,109 @@
+using System.Net.Sockets;
+using System.Text;
+using PowerWatch.TestSupport;
+
+namespace PowerWatch.Agent.Tests.Install;
+
+/// <summary>
+/// The built agent (powerwatch.dll next to the test assembly), run the way systemd runs a Type=notify unit with
+/// WatchdogSec (NOTIFY_SOCKET + WATCHDOG_USEC), talks sd_notify to a datagram socket this test owns.
+/// </summary>
+public sealed class SystemdNotifyProcessTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Agent_under_a_notify_socket_sends_ready_then_periodic_watchdog_then_stopping()
+    {
+        using var dir = new TempDir("powerwatch-notify");
+        var socketPath = dir.File("notify.sock");
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        socket.Bind(new UnixDomainSocketEndPoint(socketPath));
+
+        // One NUT UPS on a loopback port nobody listens on: the poller keeps failing, backing off and beating.
+        var config = dir.File("powerwatch.json");
+        await File.WriteAllTextAsync(config, $$"""
+            {
+              "PowerWatch": {
+                "Site": "test",
+                "Agent": "notify-test",
+                "DataDirectory": "{{dir.File("data")}}",
+                "ProfileDirectory": "{{Path.Combine(AppContext.BaseDirectory, "profiles")}}",
+                "Devices": [ { "Id": "ups-a", "Kind": "ups", "Input": "nut", "Endpoint": "nut://127.0.0.1:{{Peers.FreeTcpPort()}}/ups" } ],
+                "Status": { "Enabled": false }
+              }
+            }
+            """);
+
+        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
+        await using var agent = PeerProcess.Start(
+            dotnet,
+            [StageAgent(dir.File("app")), "run", "--config", config],
+            dir.Path,
+            new Dictionary<string, string> { ["NOTIFY_SOCKET"] = socketPath, ["WATCHDOG_USEC"] = "2000000" });
+
+        var messages = new List<string>();
+        using var cts = new CancellationTokenSource(Patience);
+        var buffer = new byte[4096];
+        try
+        {
+            while (messages.Count(m => m == "WATCHDOG=1") < 2)
+            {
+                // Poll so that an agent that dies early fails the test at once with its output.
+                using var slice = CancellationTokenSource.CreateLinkedTokenSource(cts.Token);
+                slice.CancelAfter(TimeSpan.FromSeconds(1));
+                try
+                {
+                    var n = await socket.ReceiveAsync(buffer, SocketFlags.None, slice.Token);
+                    messages.Add(Encoding.UTF8.GetString(buffer, 0, n));
+                }
+                catch (OperationCanceledException) when (!cts.IsCancellationRequested)
+                {
+                    Assert.False(agent.HasExited, $"agent exited early; output:\n{agent.Output}");
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"received [{string.Join(" | ", messages)}]; agent output:\n{agent.Output}");
+        }
+
+        Assert.StartsWith("READY=1", messages[0], StringComparison.Ordinal);
+        Assert.All(messages.Skip(1), m => Assert.Equal("WATCHDOG=1", m));
+
+        agent.Signal(15);
+        string last;
+        do
+        {
+            var n = await socket.ReceiveAsync(buffer, SocketFlags.None, cts.Token);
+            last = Encoding.UTF8.GetString(buffer, 0, n);
+        }
+        while (last == "WATCHDOG=1");
+
+        Assert.Equal("STOPPING=1", last);
+        Assert.Equal(0, await agent.WaitForExitAsync(Patience));
+    }
+
+    /// <summary>
+    /// The agent's own build output (its deps.json is authoritative), same configuration as this test assembly:
+    /// tests/PowerWatch.Agent.Tests/bin/{Configuration}/net10.0 → agent/PowerWatch.Agent/bin/{Configuration}/net10.0.
+    /// </summary>
+    /// <remarks>
+    /// Copied without powerwatch.deps.json: an incremental build can leave that file behind its project references,
+    /// and without it the host loads every assembly in the directory.
+    /// </remarks>
+    private static string StageAgent(string target)
+    {
+        var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var configuration = here.Parent!.Name;
+        var own = Path.Combine(Dashboards.GrafanaDashboards.RepositoryRoot(), "agent", "PowerWatch.Agent", "bin", configuration, here.Name);
+        var source = File.Exists(Path.Combine(own, "powerwatch.dll")) ? own : AppContext.BaseDirectory;
+        Directory.CreateDirectory(target);
+        foreach (var file in Directory.GetFiles(source).Where(f => !f.EndsWith(".deps.json", StringComparison.Ordinal)))
+        {
+            File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
+        }
+
+        return Path.Combine(target, "powerwatch.dll");
+    }
+}
