@@ -29,6 +29,8 @@ public sealed class AgentOptions
 
     public StatusOptions Status { get; set; } = new();
 
+    public AlertOptions Alerts { get; set; } = new();
+
     /// <summary>MQTT output (off by default).</summary>
     public MqttOptions Mqtt { get; set; } = new();
 }

@@ -35,6 +35,7 @@ public static class AgentServices
             sp.GetRequiredService<ILoggerFactory>()));
         services.AddHostedService<PollingService>();
         services.AddMqttPublishing();
+        PowerWatch.Agent.Alerts.AlertServices.AddPowerWatchAlerts(services);
         services.AddSingleton(_ => new SystemdNotifier(Environment.GetEnvironmentVariable("NOTIFY_SOCKET")));
         services.AddHostedService<SystemdNotifyService>();
         services.AddPowerWatchWindowsService();

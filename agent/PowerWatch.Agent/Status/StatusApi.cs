@@ -45,6 +45,7 @@ public static class StatusApi
             Results.Text(Prometheus(runtime, time.GetUtcNow()), "text/plain; version=0.0.4; charset=utf-8"));
 
         app.MapGet("/", () => Results.Content(StatusPage.Html, "text/html; charset=utf-8"));
+        app.MapPowerWatchAlerts();
         return app;
     }
 

@@ -1,0 +1,201 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using PowerWatch.Agent.Configuration;
+using PowerWatch.Agent.Outputs;
+using PowerWatch.Agent.Pipeline;
+using PowerWatch.Core.Alerts;
+using PowerWatch.Core.Failover;
+
+namespace PowerWatch.Agent.Alerts;
+
+/// <summary>
+/// Feeds every poll result to the failover analyzer and the alert engine, re-evaluates on a timer (the injected
+/// <see cref="TimeProvider"/>), publishes transitions, alert state and the failover state through the MQTT
+/// publishers, and persists active alerts, shelves and learned battery models atomically under the data directory.
+/// </summary>
+internal sealed partial class AlertService : BackgroundService
+{
+    private readonly ReadingHub _hub;
+    private readonly TimeProvider _time;
+    private readonly ILogger<AlertService> _logger;
+    private readonly IAlertPublisher? _alerts;
+    private readonly IEventPublisher? _events;
+    private readonly AgentOptions _options;
+    private readonly string _statePath;
+    private readonly Lock _gate = new();
+    private IReadOnlyList<FailoverUpsState> _failover = [];
+
+    public AlertService(IOptions<AgentOptions> options, ReadingHub hub, TimeProvider time, ILogger<AlertService> logger, IServiceProvider services)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(services);
+        _options = options.Value;
+        _hub = hub;
+        _time = time;
+        _logger = logger;
+        _alerts = services.GetService(typeof(IAlertPublisher)) as IAlertPublisher;
+        _events = services.GetService(typeof(IEventPublisher)) as IEventPublisher;
+        var alerts = _options.Alerts;
+        _statePath = Path.Combine(_options.DataDirectory, alerts.StateFile);
+        Engine = new AlertEngine(DefaultAlertRules.Merge(alerts.IncludeDefaults, alerts.Rules), alerts.Engine, time);
+        foreach (var device in _options.Devices)
+        {
+            Engine.RegisterDevice(device.Id, device.Kind);
+        }
+
+        var chains = _options.Topology.Ats.Select(a => new FailoverChain(a.Id, a.Generator, a.Feeds, a.UtilityMeter)).ToList();
+        var saved = AlertStateFile.Load(_statePath);
+        Engine.Restore(saved.Engine);
+        Analyzer = new FailoverAnalyzer(chains, alerts.Failover, time, saved.Batteries);
+    }
+
+    public AlertEngine Engine { get; }
+
+    public FailoverAnalyzer Analyzer { get; }
+
+    public IReadOnlyList<FailoverUpsState> Failover
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _failover;
+            }
+        }
+    }
+
+    /// <summary>Acknowledges an alert (status API); publishes and persists.</summary>
+    public async Task<AlertTransition?> AcknowledgeAsync(string id, string by, CancellationToken cancellationToken)
+    {
+        var t = Engine.Acknowledge(id, by);
+        if (t is not null)
+        {
+            await HandleAsync([t], cancellationToken);
+        }
+
+        return t;
+    }
+
+    /// <summary>Shelves an alert until a time (status API); publishes and persists.</summary>
+    public async Task<AlertTransition?> ShelveAsync(string id, DateTimeOffset until, string by, CancellationToken cancellationToken)
+    {
+        var t = Engine.Shelve(id, until, by);
+        if (t is not null)
+        {
+            await HandleAsync([t], cancellationToken);
+        }
+
+        return t;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!_options.Alerts.Enabled)
+        {
+            return;
+        }
+
+        var reader = _hub.Subscribe("alerts");
+        var tick = TickAsync(stoppingToken);
+        try
+        {
+            await foreach (var result in reader.ReadAllAsync(stoppingToken))
+            {
+                var transitions = Engine.Observe(result.Device, result.Kind, result.Readings).ToList();
+                Analyzer.Observe(result.Device, result.Readings);
+                transitions.AddRange(EvaluateFailover());
+                await HandleAsync(transitions, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+
+        await tick;
+    }
+
+    private List<AlertTransition> EvaluateFailover()
+    {
+        var evaluation = Analyzer.Evaluate();
+        lock (_gate)
+        {
+            _failover = evaluation.States;
+        }
+
+        var transitions = Engine.ApplyConditions(evaluation.Conditions).ToList();
+        transitions.AddRange(evaluation.Events.Select(e => Engine.Event(e.Rule, e.Device, e.Severity, e.Message)));
+        return transitions;
+    }
+
+    private async Task TickAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(_options.Alerts.EvaluationInterval, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                var transitions = EvaluateFailover();
+                transitions.AddRange(Engine.Tick());
+                await HandleAsync(transitions, stoppingToken);
+                if (_events is not null)
+                {
+                    var states = Failover;
+                    var phase = states.Count == 0 ? "normal" : states.OrderByDescending(s => s.Phase != "normal").First().Phase;
+                    await _events.PublishFailoverAsync(new FailoverMessage(_time.GetUtcNow(), phase,
+                        [.. states.Select(s => new FailoverMargin(s.Ups, s.RuntimeUsedSeconds, s.GeneratorNeedSeconds, s.MarginSeconds, s.Phase))]), stoppingToken);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task HandleAsync(List<AlertTransition> transitions, CancellationToken cancellationToken)
+    {
+        if (transitions.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var t in transitions)
+        {
+            LogTransition(t.Kind, t.Alert.Id, t.Alert.Severity, t.Alert.Message);
+            var a = t.Alert;
+            if (_events is not null)
+            {
+                await _events.PublishEventAsync(new EventMessage(t.At, t.Kind.ToWireName(), a.Message, a.Id, a.Rule, a.Device, a.Severity.ToWireName(), a.Value), cancellationToken);
+            }
+
+            if (_alerts is not null && t.Kind != AlertTransitionKind.Event)
+            {
+                if (a.Active)
+                {
+                    await _alerts.PublishAlertAsync(new AlertMessage(a.Id, a.Rule, a.Device, a.Severity.ToWireName(), a.Acknowledged ? "acknowledged" : "active",
+                        a.Message, a.Value, a.RaisedAt, null, a.Acknowledged ? t.At : null), cancellationToken);
+                }
+                else
+                {
+                    await _alerts.ClearAlertAsync(a.Id, cancellationToken);
+                }
+            }
+        }
+
+        try
+        {
+            var state = new AlertStateFile { Engine = Engine.Snapshot(), Batteries = Analyzer.LearnedModels().ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal) };
+            await state.SaveAsync(_statePath, cancellationToken);
+        }
+        catch (IOException e)
+        {
+            LogSaveFailed(_statePath, e.Message);
+        }
+    }
+
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Alert {Kind} {Id} ({Severity}): {Message}")]
+    private partial void LogTransition(AlertTransitionKind kind, string id, AlertSeverity severity, string message);
+
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Could not save alert state to {Path}: {Reason}")]
+    private partial void LogSaveFailed(string path, string reason);
+}

@@ -1,0 +1,54 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using PowerWatch.Core.Alerts;
+using PowerWatch.Core.Failover;
+
+namespace PowerWatch.Agent.Alerts;
+
+/// <summary>What survives a restart: active alerts, shelves and the learned battery models.</summary>
+internal sealed class AlertStateFile
+{
+    public AlertEngineSnapshot Engine { get; set; } = new();
+
+    public Dictionary<string, BatteryModel> Batteries { get; set; } = [];
+
+    /// <summary>Reads the file at start-up; a missing file is an empty state.</summary>
+    public static AlertStateFile Load(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return new AlertStateFile();
+        }
+
+        using var stream = File.OpenRead(path);
+        return JsonSerializer.Deserialize(stream, AlertJsonContext.Default.AlertStateFile) ?? new AlertStateFile();
+    }
+
+    /// <summary>Writes atomically: a temporary file in the same directory, flushed, then renamed over the old one.</summary>
+    public async Task SaveAsync(string path, CancellationToken cancellationToken)
+    {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        Directory.CreateDirectory(directory);
+        var temp = Path.Combine(directory, "." + Path.GetFileName(path) + ".tmp");
+        await using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            await JsonSerializer.SerializeAsync(stream, this, AlertJsonContext.Default.AlertStateFile, cancellationToken);
+            await stream.FlushAsync(cancellationToken);
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Move(temp, path, overwrite: true);
+    }
+}
+
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, UseStringEnumConverter = true)]
+[JsonSerializable(typeof(AlertStateFile))]
+[JsonSerializable(typeof(AlertsDto))]
+[JsonSerializable(typeof(FailoverDto))]
+internal sealed partial class AlertJsonContext : JsonSerializerContext;
+
+/// <summary><c>/api/alerts</c> body.</summary>
+internal sealed record AlertsDto(IReadOnlyList<AlertInfo> Active, IReadOnlyList<AlertInfo> Recent, long Suppressed);
+
+/// <summary><c>/api/failover</c> body.</summary>
+internal sealed record FailoverDto(DateTimeOffset At, IReadOnlyList<FailoverUpsState> Ups);
