@@ -24,6 +24,7 @@ internal sealed partial class AlertService : BackgroundService
     private readonly AgentOptions _options;
     private readonly string _statePath;
     private readonly Lock _gate = new();
+    private readonly Actions.AlertActionDispatcher? _actions;
     private IReadOnlyList<FailoverUpsState> _failover = [];
 
     public AlertService(IOptions<AgentOptions> options, ReadingHub hub, TimeProvider time, ILogger<AlertService> logger, IServiceProvider services)
@@ -36,6 +37,7 @@ internal sealed partial class AlertService : BackgroundService
         _logger = logger;
         _alerts = services.GetService(typeof(IAlertPublisher)) as IAlertPublisher;
         _events = services.GetService(typeof(IEventPublisher)) as IEventPublisher;
+        _actions = services.GetService(typeof(Actions.AlertActionDispatcher)) as Actions.AlertActionDispatcher;
         var alerts = _options.Alerts;
         _statePath = Path.Combine(_options.DataDirectory, alerts.StateFile);
         Engine = new AlertEngine(DefaultAlertRules.Merge(alerts.IncludeDefaults, alerts.Rules), alerts.Engine, time);
@@ -123,6 +125,8 @@ internal sealed partial class AlertService : BackgroundService
             _failover = evaluation.States;
         }
 
+        _actions?.ObserveFailover(evaluation.States);
+
         var transitions = Engine.ApplyConditions(evaluation.Conditions).ToList();
         transitions.AddRange(evaluation.Events.Select(e => Engine.Event(e.Rule, e.Device, e.Severity, e.Message)));
         return transitions;
@@ -159,6 +163,8 @@ internal sealed partial class AlertService : BackgroundService
             return;
         }
 
+        // Actions run off this loop (bounded queue); enqueueing never blocks evaluation.
+        _actions?.Enqueue(transitions);
         foreach (var t in transitions)
         {
             LogTransition(t.Kind, t.Alert.Id, t.Alert.Severity, t.Alert.Message);

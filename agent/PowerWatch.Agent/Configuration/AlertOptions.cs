@@ -1,3 +1,4 @@
+using PowerWatch.Agent.Alerts.Actions;
 using PowerWatch.Core.Alerts;
 using PowerWatch.Core.Failover;
 
@@ -22,4 +23,19 @@ public sealed class AlertOptions
 
     /// <summary>State file (active alerts, shelves, learned battery models) under the data directory.</summary>
     public string StateFile { get; set; } = "alerts.json";
+
+    /// <summary>Named actions (webhook, command, modbus-write, shutdown); see docs/alerts.md "Actions".</summary>
+    public Dictionary<string, AlertActionOptions> Actions { get; set; } = [];
+
+    /// <summary>Which rule transitions run which actions (rules' own <c>Actions</c> run on raised and escalated).</summary>
+    public List<AlertActionTrigger> Triggers { get; set; } = [];
+
+    /// <summary>
+    /// Allow-list for hardware-changing actions: device id (or <c>host</c> for shutdown actions) to command names
+    /// (profile command for modbus-write, action name for shutdown). Anything not listed is refused.
+    /// </summary>
+    public Dictionary<string, List<string>> AllowedCommands { get; set; } = [];
+
+    /// <summary>Bound of the action queue between the evaluation loop and the action runners.</summary>
+    public int ActionQueueCapacity { get; set; } = 64;
 }

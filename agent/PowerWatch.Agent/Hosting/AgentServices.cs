@@ -36,6 +36,13 @@ public static class AgentServices
         services.AddHostedService<PollingService>();
         services.AddMqttPublishing();
         PowerWatch.Agent.Alerts.AlertServices.AddPowerWatchAlerts(services);
+        services.AddSingleton<IValidateOptions<AgentOptions>, AlertActionsOptionsValidator>();
+        services.AddSingleton(sp => new PowerWatch.Agent.Alerts.Actions.AlertActionDispatcher(
+            sp.GetRequiredService<IOptions<AgentOptions>>().Value.Alerts,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger<PowerWatch.Agent.Alerts.Actions.AlertActionDispatcher>(),
+            sp.GetService<PowerWatch.Agent.Outputs.IEventPublisher>(),
+            sp.GetRequiredService<AgentRuntime>().FindModbusTarget));
         services.AddSingleton(_ => new SystemdNotifier(Environment.GetEnvironmentVariable("NOTIFY_SOCKET")));
         services.AddHostedService<SystemdNotifyService>();
         services.AddPowerWatchWindowsService();
@@ -60,6 +67,17 @@ public static class AgentServices
         }
 
         return Path.Combine(AppContext.BaseDirectory, configured);
+    }
+
+    private sealed class AlertActionsOptionsValidator : IValidateOptions<AgentOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, AgentOptions options)
+        {
+            var a = options.Alerts;
+            var problems = PowerWatch.Agent.Alerts.Actions.AlertActionValidation.Validate(a.Actions, a.Triggers,
+                a.Rules.Select((r, i) => ($"{AgentOptions.Section}:Alerts:Rules:{i}", (IReadOnlyList<string>)r.Actions)), a.ActionQueueCapacity).ToList();
+            return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+        }
     }
 
     private sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>

@@ -18,9 +18,11 @@ namespace PowerWatch.Agent.Polling;
 public sealed class AgentRuntime : IAsyncDisposable
 {
     private readonly List<IAsyncDisposable> _owned;
+    private readonly Dictionary<string, Alerts.Actions.ModbusCommandTarget> _modbusTargets;
 
-    private AgentRuntime(AgentOptions options, IReadOnlyList<DeviceState> devices, IReadOnlyList<EndpointPoller> pollers, List<IAsyncDisposable> owned)
+    private AgentRuntime(AgentOptions options, IReadOnlyList<DeviceState> devices, IReadOnlyList<EndpointPoller> pollers, List<IAsyncDisposable> owned, Dictionary<string, Alerts.Actions.ModbusCommandTarget> modbusTargets)
     {
+        _modbusTargets = modbusTargets;
         Options = options;
         Devices = devices;
         Pollers = pollers;
@@ -35,6 +37,9 @@ public sealed class AgentRuntime : IAsyncDisposable
 
     public DeviceState? Find(string id) => Devices.FirstOrDefault(d => d.Id == id);
 
+    /// <summary>The shared client, unit id and profile of a Modbus device (for allow-listed modbus-write actions); null otherwise.</summary>
+    internal Alerts.Actions.ModbusCommandTarget? FindModbusTarget(string id) => _modbusTargets.GetValueOrDefault(id);
+
     public static AgentRuntime Build(AgentOptions options, IReadOnlyDictionary<string, DeviceProfile> profiles, ReadingHub hub, AgentHealth health, TimeProvider time, ILoggerFactory loggers, Func<DeviceOptions, DeviceEndpoint, IDeviceInput>? extraInputs = null)
     {
         var owned = new List<IAsyncDisposable>();
@@ -43,6 +48,7 @@ public sealed class AgentRuntime : IAsyncDisposable
         var random = new Random();
         var backoff = new PollBackoff();
         var logger = loggers.CreateLogger<EndpointPoller>();
+        var modbusTargets = new Dictionary<string, Alerts.Actions.ModbusCommandTarget>(StringComparer.Ordinal);
 
         var parsed = options.Devices.Select(d =>
         {
@@ -86,6 +92,7 @@ public sealed class AgentRuntime : IAsyncDisposable
                         };
                         var pause = device.Workarounds.PauseBetweenRequests > workarounds.PauseBetweenRequests ? device.Workarounds.PauseBetweenRequests : workarounds.PauseBetweenRequests;
                         input = new ModbusDeviceInput(device.Id, modbus, device.UnitId, profile, planner, pause, device.Retries, time);
+                        modbusTargets[device.Id] = new Alerts.Actions.ModbusCommandTarget(modbus, device.UnitId, profile);
                         break;
                     case "nut":
                         nut ??= Own(owned, new NutClient(endpoint.Host, endpoint.Port, device.Username, device.Password, device.Timeout, time));
@@ -110,7 +117,7 @@ public sealed class AgentRuntime : IAsyncDisposable
             pollers.Add(new EndpointPoller(first.Endpoint.TransportKey, polled, hub, health, time, backoff, random, logger));
         }
 
-        return new AgentRuntime(options, states, pollers, owned);
+        return new AgentRuntime(options, states, pollers, owned, modbusTargets);
     }
 
     private static T Own<T>(List<IAsyncDisposable> owned, T item)
