@@ -24,7 +24,7 @@ public sealed class IngestOptions
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>Unacknowledged messages the broker may have in flight to us (MQTT 5 Receive Maximum).</summary>
-    public int ReceiveMaximum { get; set; } = 1_000;
+    public int ReceiveMaximum { get; set; } = 10_000;
 }
 
 /// <summary>The InfluxDB target (mirrors PowerWatch.Influx's writer options).</summary>
