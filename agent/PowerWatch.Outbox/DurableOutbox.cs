@@ -19,6 +19,7 @@ public sealed class DurableOutbox : IAsyncDisposable
     internal const string CheckpointTempFileName = "checkpoint.tmp";
     internal const string LockFileName = "outbox.lock";
     internal const string DamagedSuffix = ".damaged";
+    internal const string SegmentTempFileName = "segment.tmp";
 
     private readonly OutboxOptions _options;
     private readonly TimeProvider _time;
@@ -515,6 +516,7 @@ public sealed class DurableOutbox : IAsyncDisposable
     {
         var checkpointPath = Path.Combine(_directory, CheckpointFileName);
         File.Delete(Path.Combine(_directory, CheckpointTempFileName));
+        File.Delete(Path.Combine(_directory, SegmentTempFileName));
         var checkpoint = Checkpoint.Empty;
         var checkpointFound = false;
         var checkpointDamaged = false;
@@ -732,7 +734,9 @@ public sealed class DurableOutbox : IAsyncDisposable
         var handle = File.OpenHandle(path, FileMode.Open, isLast ? FileAccess.ReadWrite : FileAccess.Read, FileShare.Read);
         try
         {
-            if (keep < data.Length)
+            // keep == 0 also covers a last segment that is empty (0 bytes): it must get its header back before
+            // anything is appended to it, or the records would start at offset 0 and the next open would find no header.
+            if (keep < data.Length || (isLast && keep == 0))
             {
                 RandomAccess.SetLength(handle, keep);
                 if (keep == 0)
@@ -979,15 +983,38 @@ public sealed class DurableOutbox : IAsyncDisposable
         }
 
         var path = Path.Combine(_directory, _nextSequence.ToString("D20", CultureInfo.InvariantCulture) + SegmentExtension);
-        var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read);
-        try
+        var temp = Path.Combine(_directory, SegmentTempFileName);
+
+        // The header is written to a temporary file that is renamed into place, so a segment file never exists without
+        // its header: a kill between creating the file and writing the header used to leave an empty segment, which
+        // recovery kept as the active segment, so the next records started at offset 0 and the next open counted one as lost.
+        using (var tempHandle = File.OpenHandle(temp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
             Span<byte> header = stackalloc byte[RecordCodec.SegmentHeaderSize];
             RecordCodec.WriteSegmentHeader(header, _nextSequence);
-            RandomAccess.Write(handle, header, 0);
+            RandomAccess.Write(tempHandle, header, 0);
             if (_options.FsyncMode != FsyncMode.None)
             {
-                RandomAccess.FlushToDisk(handle);
+                RandomAccess.FlushToDisk(tempHandle);
+            }
+        }
+
+        File.Move(temp, path, overwrite: false);
+        SafeFileHandle handle;
+        try
+        {
+            handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
+        }
+        catch
+        {
+            File.Delete(path);
+            throw;
+        }
+
+        try
+        {
+            if (_options.FsyncMode != FsyncMode.None)
+            {
                 DirectorySync.Flush(_directory);
             }
         }

@@ -215,6 +215,45 @@ public sealed class DurableOutboxTests
     }
 
     [Fact]
+    public async Task Empty_last_segment_left_by_a_kill_during_roll_gets_its_header_back_and_loses_nothing()
+    {
+        // The on-disk state of a SIGKILL between creating a new segment file and writing its header (seen in the crash
+        // test): the previous segment is complete and the newest segment file, named after the next sequence, is empty.
+        using var dir = new TempDir("outbox");
+        var options = Options(dir, fsync: FsyncMode.Always);
+        var outbox = await DurableOutbox.OpenAsync(options);
+        for (var i = 0; i < 2; i++)
+        {
+            await outbox.AppendAsync("ups-a", Payload($"before-{i}"));
+        }
+
+        await outbox.AbandonAsync();
+        var empty = Path.Combine(options.Directory, "00000000000000000003.seg");
+        await File.WriteAllBytesAsync(empty, []);
+
+        await using (var reopened = await DurableOutbox.OpenAsync(options))
+        {
+            Assert.Equal(0, reopened.Recovery.LostEntries);
+            Assert.Empty(reopened.Recovery.CorruptRegions);
+            Assert.Equal(RecordCodec.SegmentHeaderSize, new FileInfo(empty).Length);
+            for (var i = 0; i < 3; i++)
+            {
+                Assert.Equal(3 + i, await reopened.AppendAsync("ups-a", Payload($"after-{i}")));
+            }
+
+            await reopened.AbandonAsync();
+        }
+
+        await using var third = await DurableOutbox.OpenAsync(options);
+        Assert.Equal(0, third.Recovery.LostEntries);
+        Assert.Empty(third.Recovery.CorruptRegions);
+        Assert.Equal(0, third.LostCount);
+        var read = await DrainAsync(third);
+        Assert.Equal([1L, 2, 3, 4, 5], read.Select(e => e.Sequence));
+        Assert.Equal(["before-0", "before-1", "after-0", "after-1", "after-2"], read.Select(Text));
+    }
+
+    [Fact]
     public async Task Garbage_after_the_last_record_is_cut_off_on_open()
     {
         using var dir = new TempDir("outbox");
