@@ -74,7 +74,7 @@ internal sealed partial class AlertActionDispatcher : IAsyncDisposable
         _loop = Task.Run(LoopAsync);
     }
 
-    /// <summary>Outcomes in completion order (latest <c>RecentCapacity</c> kept; tests and the status API read it).</summary>
+    /// <summary>Raised after every action run with its outcome (after the event is published).</summary>
     public event EventHandler<AlertActionOutcome>? Completed;
 
     /// <summary>Maps transitions to configured actions and queues them; never blocks (a full queue drops and logs).</summary>
