@@ -21,11 +21,16 @@ internal static class StatusPage
  td, th { border-bottom: 1px solid #333; padding: .15rem .6rem; text-align: left; font-variant-numeric: tabular-nums; }
  .stale { color: #f9a825; } .badq { color: #ef5350; }
  .muted { color: #888; }
+ .sev-Critical { color: #ef5350; font-weight: bold; } .sev-Warning { color: #f9a825; } .sev-Info { color: #90caf9; }
 </style>
 </head>
 <body>
 <h1>PowerWatch — site <span id="site">…</span> <span class="muted" id="now"></span></h1>
 <div id="chain"></div>
+<h2>Failover</h2>
+<div id="failover" class="muted">…</div>
+<h2>Active alerts</h2>
+<table id="alerts"></table>
 <div id="devices"></div>
 <script>
 "use strict";
@@ -62,6 +67,7 @@ async function refresh() {
       }
       chain.append(row);
     }
+    await refreshAlerts();
     const host = document.getElementById("devices");
     host.replaceChildren();
     for (const r of rs) {
@@ -82,6 +88,38 @@ async function refresh() {
     }
   } catch (e) {
     document.getElementById("now").textContent = "status API unreachable: " + e;
+  }
+}
+async function refreshAlerts() {
+  const a = await fetch("/api/alerts");
+  const table = document.getElementById("alerts");
+  table.replaceChildren();
+  if (a.ok) {
+    const alerts = await a.json();
+    const head = table.insertRow(); for (const c of ["severity", "alert", "message", "raised", "ack"]) { const th = document.createElement("th"); th.textContent = c; head.append(th); }
+    for (const x of alerts.active) {
+      const row = table.insertRow();
+      row.dataset.alert = x.id;
+      row.className = "sev-" + x.severity;
+      for (const c of [x.severity, x.id, x.message, new Date(x.raisedAt).toISOString().substring(11, 19), x.acknowledged ? "yes" : "no"]) row.insertCell().textContent = c;
+    }
+    if (alerts.active.length === 0) table.insertRow().insertCell().textContent = "none";
+  }
+  const f = await fetch("/api/failover");
+  const box = document.getElementById("failover");
+  if (f.ok) {
+    const fo = await f.json();
+    box.replaceChildren();
+    for (const u of fo.ups || []) {
+      const line = document.createElement("div");
+      line.dataset.ups = u.ups;
+      const margin = u.marginSeconds === null || u.marginSeconds === undefined ? "no margin: generator cannot carry the load" : "margin " + Math.round(u.marginSeconds) + " s";
+      line.textContent = u.ups + ": " + u.phase + ", " + margin + ", runtime used " + fmt(u.runtimeUsedSeconds) + " s (" + u.runtimeUsed + "), generator " + u.generatorState;
+      line.className = u.marginSeconds === null || u.marginSeconds === undefined || u.marginSeconds < 30 ? (u.onBattery ? "badq" : "") : (u.marginSeconds < 120 ? "stale" : "");
+      box.append(line);
+    }
+  } else {
+    box.textContent = "failover analysis not available";
   }
 }
 refresh();

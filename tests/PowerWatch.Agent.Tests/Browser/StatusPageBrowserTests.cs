@@ -74,6 +74,11 @@ public sealed partial class StatusPageBrowserTests
             // The device heading carries no " — UNAVAILABLE" suffix (the page's script text itself contains the word).
             Assert.Matches(@"<h2[^>]*>ups-apc \(ups\)</h2>", dom);
             Assert.Contains(">browser-test<", dom, StringComparison.Ordinal);
+
+            // Alerts and failover come from /api/alerts and /api/failover: the script rendered the table's header row
+            // and one line per UPS of the chain (or said the analysis is unavailable when no chain is configured).
+            Assert.Matches(@"<table id=""alerts""><tbody><tr><th>severity</th>", dom);
+            Assert.Matches(@"<div id=""failover""[^>]*>(<div data-ups=|failover analysis not available|</div>)", dom);
         }
         finally
         {
