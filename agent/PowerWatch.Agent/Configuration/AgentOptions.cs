@@ -76,6 +76,9 @@ public sealed class DeviceOptions
 
     public WorkaroundOptions Workarounds { get; set; } = new();
 
+    /// <summary>Megatec Q1 battery estimation (NUT nutdrv_qx style: runtimecal, battery packs, charge time, idle load).</summary>
+    public Inputs.MegatecQ1.MegatecQ1Options MegatecQ1 { get; set; } = new();
+
     /// <summary>NUT credentials (optional).</summary>
     public string? Username { get; set; }
 

@@ -150,6 +150,15 @@ public static partial class ConfigValidator
                 p.Add(new($"{k}:Workarounds:MaxRegistersPerRequest", $"{max} is outside 1-125"));
             }
 
+            try
+            {
+                d.MegatecQ1.ParseRuntimeCal();
+            }
+            catch (FormatException ex)
+            {
+                p.Add(new($"{k}:MegatecQ1:RuntimeCal", ex.Message[(ex.Message.IndexOf(' ', StringComparison.Ordinal) + 1)..]));
+            }
+
             if (d.Workarounds.MaxGap is < 0 or > 124)
             {
                 p.Add(new($"{k}:Workarounds:MaxGap", $"{d.Workarounds.MaxGap} is outside 0-124"));

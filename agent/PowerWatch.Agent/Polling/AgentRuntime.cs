@@ -100,7 +100,7 @@ public sealed class AgentRuntime : IAsyncDisposable
                         break;
                     case "megatec-q1":
                     case "apc-smart":
-                        input = Own(owned, SerialUpsInputs.Create(device, endpoint, time));
+                        input = Own(owned, SerialUpsInputs.Create(device, endpoint, time, device.MegatecQ1));
                         break;
                     default:
                         input = extraInputs?.Invoke(device, endpoint)

@@ -78,6 +78,19 @@ public sealed class ConfigValidatorTests
     }
 
     [Fact]
+    public void Megatec_runtime_calibration_is_validated_with_its_key_path()
+    {
+        var problems = Check("""
+            { "PowerWatch": { "Site": "dc1", "Agent": "a",
+              "Devices": [ { "Id": "ups-q", "Kind": "ups", "Input": "megatec-q1", "Endpoint": "serial:///dev/ttyUSB0",
+                             "Serial": { "BaudRate": 2400 }, "MegatecQ1": { "RuntimeCal": "240,100,720" } } ] } }
+            """);
+        var problem = Assert.Single(problems);
+        Assert.Equal("PowerWatch:Devices:0:MegatecQ1:RuntimeCal", problem.Key);
+        Assert.Contains("four positive numbers", problem.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void File_that_is_not_json_is_reported_as_a_file_problem()
     {
         var problems = Check("{ \"PowerWatch\": { \"Site\": ");
