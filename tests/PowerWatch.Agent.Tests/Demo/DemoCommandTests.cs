@@ -1,0 +1,46 @@
+using System.Text.Json;
+using PowerWatch.TestSupport;
+
+namespace PowerWatch.Agent.Tests.Demo;
+
+/// <summary>
+/// The README's main job: `powerwatch demo` runs a simulated site and the agent with embedded defaults and no
+/// external server. Run as a real process, as a user would.
+/// </summary>
+public sealed class DemoCommandTests
+{
+    private static string AgentDll => Path.Combine(AppContext.BaseDirectory, "powerwatch.dll");
+
+    [Fact]
+    public async Task Demo_polls_every_simulated_device_and_serves_live_readings()
+    {
+        var port = Peers.FreeTcpPort();
+        var url = $"http://127.0.0.1:{port}";
+        await using var demo = PeerProcess.Start("dotnet", [AgentDll, "demo", "--speed", "20", "--duration", "00:01:00", "--status-url", url]);
+        await demo.WaitForOutputAsync("--- site time", TimeSpan.FromSeconds(45));
+
+        using var http = new HttpClient { BaseAddress = new Uri(url) };
+        using var devices = JsonDocument.Parse(await http.GetStringAsync("/api/devices"));
+        var ids = devices.RootElement.EnumerateArray().Select(d => d.GetProperty("id").GetString()).ToList();
+        Assert.Equal(["ups", "generator", "ats", "pdu1", "pdu2", "meter"], ids);
+        Assert.All(devices.RootElement.EnumerateArray(), d => Assert.True(d.GetProperty("available").GetBoolean(), d.ToString()));
+
+        using var readings = JsonDocument.Parse(await http.GetStringAsync("/api/readings?device=ups"));
+        var ups = readings.RootElement[0].GetProperty("readings").EnumerateArray().ToDictionary(r => r.GetProperty("metric").GetString()!);
+        Assert.Equal("good", ups["battery.charge"].GetProperty("quality").GetString());
+        Assert.InRange(ups["battery.charge"].GetProperty("value").GetDouble(), 90, 100);
+        Assert.Contains("OL", ups["ups.status"].GetProperty("value").GetString()!.Split(' '));
+
+        var metrics = await http.GetStringAsync("/metrics");
+        Assert.Contains("powerwatch_battery_runtime{site=\"demo\",device=\"ups\"}", metrics, StringComparison.Ordinal);
+        Assert.Contains("ups.status=OL", demo.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Demo_rejects_an_unknown_scenario_with_the_known_names()
+    {
+        var (exit, output) = await PeerProcess.RunAsync("dotnet", [AgentDll, "demo", "--scenario", "no-such-thing"], TimeSpan.FromSeconds(60));
+        Assert.Equal(2, exit);
+        Assert.Contains("generator-fails-to-start", output, StringComparison.Ordinal);
+    }
+}
