@@ -62,7 +62,21 @@ public static class IngestCommand
             o.TimestampFormat = "HH:mm:ss ";
         }));
         await using var runner = new IngestRunner(ingest, mqtt, TimeProvider.System, loggerFactory.CreateLogger<IngestRunner>());
-        await runner.RunAsync(cancellationToken);
+
+        // Type=notify under systemd: READY=1 once subscribed, WATCHDOG=1 at half the requested period while running.
+        using var notifier = new Hosting.SystemdNotifier(Environment.GetEnvironmentVariable("NOTIFY_SOCKET"));
+        using var stopNotify = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var notify = NotifyAsync(notifier, runner.Ready, stopNotify.Token);
+        try
+        {
+            await runner.RunAsync(cancellationToken);
+        }
+        finally
+        {
+            await stopNotify.CancelAsync();
+            await notify;
+            await notifier.NotifyAsync("STOPPING=1", CancellationToken.None);
+        }
         using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5), TimeProvider.System);
         try
         {
@@ -132,5 +146,32 @@ public static class IngestCommand
         }
 
         return p;
+    }
+
+    private static async Task NotifyAsync(Hosting.SystemdNotifier notifier, Task ready, CancellationToken cancellationToken)
+    {
+        if (!notifier.IsEnabled)
+        {
+            return;
+        }
+
+        try
+        {
+            await ready.WaitAsync(cancellationToken);
+            await notifier.NotifyAsync("READY=1\nSTATUS=ingesting", cancellationToken);
+            if (Hosting.SystemdNotifier.WatchdogInterval(Environment.GetEnvironmentVariable("WATCHDOG_USEC"), Environment.GetEnvironmentVariable("WATCHDOG_PID"), Environment.ProcessId) is not { } period)
+            {
+                return;
+            }
+
+            using var timer = new PeriodicTimer(period / 2, TimeProvider.System);
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                await notifier.NotifyAsync("WATCHDOG=1", cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
     }
 }
