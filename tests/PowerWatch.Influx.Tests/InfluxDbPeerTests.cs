@@ -11,7 +11,7 @@ public sealed class InfluxDbPeerTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private static InfluxWriter Writer(InfluxServer server, string db = Db, Action<InfluxWriterOptions>? configure = null)
+    private static InfluxWriter Writer(InfluxDaemon server, string db = Db, Action<InfluxWriterOptions>? configure = null)
     {
         var options = new InfluxWriterOptions { BaseUrl = server.BaseUrl, Database = db, Timeout = TimeSpan.FromSeconds(10) };
         configure?.Invoke(options);
@@ -21,7 +21,7 @@ public sealed class InfluxDbPeerTests : IDisposable
     [PeerFact("influxd")]
     public async Task Every_field_type_and_escaping_case_reads_back_exactly()
     {
-        await using var server = await InfluxServer.StartAsync(false, Db);
+        await using var server = await InfluxDaemon.StartAsync(false, Db);
         await using var writer = Writer(server, configure: o => o.Gzip = true);
         var t0 = 1_700_000_000_123_456_789L;
         var points = new[]
@@ -63,7 +63,7 @@ public sealed class InfluxDbPeerTests : IDisposable
     [InlineData(WritePrecision.Seconds, "2023-11-14T22:13:20Z")]
     public async Task Every_precision_is_stored_at_the_right_instant(WritePrecision precision, string expected)
     {
-        await using var server = await InfluxServer.StartAsync(false, Db);
+        await using var server = await InfluxDaemon.StartAsync(false, Db);
         await using var writer = Writer(server, configure: o => o.Precision = precision);
         var r = await writer.WriteAsync([new Point("p").Field("v", 1L).Timestamp(1_700_000_000_123_456_789L)], CancellationToken.None);
         Assert.True(r.Outcome == WriteOutcome.Accepted, r.Error);
@@ -74,7 +74,7 @@ public sealed class InfluxDbPeerTests : IDisposable
     [PeerFact("influxd")]
     public async Task Bad_line_is_rejected_with_the_servers_message_naming_it()
     {
-        await using var server = await InfluxServer.StartAsync(false, Db);
+        await using var server = await InfluxDaemon.StartAsync(false, Db);
         await using var writer = Writer(server);
         var good = "m v=1i 1\n"u8.ToArray();
         var body = "m v=1i 1\nm v=notanumber 2\nm v=3i 3\n"u8.ToArray();
@@ -93,7 +93,7 @@ public sealed class InfluxDbPeerTests : IDisposable
     [PeerFact("influxd")]
     public async Task Missing_database_is_rejected_with_404()
     {
-        await using var server = await InfluxServer.StartAsync(false, Db);
+        await using var server = await InfluxDaemon.StartAsync(false, Db);
         await using var writer = Writer(server, db: "nosuchdb");
         var r = await writer.WriteAsync([new Point("m").Field("v", 1L)], CancellationToken.None);
         Assert.Equal(WriteOutcome.Rejected, r.Outcome);
@@ -104,7 +104,7 @@ public sealed class InfluxDbPeerTests : IDisposable
     [PeerFact("influxd")]
     public async Task Field_type_conflict_is_reported_as_partial_write_and_the_batcher_dead_letters_only_that_line()
     {
-        await using var server = await InfluxServer.StartAsync(false, Db);
+        await using var server = await InfluxDaemon.StartAsync(false, Db);
         await using var writer = Writer(server);
         Assert.Equal(WriteOutcome.Accepted, (await writer.WriteAsync([new Point("ups").Field("load", 1.5).Timestamp(1)], CancellationToken.None)).Outcome);
 
@@ -137,7 +137,7 @@ public sealed class InfluxDbPeerTests : IDisposable
     [PeerFact("influxd")]
     public async Task Unsigned_field_is_refused_by_influxdb_1x_as_the_docs_say()
     {
-        await using var server = await InfluxServer.StartAsync(false, Db);
+        await using var server = await InfluxDaemon.StartAsync(false, Db);
         await using var writer = Writer(server);
         var r = await writer.WriteAsync([new Point("m").Field("u", 5UL).Timestamp(1)], CancellationToken.None);
         Assert.Equal(WriteOutcome.Rejected, r.Outcome);
@@ -147,10 +147,10 @@ public sealed class InfluxDbPeerTests : IDisposable
     [PeerFact("influxd")]
     public async Task Right_credentials_are_accepted_and_wrong_ones_rejected_with_401()
     {
-        await using var server = await InfluxServer.StartAsync(true, Db);
-        await using var basic = Writer(server, configure: o => (o.Username, o.Password) = (InfluxServer.AdminUser, InfluxServer.AdminPassword));
-        await using var query = Writer(server, configure: o => (o.Username, o.Password, o.UseBasicAuth) = (InfluxServer.AdminUser, InfluxServer.AdminPassword, false));
-        await using var wrong = Writer(server, configure: o => (o.Username, o.Password) = (InfluxServer.AdminUser, "wrong"));
+        await using var server = await InfluxDaemon.StartAsync(true, Db);
+        await using var basic = Writer(server, configure: o => (o.Username, o.Password) = (InfluxDaemon.AdminUser, InfluxDaemon.AdminPassword));
+        await using var query = Writer(server, configure: o => (o.Username, o.Password, o.UseBasicAuth) = (InfluxDaemon.AdminUser, InfluxDaemon.AdminPassword, false));
+        await using var wrong = Writer(server, configure: o => (o.Username, o.Password) = (InfluxDaemon.AdminUser, "wrong"));
         await using var none = Writer(server);
 
         Assert.Equal(WriteOutcome.Accepted, (await basic.WriteAsync([new Point("a").Field("v", 1L).Timestamp(1)], CancellationToken.None)).Outcome);
@@ -167,7 +167,7 @@ public sealed class InfluxDbPeerTests : IDisposable
     [PeerFact("influxd")]
     public async Task Server_killed_mid_stream_is_retryable_and_after_restart_the_batcher_delivers_everything()
     {
-        await using var server = await InfluxServer.StartAsync(false, Db);
+        await using var server = await InfluxDaemon.StartAsync(false, Db);
         await using var writer = Writer(server, configure: o => o.Timeout = TimeSpan.FromSeconds(2));
         var options = new InfluxBatcherOptions
         {

@@ -22,7 +22,7 @@ public sealed class DashboardInfluxPeerTests
             .ToList();
         Assert.NotEmpty(queries);
 
-        await using var influx = await InfluxDaemon.StartAsync(Database);
+        await using var influx = await InfluxDaemon.StartAsync(false, Database);
         var now = DateTimeOffset.UtcNow;
         await influx.WriteAsync(Database, SyntheticPoints(queries, [now.AddMinutes(-10), now.AddMinutes(-5)]));
 

@@ -1,11 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
-using PowerWatch.TestSupport;
+namespace PowerWatch.TestSupport;
 
-namespace PowerWatch.Influx.Tests;
-
-/// <summary>A real influxd 1.x on loopback ports with its data in a temp dir; optionally with authentication.</summary>
-internal sealed class InfluxServer : IAsyncDisposable
+/// <summary>A real influxd 1.x (Debian influxdb 1.6) on loopback ports with its data in a temp dir; optionally with authentication. Shared by every test that needs InfluxDB.</summary>
+public sealed class InfluxDaemon : IAsyncDisposable
 {
     public const string AdminUser = "admin";
     public const string AdminPassword = "s3cret pw";
@@ -15,7 +13,7 @@ internal sealed class InfluxServer : IAsyncDisposable
     private readonly bool _auth;
     private PeerProcess? _process;
 
-    private InfluxServer(bool auth)
+    private InfluxDaemon(bool auth)
     {
         _auth = auth;
         Port = Peers.FreeTcpPort();
@@ -30,9 +28,9 @@ internal sealed class InfluxServer : IAsyncDisposable
 
     public string Output => _process?.Output ?? "";
 
-    public static async Task<InfluxServer> StartAsync(bool auth = false, params string[] databases)
+    public static async Task<InfluxDaemon> StartAsync(bool auth = false, params string[] databases)
     {
-        var server = new InfluxServer(auth);
+        var server = new InfluxDaemon(auth);
         try
         {
             await server.StartProcessAsync();
@@ -104,6 +102,19 @@ internal sealed class InfluxServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Writes line protocol (nanosecond precision) through /write; throws unless InfluxDB answers 204.</summary>
+    public async Task WriteAsync(string database, string lines)
+    {
+        using var content = new StringContent(lines, System.Text.Encoding.UTF8, "text/plain");
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(BaseUrl, $"write?db={Uri.EscapeDataString(database)}&precision=ns")) { Content = content };
+        Authorize(request);
+        using var r = await _http.SendAsync(request);
+        if ((int)r.StatusCode != 204)
+        {
+            throw new InvalidOperationException($"write failed: {(int)r.StatusCode} {await r.Content.ReadAsStringAsync()}");
+        }
+    }
+
     /// <summary>Runs InfluxQL (POST /query) and returns the JSON answer; throws on an HTTP or statement error.</summary>
     public async Task<JsonElement> QueryAsync(string q, string? db = null)
     {
@@ -115,10 +126,9 @@ internal sealed class InfluxServer : IAsyncDisposable
 
         using var content = new FormUrlEncodedContent(form);
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(BaseUrl, "query")) { Content = content };
-        if (_auth && !q.StartsWith("CREATE USER", StringComparison.Ordinal))
+        if (!q.StartsWith("CREATE USER", StringComparison.Ordinal))
         {
-            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(
-                "Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(AdminUser + ":" + AdminPassword)));
+            Authorize(request);
         }
 
         using var r = await _http.SendAsync(request);
@@ -171,6 +181,15 @@ internal sealed class InfluxServer : IAsyncDisposable
     {
         var rows = await SelectAsync($"SELECT count(\"{field}\") FROM \"{measurement}\"", db);
         return rows.Count == 0 ? 0 : rows[0]["count"].GetInt64();
+    }
+
+    private void Authorize(HttpRequestMessage request)
+    {
+        if (_auth)
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(
+                "Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(AdminUser + ":" + AdminPassword)));
+        }
     }
 
     public static string Ns(long ns) => ns.ToString(CultureInfo.InvariantCulture);
