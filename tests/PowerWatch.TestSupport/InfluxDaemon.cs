@@ -26,6 +26,9 @@ public sealed class InfluxDaemon : IAsyncDisposable
 
     public Uri BaseUrl => new($"http://127.0.0.1:{Port}/");
 
+    /// <summary>The base URL as configuration text (no trailing slash).</summary>
+    public string Url => $"http://127.0.0.1:{Port}";
+
     public string Output => _process?.Output ?? "";
 
     public static async Task<InfluxDaemon> StartAsync(bool auth = false, params string[] databases)
@@ -175,6 +178,26 @@ public sealed class InfluxDaemon : IAsyncDisposable
         }
 
         return rows;
+    }
+
+    /// <summary>All values of one column of a SELECT, over every series.</summary>
+    public async Task<List<JsonElement>> ColumnAsync(string q, string db, string column)
+    {
+        var result = await QueryAsync(q, db);
+        var values = new List<JsonElement>();
+        if (!result.TryGetProperty("series", out var series))
+        {
+            return values;
+        }
+
+        foreach (var s in series.EnumerateArray())
+        {
+            var columns = s.GetProperty("columns").EnumerateArray().Select(c => c.GetString()).ToList();
+            var i = columns.IndexOf(column);
+            values.AddRange(s.GetProperty("values").EnumerateArray().Select(v => v[i].Clone()));
+        }
+
+        return values;
     }
 
     public async Task<long> CountAsync(string measurement, string field, string db)

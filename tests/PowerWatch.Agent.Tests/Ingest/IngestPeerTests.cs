@@ -16,7 +16,7 @@ public sealed class IngestPeerTests
         Assert.True(code == 0, $"mosquitto_pub exited {code}: {output}");
     }
 
-    private static async Task<long> CountAsync(InfluxDbServer influx)
+    private static async Task<long> CountAsync(InfluxDaemon influx)
     {
         var c = await influx.ColumnAsync("SELECT count(seq) FROM ups", Db, "count");
         return c.Count == 0 ? 0 : c[0].GetInt64();
@@ -30,7 +30,7 @@ public sealed class IngestPeerTests
     {
         using var dir = new TempDir("powerwatch-ingest");
         await using var broker = await MosquittoServer.StartAsync(dir, persistence: false);
-        await using var influx = await InfluxDbServer.StartAsync(Db);
+        await using var influx = await InfluxDaemon.StartAsync(false, Db);
         var dead = dir.File("dead.txt");
         var (io, mo) = PipelineHarness.IngestSettings(broker.Port, influx.Url, Db, dead);
         await using (var first = new RunningIngest(io, mo))
@@ -61,7 +61,7 @@ public sealed class IngestPeerTests
     {
         using var dir = new TempDir("powerwatch-ingest");
         await using var broker = await MosquittoServer.StartAsync(dir, persistence: false);
-        await using var influx = await InfluxDbServer.StartAsync(Db);
+        await using var influx = await InfluxDaemon.StartAsync(false, Db);
         var (io, mo) = PipelineHarness.IngestSettings(broker.Port, influx.Url, Db, dir.File("dead.txt"));
         await using (var first = new RunningIngest(io, mo))
         {
@@ -85,7 +85,7 @@ public sealed class IngestPeerTests
     {
         using var dir = new TempDir("powerwatch-ingest");
         await using var broker = await MosquittoServer.StartAsync(dir, persistence: false);
-        await using var influx = await InfluxDbServer.StartAsync(Db);
+        await using var influx = await InfluxDaemon.StartAsync(false, Db);
         var dead = dir.File("dead.txt");
         var (io, mo) = PipelineHarness.IngestSettings(broker.Port, influx.Url, Db, dead);
         await using var ingest = new RunningIngest(io, mo);

@@ -20,7 +20,7 @@ public sealed class NoLossPeerTests
     {
         using var dir = new TempDir("powerwatch-noloss");
         await using var broker = await MosquittoServer.StartAsync(dir);
-        await using var influx = await InfluxDbServer.StartAsync(Db);
+        await using var influx = await InfluxDaemon.StartAsync(false, Db);
         var outboxDir = dir.File("outbox");
         var (ingestOptions, mqttOptions) = PipelineHarness.IngestSettings(broker.Port, influx.Url, Db, dir.File("dead.txt"));
         var publisher = await PipelineHarness.StartPublisherAsync(broker.Port, outboxDir);
