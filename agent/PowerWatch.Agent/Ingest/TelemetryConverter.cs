@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using PowerWatch.Core;
 using PowerWatch.Influx;
 
 namespace PowerWatch.Agent.Ingest;
@@ -18,7 +19,8 @@ public enum IngestTopicKind
 /// Telemetry → measurement = kind, tags site/device/model, fields = metrics (numbers as float, booleans, text as
 /// string) + <c>seq</c> (integer) + <c>quality</c> + <c>status</c> (flags joined by spaces), time = ts.
 /// Alerts → measurement <c>alerts</c>, tags site/device/rule/severity, fields state/message/value/id.
-/// Failover → measurement <c>failover</c>, tag site, fields state/message and per UPS <c>{ups}.margin</c> etc.
+/// Failover → measurement <c>failover</c>: a site point (failover.state, failover.message) and one point per UPS
+/// (tags device = the UPS, ats, generator; failover.phase, failover.margin, … as in the metric catalogue).
 /// </summary>
 public static class TelemetryConverter
 {
@@ -60,13 +62,12 @@ public static class TelemetryConverter
                 return false;
             }
 
-            var point = kind switch
+            points = kind switch
             {
-                IngestTopicKind.Telemetry => Telemetry(root, site, device),
-                IngestTopicKind.Alert => Alert(root, site, device),
+                IngestTopicKind.Telemetry => [Telemetry(root, site, device)],
+                IngestTopicKind.Alert => [Alert(root, site, device)],
                 _ => Failover(root, site),
             };
-            points.Add(point);
             reason = "";
             return true;
         }
@@ -175,32 +176,54 @@ public static class TelemetryConverter
         return p;
     }
 
-    private static Point Failover(JsonElement root, string site)
+    /// <summary>
+    /// A site point (tag site: <c>failover.state</c>, <c>failover.message</c>) and one point per UPS (tags site,
+    /// device = the UPS, and its chain's ats and generator when known; <c>failover.*</c> catalogue fields), all at <c>ts</c>.
+    /// </summary>
+    private static List<Point> Failover(JsonElement root, string site)
     {
-        var p = new Point("failover").Tag("site", site);
-        p.Field("state", RequiredString(root, "state"));
+        var ts = Timestamp(root, "ts");
+        var sitePoint = new Point("failover").Tag("site", site).Field(MetricNames.FailoverState, RequiredString(root, "state"));
         if (root.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.String)
         {
-            p.Field("message", message.GetString()!);
+            sitePoint.Field(MetricNames.FailoverMessage, message.GetString()!);
         }
 
-        if (root.TryGetProperty("margins", out var margins) && margins.ValueKind == JsonValueKind.Array)
+        List<Point> points = [sitePoint.Timestamp(ts)];
+        if (root.TryGetProperty("margins", out var margins))
         {
+            if (margins.ValueKind != JsonValueKind.Array)
+            {
+                throw new FormatException("'margins' is not an array");
+            }
+
             foreach (var m in margins.EnumerateArray())
             {
-                var ups = RequiredString(m, "ups");
-                NumberField(p, m, "runtime_seconds", ups + ".runtime");
-                NumberField(p, m, "generator_need_seconds", ups + ".generator_need");
-                NumberField(p, m, "margin_seconds", ups + ".margin");
-                if (m.TryGetProperty("level", out var level) && level.ValueKind == JsonValueKind.String)
-                {
-                    p.Field(ups + ".level", level.GetString()!);
-                }
+                var p = new Point("failover").Tag("site", site).Tag("device", RequiredString(m, "ups"));
+                TagIfPresent(p, m, "ats", "ats");
+                TagIfPresent(p, m, "generator", "generator");
+                p.Field(MetricNames.FailoverPhase, RequiredString(m, "phase"));
+                NumberField(p, m, "margin_seconds", MetricNames.FailoverMargin);
+                NumberField(p, m, "runtime_seconds", MetricNames.FailoverRuntime);
+                TextField(p, m, "runtime_source", MetricNames.FailoverRuntimeSource);
+                NumberField(p, m, "runtime_reported_seconds", MetricNames.FailoverRuntimeReported);
+                NumberField(p, m, "runtime_estimated_seconds", MetricNames.FailoverRuntimeEstimate);
+                NumberField(p, m, "generator_need_seconds", MetricNames.FailoverGeneratorNeed);
+                TextField(p, m, "generator_state", MetricNames.FailoverGeneratorState);
+                NumberField(p, m, "fuel_hours", MetricNames.FailoverFuelHours);
+                points.Add(p.Timestamp(ts));
             }
         }
 
-        p.Timestamp(Timestamp(root, "ts"));
-        return p;
+        return points;
+    }
+
+    private static void TextField(Point p, JsonElement e, string name, string field)
+    {
+        if (e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String)
+        {
+            p.Field(field, v.GetString()!);
+        }
     }
 
     private static void NumberField(Point p, JsonElement e, string name, string field)

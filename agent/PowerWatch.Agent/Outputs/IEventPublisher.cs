@@ -51,8 +51,53 @@ public sealed record EventMessage(
     string? Severity = null,
     double? Value = null);
 
-/// <summary>One UPS's runtime margin in the failover payload; seconds, null when unknown.</summary>
-public sealed record FailoverMargin(string Ups, double? RuntimeSeconds, double? GeneratorNeedSeconds, double? MarginSeconds, string Level);
+/// <summary>
+/// One UPS's failover picture in the failover payload (docs/schemas/failover.schema.json): its phase, the runtime the
+/// margin uses and both its sources, the generator's remaining need, the margin, and fuel hours. Seconds; null when
+/// unknown (omitted on the wire).
+/// </summary>
+public sealed record FailoverMargin(string Ups, string Phase)
+{
+    public double? RuntimeSeconds { get; init; }
+
+    /// <summary>reported | estimate | none.</summary>
+    public string? RuntimeSource { get; init; }
+
+    public double? RuntimeReportedSeconds { get; init; }
+
+    public double? RuntimeEstimatedSeconds { get; init; }
+
+    public double? GeneratorNeedSeconds { get; init; }
+
+    public double? MarginSeconds { get; init; }
+
+    public double? FuelHours { get; init; }
+
+    public string? Ats { get; init; }
+
+    public string? Generator { get; init; }
+
+    public string? GeneratorState { get; init; }
+
+    /// <summary>Projects the analyzer's state of one UPS onto the wire record.</summary>
+    public static FailoverMargin From(PowerWatch.Core.Failover.FailoverUpsState s)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        return new FailoverMargin(s.Ups, s.Phase)
+        {
+            RuntimeSeconds = s.RuntimeUsedSeconds,
+            RuntimeSource = s.RuntimeUsed,
+            RuntimeReportedSeconds = s.RuntimeReportedSeconds,
+            RuntimeEstimatedSeconds = s.RuntimeEstimatedSeconds,
+            GeneratorNeedSeconds = s.GeneratorNeedSeconds,
+            MarginSeconds = s.MarginSeconds,
+            FuelHours = s.FuelHoursRemaining,
+            Ats = s.Ats,
+            Generator = s.Generator,
+            GeneratorState = s.GeneratorState,
+        };
+    }
+}
 
 /// <summary>Failover analyzer state (docs/schemas/failover.schema.json). State is the analyzer's phase name (e.g. utility, utility-lost, generator-starting, on-generator).</summary>
 public sealed record FailoverMessage(DateTimeOffset Ts, string State, IReadOnlyList<FailoverMargin> Margins, string? Message = null);

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Collections.Immutable;
+using PowerWatch.Core.Failover;
 using static PowerWatch.Core.MetricGroup;
 
 namespace PowerWatch.Core;
@@ -23,6 +24,7 @@ public static class MetricCatalog
     private const string KiloWatts = "kW";
     private const string KiloWattHours = "kWh";
     private const string KiloVarHours = "kvarh";
+    private const string Hours = "h";
     private const string None = "";
 
     /// <summary>Every entry, in documentation order.</summary>
@@ -294,6 +296,24 @@ public static class MetricCatalog
         }
 
         b.Add(N("meter.voltage.thd.average", Percent, Meter, "Average voltage total harmonic distortion."));
+
+        // Failover analysis: one point per UPS (tag device = the UPS) plus a site point (state, message).
+        ImmutableArray<string> phases =
+        [
+            FailoverPhases.Normal, FailoverPhases.UtilityLost, FailoverPhases.GeneratorStarting,
+            FailoverPhases.GeneratorAvailable, FailoverPhases.OnGenerator, FailoverPhases.GeneratorUnavailable,
+        ];
+        b.Add(T(MetricNames.FailoverState, MetricGroup.Failover, "Site point: the most urgent UPS phase at the site.", phases));
+        b.Add(T(MetricNames.FailoverMessage, MetricGroup.Failover, "Site point: a human-readable summary, when there is one."));
+        b.Add(T(MetricNames.FailoverPhase, MetricGroup.Failover, "Failover phase of this UPS's chain.", phases));
+        b.Add(N(MetricNames.FailoverMargin, Seconds, MetricGroup.Failover, "Runtime margin: runtime used − time the generator still needs to carry the load (absent when the generator cannot carry it or runtime is unknown)."));
+        b.Add(N(MetricNames.FailoverRuntime, Seconds, MetricGroup.Failover, "Runtime the margin uses: the more pessimistic of reported and independently estimated."));
+        b.Add(T(MetricNames.FailoverRuntimeSource, MetricGroup.Failover, "Which runtime the margin uses.", ["reported", "estimate", "none"]));
+        b.Add(N(MetricNames.FailoverRuntimeReported, Seconds, MetricGroup.Failover, "Runtime remaining as the UPS reports it."));
+        b.Add(N(MetricNames.FailoverRuntimeEstimate, Seconds, MetricGroup.Failover, "Independent runtime estimate (observed discharge or learned battery model)."));
+        b.Add(N(MetricNames.FailoverGeneratorNeed, Seconds, MetricGroup.Failover, "Seconds the generator still needs to carry the load (absent when it cannot: failed, not in auto, unknown)."));
+        b.Add(T(MetricNames.FailoverGeneratorState, MetricGroup.Failover, "State of the generator feeding this UPS's ATS (`unknown` when its readings are stale)."));
+        b.Add(N(MetricNames.FailoverFuelHours, Hours, MetricGroup.Failover, "Generator fuel remaining, in hours at the present burn rate."));
 
         return b.ToImmutable();
     }

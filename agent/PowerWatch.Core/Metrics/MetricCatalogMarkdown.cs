@@ -56,6 +56,7 @@ internal static class MetricCatalogMarkdown
         MetricGroup.Ats => "Automatic transfer switch",
         MetricGroup.Pdu => "Rack PDU and outlets",
         MetricGroup.Meter => "Power meter",
+        MetricGroup.Failover => "Failover analysis (measurement `failover`; the agent computes these, devices never report them)",
         _ => group.ToString(),
     };
 }

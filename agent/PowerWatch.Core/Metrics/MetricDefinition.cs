@@ -29,6 +29,9 @@ public enum MetricGroup
     Ats = 5,
     Pdu = 6,
     Meter = 7,
+
+    /// <summary>Written by the agent's failover analyzer (InfluxDB measurement <c>failover</c>), never by a device.</summary>
+    Failover = 8,
 }
 
 /// <summary>

@@ -3,6 +3,17 @@ namespace PowerWatch.Core;
 /// <summary>Constants for the metric names code refers to directly (every one is in <see cref="MetricCatalog"/>).</summary>
 public static class MetricNames
 {
+    public const string FailoverState = "failover.state";
+    public const string FailoverMessage = "failover.message";
+    public const string FailoverPhase = "failover.phase";
+    public const string FailoverMargin = "failover.margin";
+    public const string FailoverRuntime = "failover.runtime";
+    public const string FailoverRuntimeSource = "failover.runtime.source";
+    public const string FailoverRuntimeReported = "failover.runtime.reported";
+    public const string FailoverRuntimeEstimate = "failover.runtime.estimate";
+    public const string FailoverGeneratorNeed = "failover.generator.need";
+    public const string FailoverGeneratorState = "failover.generator.state";
+    public const string FailoverFuelHours = "failover.fuel.hours";
     public const string DeviceAvailable = "device.available";
     public const string DeviceMfr = "device.mfr";
     public const string DeviceModel = "device.model";

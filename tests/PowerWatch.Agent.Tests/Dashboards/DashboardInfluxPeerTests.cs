@@ -93,9 +93,12 @@ public sealed class DashboardInfluxPeerTests
             var ns = (t.ToUnixTimeMilliseconds() * 1_000_000).ToString(CultureInfo.InvariantCulture);
             foreach (var (measurement, set) in fields)
             {
-                var tags = measurement == "alerts"
-                    ? $"device={Device},rule=utility-lost,severity=critical,site={Site}"
-                    : $"device={Device},model=sim,site={Site}";
+                var tags = measurement switch
+                {
+                    "alerts" => $"device={Device},rule=utility-lost,severity=critical,site={Site}",
+                    "failover" => $"ats={Device},device={Device},generator={Device},site={Site}",
+                    _ => $"device={Device},model=sim,site={Site}",
+                };
                 var values = set.Select(f =>
                 {
                     var type = PowerWatchSchema.FieldType(measurement, f) ?? throw new InvalidOperationException($"{measurement}.{f} not in schema");

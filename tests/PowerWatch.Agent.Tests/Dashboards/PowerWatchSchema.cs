@@ -12,7 +12,8 @@ public enum InfluxFieldType
 
 /// <summary>
 /// The InfluxDB schema the ingest writes (DESIGN "Ingest"): measurement = device kind, plus <c>alerts</c> and
-/// <c>failover</c>; fields of device measurements are catalogue metric names.
+/// <c>failover</c>; fields of device measurements and of <c>failover</c> are catalogue metric names (the failover
+/// ones in the catalogue's Failover group).
 /// </summary>
 public static class PowerWatchSchema
 {
@@ -26,20 +27,8 @@ public static class PowerWatchSchema
         ["value"] = InfluxFieldType.Numeric,
     };
 
-    /// <summary>
-    /// Fields of the <c>failover</c> measurement the dashboards read (tag device = the UPS or generator concerned).
-    /// Provisional names until the failover analyzer's catalogue lands; keep in step with it.
-    /// </summary>
-    public static IReadOnlyDictionary<string, InfluxFieldType> FailoverFields { get; } = new Dictionary<string, InfluxFieldType>(StringComparer.Ordinal)
-    {
-        ["failover.margin"] = InfluxFieldType.Numeric,
-        ["failover.phase"] = InfluxFieldType.Text,
-        ["failover.runtime.estimate"] = InfluxFieldType.Numeric,
-        ["failover.fuel.remaining"] = InfluxFieldType.Numeric,
-    };
-
     /// <summary>Tags every measurement carries; dashboards may filter and group by them.</summary>
-    public static IReadOnlyList<string> Tags { get; } = ["site", "device", "model", "rule", "severity"];
+    public static IReadOnlyList<string> Tags { get; } = ["site", "device", "model", "rule", "severity", "ats", "generator"];
 
     /// <summary>The type of a field in a measurement, or null when the schema has no such field there.</summary>
     public static InfluxFieldType? FieldType(string measurement, string field)
@@ -50,12 +39,10 @@ public static class PowerWatchSchema
             return AlertFields.TryGetValue(field, out var t) ? t : null;
         }
 
-        if (measurement == "failover")
-        {
-            return FailoverFields.TryGetValue(field, out var t) ? t : null;
-        }
-
-        if (!DeviceKinds.Contains(measurement) || !MetricCatalog.TryFind(field, out var definition))
+        // Failover fields are catalogue entries of the Failover group; device measurements take every other group.
+        if (!MetricCatalog.TryFind(field, out var definition)
+            || (measurement == "failover") != (definition.Group == MetricGroup.Failover)
+            || (measurement != "failover" && !DeviceKinds.Contains(measurement)))
         {
             return null;
         }

@@ -30,9 +30,23 @@ public sealed class TelemetryConverterTests
         Assert.True(TelemetryConverter.TryConvert("pw", "pw/dc1/alerts/ups-a-ob", alert, out var a, out _));
         Assert.Equal("alerts,device=ups-a,rule=on-battery,severity=critical,site=dc1 id=\"ups-a-ob\",state=\"active\",message=\"on battery\",value=1 1795243978123\n", ToText(a));
 
-        var fo = Payloads.Failover(new FailoverMessage(T, "utility-lost", [new FailoverMargin("ups-a", 600, 45, 555, "ok")]));
+        var fo = Payloads.Failover(new FailoverMessage(T, "utility-lost",
+        [
+            new FailoverMargin("ups-a", "utility-lost")
+            {
+                RuntimeSeconds = 600, RuntimeSource = "estimate", RuntimeReportedSeconds = 700, RuntimeEstimatedSeconds = 600,
+                GeneratorNeedSeconds = 45, MarginSeconds = 555, FuelHours = 7.5, GeneratorState = "cranking", Ats = "ats-1", Generator = "gen-1",
+            },
+            new FailoverMargin("ups-b", "generator-unavailable") { RuntimeSeconds = 300, RuntimeSource = "reported" },
+        ], "generator cranking"));
         Assert.True(TelemetryConverter.TryConvert("pw", "pw/dc1/failover", fo, out var f, out _));
-        Assert.Equal("failover,site=dc1 state=\"utility-lost\",ups-a.runtime=600,ups-a.generator_need=45,ups-a.margin=555,ups-a.level=\"ok\" 1795243978123\n", ToText(f));
+        // docs/ingest.md "Schema": a site point and one point per UPS tagged device, fields named as in the catalogue.
+        Assert.Equal(
+            "failover,site=dc1 failover.state=\"utility-lost\",failover.message=\"generator cranking\" 1795243978123\n" +
+            "failover,ats=ats-1,device=ups-a,generator=gen-1,site=dc1 failover.phase=\"utility-lost\",failover.margin=555,failover.runtime=600,failover.runtime.source=\"estimate\"," +
+            "failover.runtime.reported=700,failover.runtime.estimate=600,failover.generator.need=45,failover.generator.state=\"cranking\",failover.fuel.hours=7.5 1795243978123\n" +
+            "failover,device=ups-b,site=dc1 failover.phase=\"generator-unavailable\",failover.runtime=300,failover.runtime.source=\"reported\" 1795243978123\n",
+            ToText(f));
     }
 
     [Fact]
@@ -50,6 +64,8 @@ public sealed class TelemetryConverterTests
     [InlineData("pw/dc1/ups-a/telemetry", """{"ts":"2026-11-21T06:52:58Z","seq":1,"kind":"ups","metrics":{"a":{}}}""", "metric 'a'")]
     [InlineData("pw/dc1/ups-a/telemetry", "", "empty payload")]
     [InlineData("pw/dc1/ups-a/other", "{}", "not a PowerWatch")]
+    [InlineData("pw/dc1/failover", """{"ts":"2026-11-21T06:52:58Z","state":"normal","margins":{}}""", "'margins' is not an array")]
+    [InlineData("pw/dc1/failover", """{"ts":"2026-11-21T06:52:58Z","state":"normal","margins":[{"phase":"normal"}]}""", "'ups' is missing")]
     public void Malformed_messages_are_refused_with_a_reason(string topic, string payload, string expected)
     {
         Assert.False(TelemetryConverter.TryConvert("pw", topic, Encoding.UTF8.GetBytes(payload), out var points, out var reason));

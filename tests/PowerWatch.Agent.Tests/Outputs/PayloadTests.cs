@@ -50,8 +50,9 @@ public sealed class PayloadTests
         var ev = Encoding.UTF8.GetString(Payloads.Event(new EventMessage(T, "raised", "m", AlertId: "a1", Rule: "r", Device: "d", Severity: "warning", Value: 1)));
         Assert.Equal("""{"ts":"2026-11-21T06:52:58.123Z","type":"raised","message":"m","alert_id":"a1","rule":"r","device":"d","severity":"warning","value":1}""", ev);
 
-        var fo = Encoding.UTF8.GetString(Payloads.Failover(new FailoverMessage(T, "utility-lost", [new FailoverMargin("ups-a", 600, 45, 555, "ok")])));
-        Assert.Equal("""{"ts":"2026-11-21T06:52:58.123Z","state":"utility-lost","margins":[{"ups":"ups-a","runtime_seconds":600,"generator_need_seconds":45,"margin_seconds":555,"level":"ok"}]}""", fo);
+        var fo = Encoding.UTF8.GetString(Payloads.Failover(new FailoverMessage(T, "utility-lost",
+            [new FailoverMargin("ups-a", "utility-lost") { RuntimeSeconds = 600, RuntimeSource = "reported", RuntimeReportedSeconds = 600, RuntimeEstimatedSeconds = 640, GeneratorNeedSeconds = 45, MarginSeconds = 555, FuelHours = 7.5, Ats = "ats-1", Generator = "gen-1", GeneratorState = "cranking" }])));
+        Assert.Equal("""{"ts":"2026-11-21T06:52:58.123Z","state":"utility-lost","margins":[{"ups":"ups-a","phase":"utility-lost","runtime_seconds":600,"runtime_source":"reported","runtime_reported_seconds":600,"runtime_estimated_seconds":640,"generator_need_seconds":45,"margin_seconds":555,"fuel_hours":7.5,"ats":"ats-1","generator":"gen-1","generator_state":"cranking"}]}""", fo);
     }
 
     public static TheoryData<string, string> Produced() => new()
@@ -60,7 +61,7 @@ public sealed class PayloadTests
         { "telemetry.schema.json", Encoding.UTF8.GetString(Payloads.Telemetry(new PollResult("gen-1", "generator", "", T, 7, Quality.Bad, [], "timeout"))) },
         { "alert.schema.json", Encoding.UTF8.GetString(Payloads.Alert(new AlertMessage("a", "r", "d", "warning", "cleared", "m", null, T, T, T))) },
         { "event.schema.json", Encoding.UTF8.GetString(Payloads.Event(new EventMessage(T, "outbox-dropped", "m", Severity: "warning", Value: 3))) },
-        { "failover.schema.json", Encoding.UTF8.GetString(Payloads.Failover(new FailoverMessage(T, "on-generator", [new FailoverMargin("ups-a", null, null, null, "unknown")], "msg"))) },
+        { "failover.schema.json", Encoding.UTF8.GetString(Payloads.Failover(new FailoverMessage(T, "on-generator", [new FailoverMargin("ups-a", "on-generator") { GeneratorState = "unknown", RuntimeSource = "none" }, new FailoverMargin("ups-b", "utility-lost") { RuntimeSeconds = 1, MarginSeconds = -3, FuelHours = 2 }], "msg"))) },
         { "availability.schema.json", "\"online\"" },
         { "agent-status.schema.json", "\"offline\"" },
     };
