@@ -23,12 +23,16 @@ public sealed class AgentOptions
     /// <summary>Directory of device profiles (JSON); relative paths resolve against the executable's directory.</summary>
     public string ProfileDirectory { get; set; } = "profiles";
 
+    /// <summary>The polled devices.</summary>
     public List<DeviceOptions> Devices { get; set; } = [];
 
+    /// <summary>The power chain the failover analyzer watches (ATS, generator, UPS, PDU links).</summary>
     public TopologyOptions Topology { get; set; } = new();
 
+    /// <summary>Status API and page (<c>/api/...</c>, <c>/metrics</c>, <c>/</c>).</summary>
     public StatusOptions Status { get; set; } = new();
 
+    /// <summary>Alert rules, the failover analyzer and alert actions (docs/alerts.md).</summary>
     public AlertOptions Alerts { get; set; } = new();
 
     /// <summary>MQTT output (off by default).</summary>
@@ -63,17 +67,22 @@ public sealed class DeviceOptions
     /// <summary>Model label published with readings (defaults to the profile's model).</summary>
     public string? Model { get; set; }
 
+    /// <summary>How often the device is polled.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Interval for slow-class registers (nameplate data).</summary>
     public TimeSpan SlowPollInterval { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>Timeout of one request; must be shorter than <see cref="PollInterval"/>. Modbus devices sharing an endpoint use the longest timeout among them.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>Modbus: retries of a read that timed out or came back garbled (0..10).</summary>
     public int Retries { get; set; } = 2;
 
+    /// <summary>Serial line settings for <c>serial://</c> endpoints.</summary>
     public SerialLineOptions Serial { get; set; } = new();
 
+    /// <summary>Per-device quirks, combined with the workarounds of the device profile.</summary>
     public WorkaroundOptions Workarounds { get; set; } = new();
 
     /// <summary>Megatec Q1 battery estimation (NUT nutdrv_qx style: runtimecal, battery packs, charge time, idle load).</summary>
@@ -82,19 +91,23 @@ public sealed class DeviceOptions
     /// <summary>NUT credentials (optional).</summary>
     public string? Username { get; set; }
 
+    /// <summary>NUT password (optional).</summary>
     public string? Password { get; set; }
 }
 
 /// <summary>Serial line settings for serial endpoints.</summary>
 public sealed class SerialLineOptions
 {
+    /// <summary>Bits per second (50..4000000).</summary>
     public int BaudRate { get; set; } = 9600;
 
+    /// <summary>Data bits per character (5..8).</summary>
     public int DataBits { get; set; } = 8;
 
     /// <summary>none | even | odd | mark | space.</summary>
     public string Parity { get; set; } = "none";
 
+    /// <summary>Stop bits (1 or 2).</summary>
     public int StopBits { get; set; } = 1;
 
     /// <summary>Silence between frames on the bus (Modbus RTU); null = 3.5 character times.</summary>
@@ -104,25 +117,33 @@ public sealed class SerialLineOptions
 /// <summary>Per-device quirks, as real devices need them.</summary>
 public sealed class WorkaroundOptions
 {
+    /// <summary>Modbus: largest read in registers (1..125); the smaller of this and the profile's limit applies.</summary>
     public int? MaxRegistersPerRequest { get; set; }
 
+    /// <summary>Modbus: largest run of unwanted registers read to merge two neighbouring fields into one request (0..124).</summary>
     public int MaxGap { get; set; } = 8;
 
+    /// <summary>Modbus: one read per field, no merging (also on when the profile asks for it).</summary>
     public bool OneRequestPerField { get; set; }
 
+    /// <summary>Modbus: silence between two requests to this device; the longer of this and the profile's pause applies.</summary>
     public TimeSpan PauseBetweenRequests { get; set; } = TimeSpan.Zero;
 
+    /// <summary>Megatec Q1: pause after the connection opens before the first command.</summary>
     public TimeSpan PauseAfterConnect { get; set; } = TimeSpan.Zero;
 }
 
 /// <summary>The power chain: which ATS feeds which UPS, which generator backs which ATS, which PDUs hang off which UPS.</summary>
 public sealed class TopologyOptions
 {
+    /// <summary>Each ATS with its generator, its utility meter and the UPSs it feeds (one failover chain per ATS).</summary>
     public List<AtsLink> Ats { get; set; } = [];
 
+    /// <summary>Which PDUs each UPS feeds.</summary>
     public List<UpsLink> Ups { get; set; } = [];
 }
 
+/// <summary>One ATS of the power chain (<c>PowerWatch:Topology:Ats:N</c>).</summary>
 public sealed class AtsLink
 {
     /// <summary>Device id of the ATS.</summary>
@@ -138,13 +159,17 @@ public sealed class AtsLink
     public List<string> Feeds { get; set; } = [];
 }
 
+/// <summary>One UPS of the power chain and the PDUs it feeds (<c>PowerWatch:Topology:Ups:N</c>).</summary>
 public sealed class UpsLink
 {
+    /// <summary>Device id of the UPS.</summary>
     public string Id { get; set; } = "";
 
+    /// <summary>PDU device ids fed by this UPS.</summary>
     public List<string> Pdus { get; set; } = [];
 }
 
+/// <summary>The status API and page (<c>PowerWatch:Status</c>).</summary>
 public sealed class StatusOptions
 {
     /// <summary>Whether the status API runs.</summary>

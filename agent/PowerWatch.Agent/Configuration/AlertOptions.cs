@@ -7,15 +7,19 @@ namespace PowerWatch.Agent.Configuration;
 /// <summary>Alerts and failover (<c>PowerWatch:Alerts</c>). Rules are data; defaults apply unless turned off.</summary>
 public sealed class AlertOptions
 {
+    /// <summary>Whether the alert service runs; false: no alert rules, no failover analysis, no actions.</summary>
     public bool Enabled { get; set; } = true;
 
     /// <summary>Include the built-in rules (docs/alerts.md); a configured rule with a default's id replaces it.</summary>
     public bool IncludeDefaults { get; set; } = true;
 
+    /// <summary>Configured rules: a rule with a built-in rule's id replaces it, other ids are added.</summary>
     public List<AlertRule> Rules { get; set; } = [];
 
+    /// <summary>Engine-wide damping and rate limits.</summary>
     public AlertEngineOptions Engine { get; set; } = new();
 
+    /// <summary>Failover analyzer settings (deadlines, start sequence timers, margin and fuel thresholds).</summary>
     public FailoverOptions Failover { get; set; } = new();
 
     /// <summary>How often time-based conditions (for, clear delays, stale, deadlines) are re-evaluated.</summary>

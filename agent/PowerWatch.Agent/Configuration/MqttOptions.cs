@@ -8,6 +8,7 @@ public sealed class MqttOptions
     /// <summary>Off by default: the demo runs without a broker.</summary>
     public bool Enabled { get; set; }
 
+    /// <summary>Broker host name or IP address.</summary>
     public string Host { get; set; } = "127.0.0.1";
 
     /// <summary>0 = 1883, or 8883 with TLS.</summary>
@@ -19,42 +20,57 @@ public sealed class MqttOptions
     /// <summary>Empty: <c>powerwatch-{site}-{agent}</c> (agent) or <c>powerwatch-ingest-{machine}</c> (ingest).</summary>
     public string ClientId { get; set; } = "";
 
+    /// <summary>Broker user name (optional).</summary>
     public string? Username { get; set; }
 
+    /// <summary>Broker password (optional).</summary>
     public string? Password { get; set; }
 
+    /// <summary>TLS to the broker: present = TLS (default port 8883), absent = plain TCP.</summary>
     public MqttTlsSettings? Tls { get; set; }
 
+    /// <summary>First topic level: topics are <c>{prefix}/{site}/...</c> (docs/mqtt.md); no wildcards, no trailing <c>/</c>.</summary>
     public string TopicPrefix { get; set; } = "powerwatch";
 
     /// <summary>QoS of telemetry (0 or 1).</summary>
     public int Qos { get; set; } = 1;
 
+    /// <summary>MQTT keep-alive: a PINGREQ is sent when nothing was sent for this long; zero disables it.</summary>
     public TimeSpan KeepAlive { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>First reconnect delay after the connection is lost; doubles per attempt (±20 % jitter).</summary>
     public TimeSpan ReconnectMinDelay { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Upper bound of the reconnect delay.</summary>
     public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>QoS 1 publishes awaiting PUBACK.</summary>
     public int MaxInFlight { get; set; } = 100;
 
+    /// <summary>The durable on-disk outbox: telemetry is appended here and removed only once the broker acknowledged it.</summary>
     public MqttOutboxSettings Outbox { get; set; } = new();
 }
 
+/// <summary>TLS to the broker (<c>PowerWatch:Mqtt:Tls</c>).</summary>
 public sealed class MqttTlsSettings
 {
+    /// <summary>PEM file with the CA certificate(s) that must have issued the broker's certificate; unset: the system trust store.</summary>
     public string? CaFile { get; set; }
 
+    /// <summary>PEM client certificate (with <see cref="ClientKey"/>, or one PEM file holding both).</summary>
     public string? ClientCertificate { get; set; }
 
+    /// <summary>PEM private key of the client certificate.</summary>
     public string? ClientKey { get; set; }
 
+    /// <summary>Name expected in the broker's certificate (SNI and check); unset: <c>Host</c>.</summary>
     public string? ServerName { get; set; }
 
+    /// <summary>Accept any broker certificate. Lab setups only.</summary>
     public bool AllowUntrusted { get; set; }
 }
 
+/// <summary>The MQTT outbox (<c>PowerWatch:Mqtt:Outbox</c>).</summary>
 public sealed class MqttOutboxSettings
 {
     /// <summary>Relative paths resolve under <c>PowerWatch:DataDirectory</c>.</summary>

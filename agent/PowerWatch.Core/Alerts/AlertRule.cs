@@ -40,8 +40,10 @@ public sealed class AlertRule
     /// <summary>Stable rule id (letters, digits, '-'); alert ids are <c>{rule}:{device}</c>.</summary>
     public string Id { get; set; } = "";
 
+    /// <summary>What the rule evaluates (see the kinds in docs/alerts.md).</summary>
     public AlertRuleKind Kind { get; set; }
 
+    /// <summary>Severity when raised; threshold, rate and projection rules escalate to critical at <see cref="CriticalLevel"/> / <see cref="CriticalHorizon"/>.</summary>
     public AlertSeverity Severity { get; set; } = AlertSeverity.Warning;
 
     /// <summary>Device kind the rule applies to (ups, generator, ats, pdu, meter); null or empty = every kind.</summary>
@@ -53,6 +55,7 @@ public sealed class AlertRule
     /// <summary>Metric evaluated (not used by <see cref="AlertRuleKind.Stale"/>).</summary>
     public string Metric { get; set; } = "";
 
+    /// <summary>Threshold, rate and projection rules: raise above or below <see cref="Level"/>.</summary>
     public AlertDirection Direction { get; set; } = AlertDirection.Above;
 
     /// <summary>Threshold level; rate in units per minute; projection target level.</summary>

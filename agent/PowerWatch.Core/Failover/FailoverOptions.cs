@@ -27,6 +27,7 @@ public sealed class FailoverOptions
     /// <summary>Safety-on delay after the engine fires.</summary>
     public TimeSpan SafetyDelay { get; set; } = TimeSpan.FromSeconds(8);
 
+    /// <summary>Warm-up time budgeted after the safety delay, before the generator is available.</summary>
     public TimeSpan WarmUp { get; set; } = TimeSpan.Zero;
 
     /// <summary>ATS transfer delay once the generator is available.</summary>
@@ -38,11 +39,13 @@ public sealed class FailoverOptions
     /// <summary>After becoming available, frequency/voltage are checked once this grace has passed.</summary>
     public TimeSpan StabilityGrace { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>Nominal generator frequency, Hz (50 or 60), for the stability check.</summary>
     public double NominalFrequency { get; set; } = 50;
 
     /// <summary>Allowed frequency deviation as a fraction of nominal (±5 %).</summary>
     public double FrequencyTolerance { get; set; } = 0.05;
 
+    /// <summary>Nominal generator L1-N voltage, V, for the stability check.</summary>
     public double NominalVoltage { get; set; } = 230;
 
     /// <summary>Allowed voltage deviation as a fraction of nominal (±10 %).</summary>
@@ -51,13 +54,16 @@ public sealed class FailoverOptions
     /// <summary>A device is treated as unknown when not heard for this long (or device.available is false).</summary>
     public TimeSpan StaleAfter { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Failover margin below this → <c>failover-margin</c> warning.</summary>
     public TimeSpan MarginWarning { get; set; } = TimeSpan.FromSeconds(120);
 
+    /// <summary>Failover margin below this → <c>failover-margin</c> critical (must not exceed <see cref="MarginWarning"/>).</summary>
     public TimeSpan MarginCritical { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Fuel hours remaining at the current burn below this → warning.</summary>
     public TimeSpan FuelWarning { get; set; } = TimeSpan.FromHours(4);
 
+    /// <summary>Fuel hours remaining at the current burn below this → critical.</summary>
     public TimeSpan FuelCritical { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>Regression window for the fuel burn rate.</summary>
@@ -66,6 +72,7 @@ public sealed class FailoverOptions
     /// <summary>generator.power.percent above this → overload warning; above <see cref="OverloadCriticalPercent"/> critical.</summary>
     public double OverloadWarningPercent { get; set; } = 90;
 
+    /// <summary><c>generator.power.percent</c> above this → <c>generator-overload</c> critical.</summary>
     public double OverloadCriticalPercent { get; set; } = 100;
 
     /// <summary>Reported and observed runtime differing by more than this fraction of the observed → alert.</summary>
