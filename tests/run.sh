@@ -16,6 +16,16 @@ if ! dotnet build PowerWatch.sln -c Release -nologo -v q; then
   exit 1
 fi
 
+# The Windows service build: a self-contained single-file win-x64 publish (the Windows service code compiles and
+# links for Windows; tests/PowerWatch.Agent.Tests/Windows checks the produced executable).
+publish_failed=0
+rm -rf artifacts/publish/win-x64
+if ! dotnet publish agent/PowerWatch.Agent -c Release -r win-x64 --self-contained -p:PublishSingleFile=true \
+    -nologo -v q -o artifacts/publish/win-x64; then
+  echo "win-x64 publish FAILED" >&2
+  publish_failed=1
+fi
+
 results=artifacts/test-results
 rm -rf "$results"
 dotnet test PowerWatch.sln -c Release --no-build -nologo \
@@ -34,6 +44,7 @@ for trx in "$results"/*.trx; do
   e=$(sed -n 's/.* executed="\([0-9]*\)".*/\1/p' <<<"$counters")
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${t:-0} - ${e:-0}))
 done
+if [ "$publish_failed" -ne 0 ]; then failed=$((failed + 1)); rc=1; fi
 if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
 exit "$rc"
