@@ -15,7 +15,8 @@ namespace PowerWatch.Agent.Tests.Docs;
 /// <param name="Description">From the property's XML doc summary; null when it has none.</param>
 /// <param name="DocId">XML documentation id of the property (<c>P:Namespace.Type.Property</c>).</param>
 /// <param name="IsSection">The key is an object (its own keys follow in a section of their own).</param>
-public sealed record ConfigKey(string Key, string Type, string Default, string? Description, string DocId, bool IsSection);
+/// <param name="PropertyType">The CLR type of the property.</param>
+public sealed record ConfigKey(string Key, string Type, string Default, string? Description, string DocId, bool IsSection, Type PropertyType);
 
 /// <summary>One object in the configuration tree: its key path, its type's summary and its keys.</summary>
 public sealed record ConfigSection(string Key, string? Summary, IReadOnlyList<ConfigKey> Keys);
@@ -127,6 +128,42 @@ public static partial class ConfigReference
         }
     }
 
+    /// <summary>
+    /// A configuration that sets every plain key of one root once (lists at index 0, maps under the name <c>x</c>)
+    /// to a value of the key's type: what a complete configuration file could contain.
+    /// </summary>
+    public static IReadOnlyList<KeyValuePair<string, string?>> SampleConfiguration(Root root)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        var sample = new List<KeyValuePair<string, string?>>();
+        var (_, sections) = Walk().Single(r => r.Root == root);
+        foreach (var key in sections.SelectMany(s => s.Keys).Where(k => !k.IsSection))
+        {
+            var path = key.Key.Replace(":N:", ":0:", StringComparison.Ordinal).Replace(":{name}:", ":x:", StringComparison.Ordinal);
+            var type = key.PropertyType;
+            while (ElementOf(type) is { } element)
+            {
+                path += element.IsMap ? ":x" : ":0";
+                type = element.Type;
+            }
+
+            sample.Add(new(path, SampleValue(Nullable(type))));
+        }
+
+        return sample;
+    }
+
+    private static string SampleValue(Type t) => t switch
+    {
+        _ when t == typeof(bool) => "true",
+        _ when t == typeof(double) || t == typeof(float) || t == typeof(decimal) => "1.5",
+        _ when t.IsPrimitive => "1",
+        _ when t == typeof(TimeSpan) => "00:00:01",
+        _ when t == typeof(Uri) => "https://example.net/",
+        _ when t.IsEnum => Enum.GetNames(t)[^1],
+        _ => "x",
+    };
+
     public static string Render()
     {
         var sb = new StringBuilder();
@@ -196,18 +233,18 @@ public static partial class ConfigReference
             if (IsObject(t))
             {
                 var nested = Nullable(t);
-                keys.Add(new ConfigKey(key, "object", value is null ? "*(unset)*" : "see section", description, docId, true));
+                keys.Add(new ConfigKey(key, "object", value is null ? "*(unset)*" : "see section", description, docId, true, t));
                 children.Add((key, nested, value ?? Activator.CreateInstance(nested)!));
             }
             else if (ElementOf(t) is { } element && IsObject(element.Type))
             {
                 var kind = element.IsMap ? "map of objects" : "list of objects";
-                keys.Add(new ConfigKey(key, kind, FormatDefault(type, prop, value), description, docId, true));
+                keys.Add(new ConfigKey(key, kind, FormatDefault(type, prop, value), description, docId, true, t));
                 children.Add((key + (element.IsMap ? ":{name}" : ":N"), element.Type, Activator.CreateInstance(element.Type)!));
             }
             else
             {
-                keys.Add(new ConfigKey(key, TypeText(t), FormatDefault(type, prop, value), description, docId, false));
+                keys.Add(new ConfigKey(key, TypeText(t), FormatDefault(type, prop, value), description, docId, false, t));
             }
         }
 

@@ -58,9 +58,10 @@ public sealed class ConfigReferenceTests
     [Fact]
     public void Configuration_reference_does_not_depend_on_the_machine_it_is_generated_on()
     {
-        var rendered = ConfigReference.Render();
-        var host = Environment.MachineName.ToLowerInvariant();
-        Assert.DoesNotContain("`" + host + "`", rendered, StringComparison.Ordinal);
+        // AgentOptions.Agent defaults to this machine's name: the reference must say so, not print it.
+        var host = "`" + Environment.MachineName.ToLowerInvariant() + "`";
+        Assert.Equal(Environment.MachineName.ToLowerInvariant(), new AgentOptions().Agent);
+        Assert.DoesNotContain(ConfigReference.AllKeys(), k => k.Default == host);
     }
 
     [Fact]
@@ -68,6 +69,30 @@ public sealed class ConfigReferenceTests
     {
         var unknown = UnknownKeys(new ConfigurationBuilder().AddJsonFile(Example, optional: false).Build());
         Assert.True(unknown.Count == 0, "install/examples/powerwatch.json uses keys that are not in docs/configuration.md: " + string.Join(", ", unknown));
+    }
+
+    [Fact]
+    public void The_example_configuration_passes_check_config()
+    {
+        var problems = Cli.PowerWatchCommandLine.LoadAndValidate(Example, out _);
+        Assert.True(problems.Count == 0, "install/examples/powerwatch.json: " + string.Join("; ", problems));
+    }
+
+    // Known bug, reported to the lead: ConfigValidator.CheckShape walks Dictionary<string, T> as if it were an options
+    // class, so every map entry (Alerts:Actions:{name}, Alerts:AllowedCommands:{device}, Actions:{name}:Headers:{h})
+    // is reported as "unknown key (known keys: Item)" and powerwatch run / check-config refuse the file. Remove Skip
+    // with the fix.
+    [Fact(Skip = "ConfigValidator rejects map entries (PowerWatch:Alerts:Actions:{name}, AllowedCommands:{device}) as unknown keys; remove with the fix")]
+    public void Powerwatch_run_accepts_every_key_of_the_reference()
+    {
+        var root = ConfigReference.Roots.Single(r => r.Type == typeof(AgentOptions));
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(ConfigReference.SampleConfiguration(root)).Build();
+        var (_, problems) = ConfigValidator.BindAndValidate(configuration);
+        var shape = problems
+            .Where(p => p.Reason.StartsWith("unknown key", StringComparison.Ordinal) || p.Reason.Contains("is not a valid", StringComparison.Ordinal)
+                || p.Reason.StartsWith("expected a", StringComparison.Ordinal) || p.Key == AgentOptions.Section)
+            .ToList();
+        Assert.True(shape.Count == 0, "Keys of docs/configuration.md that powerwatch run / check-config reject:\n  " + string.Join("\n  ", shape));
     }
 
     [Theory]
