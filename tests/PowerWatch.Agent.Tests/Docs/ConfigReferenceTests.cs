@@ -56,6 +56,19 @@ public sealed class ConfigReferenceTests
     }
 
     [Fact]
+    public void Configuration_reference_links_point_at_its_own_sections()
+    {
+        var rendered = ConfigReference.Render();
+        var anchors = rendered.Split('\n')
+            .Where(l => l.StartsWith("### `", StringComparison.Ordinal))
+            .Select(l => new string([.. l[4..].ToLowerInvariant().Where(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')]))
+            .ToHashSet(StringComparer.Ordinal);
+        var links = System.Text.RegularExpressions.Regex.Matches(rendered, @"\]\(#([^)]+)\)").Select(m => m.Groups[1].Value).ToList();
+        Assert.NotEmpty(links);
+        Assert.All(links, l => Assert.Contains(l, anchors));
+    }
+
+    [Fact]
     public void Configuration_reference_does_not_depend_on_the_machine_it_is_generated_on()
     {
         // AgentOptions.Agent defaults to this machine's name: the reference must say so, not print it.
