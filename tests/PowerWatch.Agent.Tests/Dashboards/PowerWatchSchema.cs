@@ -71,7 +71,7 @@ public static class PowerWatchSchema
         var text = field switch
         {
             "ups.status" => "OL CHRG",
-            "state" => "raised",
+            "state" => "active",
             "failover.phase" => "normal",
             _ when MetricCatalog.TryFind(field, out var d) && !d.Values.IsEmpty => d.Values[0],
             _ => "sample",
