@@ -27,7 +27,7 @@ public static partial class ConfigValidator
     {
         var problems = new List<ConfigProblem>();
         var section = configuration.GetSection(AgentOptions.Section);
-        CheckShape(section, typeof(AgentOptions), problems);
+        CheckShape(section, typeof(AgentOptions), problems, SharedSections);
 
         // Unknown keys do not stop binding; values that do not convert do (and are already reported).
         var options = new AgentOptions();
@@ -232,29 +232,81 @@ public static partial class ConfigValidator
     /// Walks the raw configuration against the options types: unknown keys (typos) and values that do not
     /// convert to the property's type are reported with their full key path.
     /// </summary>
-    private static void CheckShape(IConfigurationSection section, Type type, List<ConfigProblem> problems)
+    private static void CheckShape(IConfigurationSection section, Type type, List<ConfigProblem> problems, IReadOnlyDictionary<string, Type>? shared = null)
     {
         var props = type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(pi => pi.CanWrite)
-            .ToDictionary(pi => pi.Name, StringComparer.OrdinalIgnoreCase);
+            .ToDictionary(pi => pi.Name, pi => pi.PropertyType, StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, t) in shared ?? new Dictionary<string, Type>())
+        {
+            props.TryAdd(key, t);
+        }
+
         foreach (var child in section.GetChildren())
         {
-            if (!props.TryGetValue(child.Key, out var prop))
+            if (!props.TryGetValue(child.Key, out var propertyType))
             {
                 problems.Add(new ConfigProblem(child.Path, $"unknown key (known keys: {string.Join(", ", props.Keys.Order(StringComparer.Ordinal))})"));
                 continue;
             }
 
-            CheckValue(child, prop.PropertyType, problems);
+            CheckValue(child, propertyType, problems);
         }
+    }
+
+    /// <summary>
+    /// Sections under <c>PowerWatch</c> that other verbs read from the same file (the ingest service shares the
+    /// agent's configuration file): checked for shape, not bound by the agent.
+    /// </summary>
+    private static readonly Dictionary<string, Type> SharedSections = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["Ingest"] = typeof(IngestOptions),
+    };
+
+    /// <summary>The value type of a string-keyed dictionary, or the element type of a list/array/set; null otherwise.</summary>
+    private static (Type? Element, bool IsMap) ContainerOf(Type t)
+    {
+        if (t.IsArray)
+        {
+            return (t.GetElementType(), false);
+        }
+
+        if (!t.IsGenericType)
+        {
+            return (null, false);
+        }
+
+        var definition = t.GetGenericTypeDefinition();
+        var args = t.GetGenericArguments();
+        if (args.Length == 2 && args[0] == typeof(string)
+            && (definition == typeof(Dictionary<,>) || definition == typeof(IDictionary<,>) || definition == typeof(IReadOnlyDictionary<,>)))
+        {
+            return (args[1], true);
+        }
+
+        if (args.Length == 1
+            && (definition == typeof(List<>) || definition == typeof(IList<>) || definition == typeof(ICollection<>)
+                || definition == typeof(IEnumerable<>) || definition == typeof(IReadOnlyList<>) || definition == typeof(IReadOnlyCollection<>)
+                || definition == typeof(HashSet<>) || definition == typeof(ISet<>)))
+        {
+            return (args[0], false);
+        }
+
+        return (null, false);
     }
 
     private static void CheckValue(IConfigurationSection child, Type t, List<ConfigProblem> problems)
     {
         var underlying = Nullable.GetUnderlyingType(t) ?? t;
-        if (underlying.IsGenericType && underlying.GetGenericTypeDefinition() == typeof(List<>))
+        var (element, isMap) = ContainerOf(underlying);
+        if (element is not null)
         {
-            var element = underlying.GetGenericArguments()[0];
+            if (child.Value is { Length: > 0 })
+            {
+                problems.Add(new ConfigProblem(child.Path, isMap ? "expected an object of named entries, found a value" : "expected a list, found a value"));
+                return;
+            }
+
             foreach (var item in child.GetChildren())
             {
                 CheckValue(item, element, problems);
@@ -263,8 +315,32 @@ public static partial class ConfigValidator
             return;
         }
 
+        if (underlying.IsEnum)
+        {
+            if (child.Value is { } text && !Enum.TryParse(underlying, text, ignoreCase: true, out _))
+            {
+                problems.Add(new ConfigProblem(child.Path, $"'{text}' is not one of {string.Join(", ", Enum.GetNames(underlying))}"));
+            }
+
+            return;
+        }
+
         if (underlying == typeof(string))
         {
+            return;
+        }
+
+        if (underlying == typeof(Uri))
+        {
+            if (child.Value is { } uri && !Uri.TryCreate(uri, UriKind.RelativeOrAbsolute, out _))
+            {
+                problems.Add(new ConfigProblem(child.Path, $"'{uri}' is not a valid URL"));
+            }
+            else if (child.Value is null && child.GetChildren().Any())
+            {
+                problems.Add(new ConfigProblem(child.Path, "expected a URL, found an object"));
+            }
+
             return;
         }
 

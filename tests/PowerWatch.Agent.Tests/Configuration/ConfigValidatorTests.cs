@@ -91,6 +91,37 @@ public sealed class ConfigValidatorTests
     }
 
     [Fact]
+    public void Named_map_entries_and_the_shared_ingest_section_are_accepted()
+    {
+        // Alerts:Actions and AllowedCommands are maps keyed by name/device; PowerWatch:Ingest is the ingest
+        // service's section in the same file (powerwatch-ingest.service reads the agent's file).
+        var problems = Check("""
+            { "PowerWatch": { "Site": "dc1", "Agent": "edge-1",
+              "Devices": [ { "Id": "gen-1", "Kind": "generator", "Endpoint": "tcp://127.0.0.1:5021", "Profile": "dse-gencomm" } ],
+              "Alerts": {
+                "Actions": { "page": { "Kind": "webhook", "Url": "http://127.0.0.1:9000/hook", "Headers": { "Authorization": "Bearer x" } } },
+                "AllowedCommands": { "gen-1": [ "start" ] } },
+              "Ingest": { "Influx": { "Url": "http://127.0.0.1:8086", "Database": "powerwatch" } } } }
+            """);
+        Assert.Empty(problems);
+    }
+
+    [Fact]
+    public void Typos_inside_maps_and_the_ingest_section_are_still_reported()
+    {
+        var problems = Check("""
+            { "PowerWatch": { "Site": "dc1", "Agent": "edge-1",
+              "Devices": [ { "Id": "gen-1", "Kind": "generator", "Endpoint": "tcp://127.0.0.1:5021", "Profile": "dse-gencomm" } ],
+              "Alerts": { "Actions": { "page": { "Kind": "webhook", "Urll": "http://127.0.0.1:9000/hook" } }, "AllowedCommands": { "gen-1": "start" } },
+              "Ingest": { "Influx": { "Databse": "powerwatch" } } } }
+            """);
+        var keys = problems.Select(p => p.Key).ToList();
+        Assert.Contains("PowerWatch:Alerts:Actions:page:Urll", keys);
+        Assert.Contains("PowerWatch:Alerts:AllowedCommands:gen-1", keys);
+        Assert.Contains("PowerWatch:Ingest:Influx:Databse", keys);
+    }
+
+    [Fact]
     public void File_that_is_not_json_is_reported_as_a_file_problem()
     {
         var problems = Check("{ \"PowerWatch\": { \"Site\": ");

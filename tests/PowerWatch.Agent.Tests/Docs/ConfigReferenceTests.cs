@@ -91,11 +91,8 @@ public sealed class ConfigReferenceTests
         Assert.True(problems.Count == 0, "install/examples/powerwatch.json: " + string.Join("; ", problems));
     }
 
-    // Known bug, reported to the lead: ConfigValidator.CheckShape walks Dictionary<string, T> as if it were an options
-    // class, so every map entry (Alerts:Actions:{name}, Alerts:AllowedCommands:{device}, Actions:{name}:Headers:{h})
-    // is reported as "unknown key (known keys: Item)" and powerwatch run / check-config refuse the file. Remove Skip
-    // with the fix.
-    [Fact(Skip = "ConfigValidator rejects map entries (PowerWatch:Alerts:Actions:{name}, AllowedCommands:{device}) as unknown keys; remove with the fix")]
+    // Every key the reference documents (maps and lists included) must pass the validator run and check-config use.
+    [Fact]
     public void Powerwatch_run_accepts_every_key_of_the_reference()
     {
         var root = ConfigReference.Roots.Single(r => r.Type == typeof(AgentOptions));

@@ -136,7 +136,10 @@ internal sealed partial class AlertActionDispatcher : IAsyncDisposable
         {
             foreach (var s in states.Where(s => action.Ups.Count == 0 || action.Ups.Contains(s.Ups, StringComparer.Ordinal)))
             {
-                if (s.MarginSeconds is not { } margin)
+                // No margin while on battery with a generator that cannot carry the load (failed, not in auto,
+                // unreachable): nothing will rescue the UPS, so its whole runtime is the margin.
+                var noGenerator = s.MarginSeconds is null && s.OnBattery && s.GeneratorNeedSeconds is null;
+                if ((s.MarginSeconds ?? (noGenerator ? s.RuntimeUsedSeconds : null)) is not { } margin)
                 {
                     continue;
                 }
@@ -154,7 +157,9 @@ internal sealed partial class AlertActionDispatcher : IAsyncDisposable
                             Rule = "failover-margin-shutdown",
                             Device = s.Ups,
                             Severity = AlertSeverity.Critical,
-                            Message = string.Create(CultureInfo.InvariantCulture, $"failover margin {margin:0} s below {action.MinMarginSeconds:0} s"),
+                            Message = noGenerator
+                                ? string.Create(CultureInfo.InvariantCulture, $"generator cannot carry the load and runtime {margin:0} s is below {action.MinMarginSeconds:0} s")
+                                : string.Create(CultureInfo.InvariantCulture, $"failover margin {margin:0} s below {action.MinMarginSeconds:0} s"),
                             Value = margin,
                             RaisedAt = now,
                         };

@@ -487,6 +487,39 @@ public sealed class AlertActionTests
     }
 
     [Fact]
+    public async Task Shutdown_fires_on_remaining_runtime_when_the_generator_cannot_carry_the_load()
+    {
+        var time = new ManualTimeProvider();
+        var options = new AlertOptions
+        {
+            Actions = { ["halt"] = new AlertActionOptions { Kind = AlertActionKinds.Shutdown, Path = "/usr/bin/true", MinMarginSeconds = 120 } },
+            AllowedCommands = { ["host"] = ["halt"] },
+        };
+        await using var d = Dispatcher(options, time);
+        var outcomes = new ConcurrentQueue<AlertActionOutcome>();
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        d.Completed += (_, o) =>
+        {
+            outcomes.Enqueue(o);
+            done.TrySetResult();
+        };
+
+        // Generator failed: no margin, no generator need. On battery, runtime is all there is.
+        FailoverUpsState Failed(double? runtime, bool onBattery = true) => new()
+        {
+            Ups = "ups1", Phase = "generator-unavailable", GeneratorState = "fail-to-start",
+            OnBattery = onBattery, RuntimeUsedSeconds = runtime, MarginSeconds = null, GeneratorNeedSeconds = null,
+        };
+        Assert.Equal(0, d.ObserveFailover([Failed(600)]));
+        Assert.Equal(0, d.ObserveFailover([Failed(90, onBattery: false)])); // on utility: no threat
+        Assert.Equal(0, d.ObserveFailover([Failed(null)]));                 // runtime unknown: nothing to compare
+        Assert.Equal(1, d.ObserveFailover([Failed(90)]));
+        Assert.Equal(0, d.ObserveFailover([Failed(60)]));                   // fires once
+        await done.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(Assert.Single(outcomes).Success);
+    }
+
+    [Fact]
     public async Task Shutdown_not_in_the_host_allow_list_is_refused()
     {
         var options = new AlertOptions
