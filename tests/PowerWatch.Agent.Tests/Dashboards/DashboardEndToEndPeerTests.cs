@@ -25,9 +25,9 @@ public sealed class DashboardEndToEndPeerTests
 
     /// <summary>
     /// Virtual time runs this many times real time: the generator is on load 23 virtual seconds after the outage,
-    /// so the agent (on real time) sees the UPS on battery for about 4.6 s, long enough for its own discharge estimate.
+    /// so the agent (on real time) sees the UPS on battery for about 5.8 s, twice what its own discharge estimate needs.
     /// </summary>
-    private const double Speed = 5;
+    private const double Speed = 4;
 
     /// <summary>
     /// A 1 L day tank: the generator's whole-percent fuel level drops a step every few real seconds, so the failover
