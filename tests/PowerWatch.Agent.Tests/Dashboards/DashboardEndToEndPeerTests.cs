@@ -1,124 +1,30 @@
-using System.Globalization;
-using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using PowerWatch.Agent.Tests.Outputs;
-using PowerWatch.Simulators;
-using PowerWatch.Simulators.Faces;
-using PowerWatch.Simulators.Scenarios;
 using PowerWatch.TestSupport;
 
 namespace PowerWatch.Agent.Tests.Dashboards;
 
 /// <summary>
-/// The dashboards on real data (DESIGN "Testing layers", end-to-end): a simulated site replays an outage in which the
-/// utility fails and the generator starts and takes the load; `powerwatch run` polls it over Modbus TCP and publishes
-/// telemetry, alerts and failover state to a real mosquitto; `powerwatch ingest` writes them into a real InfluxDB 1.6.
-/// Then every panel, template-variable and annotation query of every dashboard, with its variables resolved from
-/// the data by the dashboard's own variable queries, must parse and return at least one series with a value.
+/// The dashboards on real data (DESIGN "Testing layers", end-to-end), over one <see cref="DashboardOutageRun"/>:
+/// simulated outage → <c>powerwatch run</c> → mosquitto → <c>powerwatch ingest</c> → InfluxDB 1.6. Every panel,
+/// template-variable and annotation query of every dashboard, with its variables resolved from the data by the
+/// dashboard's own variable queries, must parse and return at least one series with a value, and every text state
+/// the data holds must have a value mapping where the panel colours states.
 /// </summary>
-public sealed class DashboardEndToEndPeerTests
+public sealed class DashboardEndToEndPeerTests(DashboardOutageRun run) : IClassFixture<DashboardOutageRun>
 {
-    private const string Db = "powerwatch";
-    private const string Scenario = "utility-loss-good-generator";
-
-    /// <summary>
-    /// Virtual time runs this many times real time: the generator is on load 23 virtual seconds after the outage,
-    /// so the agent (on real time) sees the UPS on battery for about 5.8 s, twice what its own discharge estimate needs.
-    /// </summary>
-    private const double Speed = 4;
-
-    /// <summary>
-    /// A 1 L day tank: the generator's whole-percent fuel level drops a step every few real seconds, so the failover
-    /// analyzer's fuel-burn regression (window <see cref="FuelWindow"/>) yields fuel hours within the test.
-    /// </summary>
-    private const double TankLitres = 1;
-
-    private static readonly TimeSpan FuelWindow = TimeSpan.FromSeconds(20);
-
-    /// <summary>The analyzer's discharge-slope window (its minimum): an estimate after a quarter of it on battery.</summary>
-    private static readonly TimeSpan DischargeWindow = TimeSpan.FromSeconds(10);
-
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
-    private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(300);
-
-    private static string AgentDll => Path.Combine(AppContext.BaseDirectory, "powerwatch.dll");
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
     [PeerFact("influxd", "mosquitto")]
     public async Task Every_dashboard_query_returns_data_from_a_simulated_outage_through_agent_mosquitto_and_ingest()
     {
-        var from = DateTimeOffset.UtcNow.AddMinutes(-1);
-        using var dir = new TempDir("powerwatch-dashboards-e2e");
-        await using var broker = await MosquittoServer.StartAsync(dir, persistence: false);
-        await using var influx = await InfluxDaemon.StartAsync(false, Db);
-
-        // Ingest first, so its persistent session exists before the agent publishes anything.
-        var ingestConfig = dir.File("ingest.json");
-        var deadLetters = dir.File("dead-letters.txt");
-        await File.WriteAllTextAsync(ingestConfig, IngestConfiguration(broker.Port, influx.Url, deadLetters));
-        await using var ingest = PeerProcess.Start("dotnet", [AgentDll, "ingest", "--config", ingestConfig]);
-        await ingest.WaitForOutputAsync("Ingest subscribed", Patience);
-
-        var scenario = await ScenarioParser.LoadAsync(Path.Combine(GrafanaDashboards.RepositoryRoot(), "simulators", "scenarios", Scenario + ".scn"), CancellationToken.None);
-        await using var site = await SiteHost.StartAsync(new SiteHostOptions
-        {
-            Speed = Speed,
-            Site = new SiteDescription { Generator = new GeneratorOptions { TankLitres = TankLitres } },
-        }, CancellationToken.None);
-        var agentConfig = dir.File("agent.json");
-        await File.WriteAllTextAsync(agentConfig, AgentConfiguration(site.ToAgentConfigurationJson(), broker.Port, dir.File("data")));
-        await using var agent = PeerProcess.Start("dotnet", [AgentDll, "run", "--config", agentConfig]);
-
-        string Diagnostics() => $"\n--- agent output:\n{Tail(agent.Output)}\n--- ingest output:\n{Tail(ingest.Output)}";
-
-        // The outage starts once telemetry flows end to end, so the data holds the normal state, the outage and the failover.
-        await WaitUntilAsync(() => HasSeriesAsync(influx, "SELECT * FROM \"ups\" LIMIT 1"), [agent, ingest], () => "first UPS telemetry in InfluxDB" + Diagnostics());
-        using var stopPlaying = new CancellationTokenSource();
-        var play = ScenarioPlayer.PlayAsync(site.Site, scenario, null, stopPlaying.Token);
-        try
-        {
-            string[] required =
-            [
-                .. PowerWatchSchema.DeviceKinds.Select(k => $"SELECT * FROM \"{k}\" LIMIT 1"),
-                "SELECT * FROM \"alerts\" LIMIT 1",
-                "SELECT * FROM \"failover\" LIMIT 1",
-
-                // The analyzer's time-windowed outputs: the discharge estimate while on battery, fuel hours once the burn shows.
-                "SELECT \"failover.runtime.estimate\" FROM \"failover\" LIMIT 1",
-                "SELECT \"failover.fuel.hours\" FROM \"failover\" LIMIT 1",
-                "SELECT \"generator.state\" FROM \"generator\" WHERE \"generator.state\" = 'on-load' LIMIT 1",
-                "SELECT \"ats.position\" FROM \"ats\" WHERE \"ats.position\" = 'source2' LIMIT 1",
-            ];
-            await WaitUntilAsync(
-                async () =>
-                {
-                    foreach (var q in required)
-                    {
-                        if (!await HasSeriesAsync(influx, q))
-                        {
-                            return false;
-                        }
-                    }
-
-                    return true;
-                },
-                [agent, ingest],
-                () => "telemetry of every kind, alerts, failover and the generator on load: missing "
-                    + string.Join("; ", required.Where(q => !HasSeriesAsync(influx, q).GetAwaiter().GetResult())) + Diagnostics());
-        }
-        finally
-        {
-            await stopPlaying.CancelAsync();
-            await play;
-        }
-
-        var to = DateTimeOffset.UtcNow.AddMinutes(1);
+        await run.StartAsync();
+        var influx = run.Influx;
+        var (from, to) = (run.From, DateTimeOffset.UtcNow.AddMinutes(1));
         var failures = new List<string>();
-        if (File.Exists(deadLetters) && new FileInfo(deadLetters).Length > 0)
+        if (File.Exists(run.DeadLetterFile) && new FileInfo(run.DeadLetterFile).Length > 0)
         {
-            failures.Add("ingest dead-lettered messages:\n" + Tail(await File.ReadAllTextAsync(deadLetters)));
+            failures.Add("ingest dead-lettered messages:\n" + DashboardOutageRun.Tail(await File.ReadAllTextAsync(run.DeadLetterFile)));
         }
 
         var checkedQueries = 0;
@@ -126,9 +32,9 @@ public sealed class DashboardEndToEndPeerTests
         {
             using var doc = GrafanaDashboards.Load(file);
             var variables = await ResolveVariablesAsync(influx, doc.RootElement, from, to, failures, file);
-            if (variables.TryGetValue("site", out var sites) && !sites.SequenceEqual([site.Site.Name]))
+            if (variables.TryGetValue("site", out var sites) && !sites.SequenceEqual([run.Site.Site.Name]))
             {
-                failures.Add($"{file} variable $site: resolved to [{string.Join(", ", sites)}], expected the simulated site '{site.Site.Name}'");
+                failures.Add($"{file} variable $site: resolved to [{string.Join(", ", sites)}], expected the simulated site '{run.Site.Site.Name}'");
             }
 
             foreach (var q in GrafanaDashboards.Queries(file, doc.RootElement))
@@ -137,7 +43,7 @@ public sealed class DashboardEndToEndPeerTests
                 string expanded;
                 try
                 {
-                    expanded = GrafanaQueryExpander.Expand(q.Query, variables, from, to, TimeSpan.FromSeconds(1));
+                    expanded = GrafanaQueryExpander.Expand(q.Query, variables, from, to, Interval);
                 }
                 catch (KeyNotFoundException ex)
                 {
@@ -157,13 +63,14 @@ public sealed class DashboardEndToEndPeerTests
             {
                 foreach (var target in panel.GetProperty("targets").EnumerateArray())
                 {
-                    var expanded = GrafanaQueryExpander.Expand(target.GetProperty("query").GetString()!, variables, from, to, TimeSpan.FromSeconds(1));
+                    string expanded;
                     JsonElement result;
                     try
                     {
-                        result = await influx.QueryAsync(expanded, Db);
+                        expanded = GrafanaQueryExpander.Expand(target.GetProperty("query").GetString()!, variables, from, to, Interval);
+                        result = await influx.QueryAsync(expanded, DashboardOutageRun.Database);
                     }
-                    catch (InvalidOperationException)
+                    catch (Exception ex) when (ex is InvalidOperationException or KeyNotFoundException)
                     {
                         continue; // already reported above
                     }
@@ -178,6 +85,85 @@ public sealed class DashboardEndToEndPeerTests
 
         Assert.True(checkedQueries > 0, "no dashboard queries found");
         Assert.True(failures.Count == 0, $"{failures.Count} problems with the {checkedQueries} dashboard queries on real data:\n" + string.Join('\n', failures));
+    }
+
+    /// <summary>
+    /// The overview's "Active alerts" table (its query, then its filterByValue transformation that hides rows whose
+    /// last state is 'cleared') lists none of the alerts the agent itself reports cleared (its status API). In this
+    /// run ups-on-battery is raised during the outage and cleared once the generator carries the load.
+    /// </summary>
+    [PeerFact("influxd", "mosquitto", Skip = "Known agent/ingest gap (reported with the dashboard end-to-end test): the agent publishes a cleared alert only as an empty retained message, for which ingest stores nothing, so InfluxDB keeps the alert's last state 'active'. Remove this Skip once a cleared alert reaches InfluxDB with state 'cleared'.")]
+    public async Task Active_alerts_table_hides_the_alerts_the_agent_has_cleared()
+    {
+        await run.StartAsync();
+        using var http = new HttpClient { BaseAddress = run.StatusUrl, Timeout = TimeSpan.FromSeconds(10) };
+        List<(string Rule, string Device, DateTimeOffset ClearedAt)> cleared = [];
+        await run.WaitUntilAsync(
+            async () =>
+            {
+                using var alerts = JsonDocument.Parse(await http.GetStringAsync(new Uri("api/alerts", UriKind.Relative)));
+                var active = alerts.RootElement.GetProperty("active").EnumerateArray().Select(a => a.GetProperty("id").GetString()).ToHashSet(StringComparer.Ordinal);
+                cleared = [.. alerts.RootElement.GetProperty("recent").EnumerateArray()
+                    .Where(a => !a.GetProperty("active").GetBoolean() && a.GetProperty("clearedAt").ValueKind == JsonValueKind.String && !active.Contains(a.GetProperty("id").GetString()))
+                    .Select(a => (a.GetProperty("rule").GetString()!, a.GetProperty("device").GetString()!, a.GetProperty("clearedAt").GetDateTimeOffset()))];
+                return cleared.Count > 0;
+            },
+            () => "the agent reports a cleared alert");
+
+        // The agent publishes in order through its outbox: once telemetry stamped after the last clear is in InfluxDB, so is the clear.
+        var lastClear = cleared.Max(c => c.ClearedAt).AddSeconds(1).ToUnixTimeMilliseconds();
+        await run.WaitUntilAsync(() => run.HasSeriesAsync($"SELECT * FROM \"ups\" WHERE time > {lastClear}ms LIMIT 1"), () => "telemetry newer than the last clear");
+
+        using var doc = GrafanaDashboards.Load("power-chain-overview.json");
+        var panel = GrafanaDashboards.Panels(doc.RootElement).Single(p => p.GetProperty("title").GetString() == "Active alerts");
+        var variables = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal) { ["site"] = [run.Site.Site.Name] };
+        var query = GrafanaQueryExpander.Expand(panel.GetProperty("targets")[0].GetProperty("query").GetString()!, variables, run.From, DateTimeOffset.UtcNow.AddMinutes(1), Interval);
+        var result = await run.Influx.QueryAsync(query, DashboardOutageRun.Database);
+        var shown = new List<(string Rule, string Device, string State)>();
+        foreach (var series in result.GetProperty("series").EnumerateArray())
+        {
+            var columns = series.GetProperty("columns").EnumerateArray().Select(c => c.GetString()!).ToList();
+            var tags = series.GetProperty("tags");
+            foreach (var row in series.GetProperty("values").EnumerateArray())
+            {
+                var cells = columns.Select((c, i) => (Column: c, Value: row[i].ToString())).ToDictionary(x => x.Column, x => x.Value, StringComparer.Ordinal);
+                if (!HiddenByTransformations(panel, cells))
+                {
+                    shown.Add((tags.GetProperty("rule").GetString()!, tags.GetProperty("device").GetString()!, cells["state"]));
+                }
+            }
+        }
+
+        var wrong = shown.Where(r => cleared.Any(c => c.Rule == r.Rule && c.Device == r.Device)).ToList();
+        Assert.True(
+            wrong.Count == 0,
+            $"the Active alerts table shows alerts the agent has cleared ({string.Join(", ", cleared.Select(c => $"{c.Rule}/{c.Device} at {c.ClearedAt:O}"))}): "
+            + string.Join("; ", wrong.Select(r => $"{r.Rule}/{r.Device} last state '{r.State}'")) + $"\n    {query}");
+    }
+
+    /// <summary>Grafana's filterByValue transformation with <c>equal</c> conditions: whether it drops the row.</summary>
+    private static bool HiddenByTransformations(JsonElement panel, Dictionary<string, string> cells)
+    {
+        if (!panel.TryGetProperty("transformations", out var transformations))
+        {
+            return false;
+        }
+
+        foreach (var t in transformations.EnumerateArray().Where(t => t.GetProperty("id").GetString() == "filterByValue"))
+        {
+            var options = t.GetProperty("options");
+            var matches = options.GetProperty("filters").EnumerateArray().Select(f =>
+                f.GetProperty("config").GetProperty("id").GetString() == "equal"
+                && cells.TryGetValue(f.GetProperty("fieldName").GetString()!, out var v)
+                && v == f.GetProperty("config").GetProperty("options").GetProperty("value").ToString()).ToList();
+            var hit = options.GetProperty("match").GetString() == "all" ? matches.All(m => m) : matches.Any(m => m);
+            if (hit == (options.GetProperty("type").GetString() == "exclude"))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>
@@ -201,7 +187,7 @@ public sealed class DashboardEndToEndPeerTests
             try
             {
                 var expanded = GrafanaQueryExpander.Expand(v.GetProperty("query").GetString()!, resolved, from, to, TimeSpan.FromSeconds(1));
-                var result = await influx.QueryAsync(expanded, Db);
+                var result = await influx.QueryAsync(expanded, DashboardOutageRun.Database);
                 if (result.TryGetProperty("series", out var series))
                 {
                     values = [.. series.EnumerateArray()
@@ -308,7 +294,7 @@ public sealed class DashboardEndToEndPeerTests
         JsonElement result;
         try
         {
-            result = await influx.QueryAsync(query, Db);
+            result = await influx.QueryAsync(query, DashboardOutageRun.Database);
         }
         catch (InvalidOperationException ex)
         {
@@ -323,104 +309,5 @@ public sealed class DashboardEndToEndPeerTests
         var hasValue = series.EnumerateArray().Any(s =>
             s.GetProperty("values").EnumerateArray().Any(row => row.EnumerateArray().Skip(1).Any(cell => cell.ValueKind != JsonValueKind.Null)));
         return hasValue ? null : $"{series.GetArrayLength()} series, every value null";
-    }
-
-    /// <summary>Polls a condition until it holds; fails at once when a process the pipeline needs has exited, or after <see cref="Patience"/>.</summary>
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, PeerProcess[] processes, Func<string> what)
-    {
-        using var cts = new CancellationTokenSource(Patience);
-        while (!await condition())
-        {
-            if (processes.Any(p => p.HasExited))
-            {
-                Assert.Fail($"a pipeline process exited while waiting for: {what()}");
-            }
-
-            if (cts.IsCancellationRequested)
-            {
-                Assert.Fail($"timed out after {Patience} waiting for: {what()}");
-            }
-
-            await Task.Delay(100, CancellationToken.None);
-        }
-    }
-
-    private static async Task<bool> HasSeriesAsync(InfluxDaemon influx, string query)
-    {
-        try
-        {
-            var result = await influx.QueryAsync(query, Db);
-            return result.TryGetProperty("series", out var series) && series.GetArrayLength() > 0;
-        }
-        catch (InvalidOperationException)
-        {
-            return false;
-        }
-        catch (HttpRequestException)
-        {
-            return false;
-        }
-    }
-
-    /// <summary>The simulator's agent configuration (devices and topology) plus fast polling, MQTT to the test's broker, loopback status.</summary>
-    private static string AgentConfiguration(string simulatorConfiguration, int mqttPort, string dataDirectory)
-    {
-        var root = JsonNode.Parse(simulatorConfiguration)!.AsObject();
-        var pw = root["PowerWatch"]!.AsObject();
-        pw["Agent"] = "e2e";
-        pw["DataDirectory"] = dataDirectory;
-        foreach (var device in pw["Devices"]!.AsArray())
-        {
-            device!["PollInterval"] = PollInterval.ToString("c", CultureInfo.InvariantCulture);
-            device["Timeout"] = PollTimeout.ToString("c", CultureInfo.InvariantCulture);
-        }
-
-        pw["Status"] = new JsonObject { ["Url"] = $"http://127.0.0.1:{Peers.FreeTcpPort().ToString(CultureInfo.InvariantCulture)}" };
-        pw["Alerts"] = new JsonObject
-        {
-            ["EvaluationInterval"] = PollInterval.ToString("c", CultureInfo.InvariantCulture),
-            ["Failover"] = new JsonObject
-            {
-                ["FuelWindow"] = FuelWindow.ToString("c", CultureInfo.InvariantCulture),
-                ["DischargeWindow"] = DischargeWindow.ToString("c", CultureInfo.InvariantCulture),
-            },
-        };
-        pw["Mqtt"] = new JsonObject
-        {
-            ["Enabled"] = true,
-            ["Host"] = "127.0.0.1",
-            ["Port"] = mqttPort,
-            ["ReconnectMinDelay"] = "00:00:00.100",
-            ["ReconnectMaxDelay"] = "00:00:00.500",
-            ["Outbox"] = new JsonObject { ["FsyncMode"] = "None" },
-        };
-        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
-    }
-
-    private static string IngestConfiguration(int mqttPort, string influxUrl, string deadLetters) =>
-        new JsonObject
-        {
-            ["PowerWatch"] = new JsonObject
-            {
-                ["Mqtt"] = new JsonObject { ["Host"] = "127.0.0.1", ["Port"] = mqttPort, ["ClientId"] = "pw-ingest-dashboards" },
-                ["Ingest"] = new JsonObject
-                {
-                    ["Influx"] = new JsonObject { ["Url"] = influxUrl, ["Database"] = Db },
-                    ["DeadLetterFile"] = deadLetters,
-                    ["FlushInterval"] = "00:00:00.100",
-                },
-            },
-        }.ToJsonString();
-
-    private static string Tail(string output)
-    {
-        var lines = output.Split('\n');
-        var sb = new StringBuilder();
-        foreach (var line in lines.Skip(Math.Max(0, lines.Length - 40)))
-        {
-            sb.Append(line).Append('\n');
-        }
-
-        return sb.ToString();
     }
 }

@@ -1,0 +1,298 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using PowerWatch.Agent.Tests.Outputs;
+using PowerWatch.Simulators;
+using PowerWatch.Simulators.Faces;
+using PowerWatch.Simulators.Scenarios;
+using PowerWatch.TestSupport;
+
+namespace PowerWatch.Agent.Tests.Dashboards;
+
+/// <summary>
+/// One real run of the whole chain, shared by the tests of <see cref="DashboardEndToEndPeerTests"/> and started by the
+/// first test that needs it (a skipped test starts nothing): a simulated site replays an outage in which the utility
+/// fails and the generator starts and takes the load; <c>powerwatch run</c> (a real process) polls it over Modbus TCP
+/// and publishes telemetry, alerts and failover state to a real mosquitto; <c>powerwatch ingest</c> (a real process)
+/// writes them into a real InfluxDB 1.6. <see cref="StartAsync"/> returns once the data holds telemetry of every device
+/// kind, alerts, failover points (with the analyzer's time-windowed outputs), the generator on load and the ATS on
+/// source 2.
+/// </summary>
+public sealed class DashboardOutageRun : IAsyncLifetime
+{
+    public const string Database = "powerwatch";
+    private const string Scenario = "utility-loss-good-generator";
+
+    /// <summary>
+    /// Virtual time runs this many times real time: the generator is on load 23 virtual seconds after the outage,
+    /// so the agent (on real time) sees the UPS on battery for about 5.8 s, twice what its own discharge estimate needs.
+    /// </summary>
+    private const double Speed = 4;
+
+    /// <summary>
+    /// A 1 L day tank: the generator's whole-percent fuel level drops a step every few real seconds, so the failover
+    /// analyzer's fuel-burn regression (window <see cref="FuelWindow"/>) yields fuel hours within the test.
+    /// </summary>
+    private const double TankLitres = 1;
+
+    private static readonly TimeSpan FuelWindow = TimeSpan.FromSeconds(20);
+
+    /// <summary>The analyzer's discharge-slope window (its minimum): an estimate after a quarter of it on battery.</summary>
+    private static readonly TimeSpan DischargeWindow = TimeSpan.FromSeconds(10);
+
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(300);
+
+    private readonly TempDir _dir = new("powerwatch-dashboards-e2e");
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private MosquittoServer? _broker;
+    private InfluxDaemon? _influx;
+    private PeerProcess? _ingest;
+    private PeerProcess? _agent;
+    private SiteHost? _site;
+    private Exception? _failure;
+    private bool _started;
+
+    /// <summary>How long any one wait for the pipeline may take.</summary>
+    public static TimeSpan Patience { get; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>A minute before the run began: the start of every dashboard time range.</summary>
+    public DateTimeOffset From { get; } = DateTimeOffset.UtcNow.AddMinutes(-1);
+
+    public InfluxDaemon Influx => _influx ?? throw new InvalidOperationException("not started");
+
+    public SiteHost Site => _site ?? throw new InvalidOperationException("not started");
+
+    /// <summary>The agent's status API (loopback).</summary>
+    public Uri StatusUrl { get; } = new($"http://127.0.0.1:{Peers.FreeTcpPort().ToString(CultureInfo.InvariantCulture)}/");
+
+    public string DeadLetterFile => _dir.File("dead-letters.txt");
+
+    private static string AgentDll => Path.Combine(AppContext.BaseDirectory, "powerwatch.dll");
+
+    /// <summary>Starts the run once (later calls wait for it; a failed start fails every later call the same way).</summary>
+    public async Task StartAsync()
+    {
+        await _gate.WaitAsync();
+        try
+        {
+            if (_failure is not null)
+            {
+                throw new InvalidOperationException("the shared outage run failed to start: " + _failure.Message, _failure);
+            }
+
+            if (!_started)
+            {
+                await RunPipelineAsync();
+                _started = true;
+            }
+        }
+        catch (Exception ex) when (_failure is null)
+        {
+            _failure = ex;
+            throw;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>The last lines of the agent's and ingest's output, for failure messages.</summary>
+    public string Diagnostics() => $"\n--- agent output:\n{Tail(_agent?.Output ?? "")}\n--- ingest output:\n{Tail(_ingest?.Output ?? "")}";
+
+    /// <summary>Polls a condition until it holds; fails at once when the agent or ingest has exited, or after <see cref="Patience"/>.</summary>
+    public async Task WaitUntilAsync(Func<Task<bool>> condition, Func<string> what)
+    {
+        using var cts = new CancellationTokenSource(Patience);
+        while (!await condition())
+        {
+            if (_agent?.HasExited == true || _ingest?.HasExited == true)
+            {
+                Assert.Fail($"a pipeline process exited while waiting for: {what()}{Diagnostics()}");
+            }
+
+            if (cts.IsCancellationRequested)
+            {
+                Assert.Fail($"timed out after {Patience} waiting for: {what()}{Diagnostics()}");
+            }
+
+            await Task.Delay(100, CancellationToken.None);
+        }
+    }
+
+    /// <summary>True when the query answers with at least one series.</summary>
+    public async Task<bool> HasSeriesAsync(string query)
+    {
+        try
+        {
+            var result = await Influx.QueryAsync(query, Database);
+            return result.TryGetProperty("series", out var series) && series.GetArrayLength() > 0;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+    }
+
+    public static string Tail(string output)
+    {
+        var lines = output.Split('\n');
+        var sb = new StringBuilder();
+        foreach (var line in lines.Skip(Math.Max(0, lines.Length - 40)))
+        {
+            sb.Append(line).Append('\n');
+        }
+
+        return sb.ToString();
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        if (_agent is not null)
+        {
+            await _agent.DisposeAsync();
+        }
+
+        if (_ingest is not null)
+        {
+            await _ingest.DisposeAsync();
+        }
+
+        if (_site is not null)
+        {
+            await _site.DisposeAsync();
+        }
+
+        if (_influx is not null)
+        {
+            await _influx.DisposeAsync();
+        }
+
+        if (_broker is not null)
+        {
+            await _broker.DisposeAsync();
+        }
+
+        _dir.Dispose();
+        _gate.Dispose();
+    }
+
+    private async Task RunPipelineAsync()
+    {
+        _broker = await MosquittoServer.StartAsync(_dir, persistence: false);
+        _influx = await InfluxDaemon.StartAsync(false, Database);
+
+        // Ingest first, so its persistent session exists before the agent publishes anything.
+        var ingestConfig = _dir.File("ingest.json");
+        await File.WriteAllTextAsync(ingestConfig, IngestConfiguration(_broker.Port, _influx.Url, DeadLetterFile));
+        _ingest = PeerProcess.Start("dotnet", [AgentDll, "ingest", "--config", ingestConfig]);
+        await _ingest.WaitForOutputAsync("Ingest subscribed", Patience);
+
+        var scenario = await ScenarioParser.LoadAsync(Path.Combine(GrafanaDashboards.RepositoryRoot(), "simulators", "scenarios", Scenario + ".scn"), CancellationToken.None);
+        _site = await SiteHost.StartAsync(new SiteHostOptions
+        {
+            Speed = Speed,
+            Site = new SiteDescription { Generator = new GeneratorOptions { TankLitres = TankLitres } },
+        }, CancellationToken.None);
+        var agentConfig = _dir.File("agent.json");
+        await File.WriteAllTextAsync(agentConfig, AgentConfiguration(_site.ToAgentConfigurationJson(), _broker.Port, _dir.File("data"), StatusUrl));
+        _agent = PeerProcess.Start("dotnet", [AgentDll, "run", "--config", agentConfig]);
+
+        // The outage starts once telemetry flows end to end, so the data holds the normal state, the outage and the failover.
+        await WaitUntilAsync(() => HasSeriesAsync("SELECT * FROM \"ups\" LIMIT 1"), () => "first UPS telemetry in InfluxDB");
+        using var stopPlaying = new CancellationTokenSource();
+        var play = ScenarioPlayer.PlayAsync(_site.Site, scenario, null, stopPlaying.Token);
+        try
+        {
+            string[] required =
+            [
+                .. PowerWatchSchema.DeviceKinds.Select(k => $"SELECT * FROM \"{k}\" LIMIT 1"),
+                "SELECT * FROM \"alerts\" LIMIT 1",
+                "SELECT * FROM \"failover\" LIMIT 1",
+
+                // The analyzer's time-windowed outputs: the discharge estimate while on battery, fuel hours once the burn shows.
+                "SELECT \"failover.runtime.estimate\" FROM \"failover\" LIMIT 1",
+                "SELECT \"failover.fuel.hours\" FROM \"failover\" LIMIT 1",
+                "SELECT \"generator.state\" FROM \"generator\" WHERE \"generator.state\" = 'on-load' LIMIT 1",
+                "SELECT \"ats.position\" FROM \"ats\" WHERE \"ats.position\" = 'source2' LIMIT 1",
+            ];
+            await WaitUntilAsync(
+                async () =>
+                {
+                    foreach (var q in required)
+                    {
+                        if (!await HasSeriesAsync(q))
+                        {
+                            return false;
+                        }
+                    }
+
+                    return true;
+                },
+                () => "telemetry of every kind, alerts, failover and the generator on load: missing "
+                    + string.Join("; ", required.Where(q => !HasSeriesAsync(q).GetAwaiter().GetResult())));
+        }
+        finally
+        {
+            // Later events (utility restore at 600 s) are not needed; the site keeps running on generator.
+            await stopPlaying.CancelAsync();
+            await play;
+        }
+    }
+
+    /// <summary>The simulator's agent configuration (devices and topology) plus fast polling, MQTT to the test's broker, loopback status.</summary>
+    private static string AgentConfiguration(string simulatorConfiguration, int mqttPort, string dataDirectory, Uri statusUrl)
+    {
+        var root = JsonNode.Parse(simulatorConfiguration)!.AsObject();
+        var pw = root["PowerWatch"]!.AsObject();
+        pw["Agent"] = "e2e";
+        pw["DataDirectory"] = dataDirectory;
+        foreach (var device in pw["Devices"]!.AsArray())
+        {
+            device!["PollInterval"] = PollInterval.ToString("c", CultureInfo.InvariantCulture);
+            device["Timeout"] = PollTimeout.ToString("c", CultureInfo.InvariantCulture);
+        }
+
+        pw["Status"] = new JsonObject { ["Url"] = statusUrl.GetLeftPart(UriPartial.Authority) };
+        pw["Alerts"] = new JsonObject
+        {
+            ["EvaluationInterval"] = PollInterval.ToString("c", CultureInfo.InvariantCulture),
+            ["Failover"] = new JsonObject
+            {
+                ["FuelWindow"] = FuelWindow.ToString("c", CultureInfo.InvariantCulture),
+                ["DischargeWindow"] = DischargeWindow.ToString("c", CultureInfo.InvariantCulture),
+            },
+        };
+        pw["Mqtt"] = new JsonObject
+        {
+            ["Enabled"] = true,
+            ["Host"] = "127.0.0.1",
+            ["Port"] = mqttPort,
+            ["ReconnectMinDelay"] = "00:00:00.100",
+            ["ReconnectMaxDelay"] = "00:00:00.500",
+            ["Outbox"] = new JsonObject { ["FsyncMode"] = "None" },
+        };
+        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
+
+    private static string IngestConfiguration(int mqttPort, string influxUrl, string deadLetters) => $$"""
+        {
+          "PowerWatch": {
+            "Mqtt": { "Host": "127.0.0.1", "Port": {{mqttPort}}, "ClientId": "pw-ingest-dashboards" },
+            "Ingest": {
+              "Influx": { "Url": {{JsonSerializer.Serialize(influxUrl)}}, "Database": "{{Database}}" },
+              "DeadLetterFile": {{JsonSerializer.Serialize(deadLetters)}},
+              "FlushInterval": "00:00:00.100"
+            }
+          }
+        }
+        """;
+}
