@@ -41,6 +41,9 @@ public sealed class NewUserWalkthroughTests
         Assert.Equal(6, simulated.Count);
 
         // Configure as the README says: keep the example, install the generated file in its place, check it.
+        _ = ReadmeLine("sudo cp /etc/powerwatch/powerwatch.json /etc/powerwatch/powerwatch.json.example");
+        _ = ReadmeLine("sudo install -m 0640 -o root -g powerwatch /tmp/powerwatch-sim.json /etc/powerwatch/powerwatch.json");
+        _ = ReadmeLine("sudo /opt/powerwatch/powerwatch check-config /etc/powerwatch/powerwatch.json");
         var config = InRoot("/etc/powerwatch/powerwatch.json");
         File.Copy(config, config + ".example");
         File.Copy(simConfig, config, overwrite: true);
