@@ -195,6 +195,10 @@ internal sealed partial class AlertService : BackgroundService
                 }
                 else
                 {
+                    // The cleared state first, so history (ingest → InfluxDB, annotations, the alerts table) sees
+                    // the clear; then the empty retained message removes the alert from the broker.
+                    await _alerts.PublishAlertAsync(new AlertMessage(a.Id, a.Rule, a.Device, a.Severity.ToWireName(), "cleared",
+                        a.Message, a.Value, a.RaisedAt, a.ClearedAt ?? t.At, null), cancellationToken);
                     await _alerts.ClearAlertAsync(a.Id, cancellationToken);
                 }
             }

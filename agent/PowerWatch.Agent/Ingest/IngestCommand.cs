@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using PowerWatch.Agent.Configuration;
@@ -66,10 +67,19 @@ public static class IngestCommand
         // Type=notify under systemd: READY=1 once subscribed, WATCHDOG=1 at half the requested period while running.
         using var notifier = new Hosting.SystemdNotifier(Environment.GetEnvironmentVariable("NOTIFY_SOCKET"));
         using var stopNotify = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+
+        // SIGTERM (systemctl stop) and SIGINT stop ingest cleanly: STOPPING=1, a final flush, exit 0. The token the
+        // command line passes is not cancelled by them, and ingest has no generic host to do it.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         var notify = NotifyAsync(notifier, runner.Ready, stopNotify.Token);
         try
         {
-            await runner.RunAsync(cancellationToken);
+            await runner.RunAsync(stop.Token);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
         }
         finally
         {
@@ -88,6 +98,19 @@ public static class IngestCommand
         }
 
         return 0;
+
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            try
+            {
+                stop.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // Already shutting down.
+            }
+        }
     }
 
     /// <summary>Every problem in the two sections, each naming its key.</summary>

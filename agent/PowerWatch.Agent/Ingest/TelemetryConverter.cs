@@ -18,7 +18,7 @@ public enum IngestTopicKind
 /// Converts PowerWatch MQTT messages into InfluxDB points (docs/ingest.md, "Schema"). Pure: no I/O.
 /// Telemetry → measurement = kind, tags site/device/model, fields = metrics (numbers as float, booleans, text as
 /// string) + <c>seq</c> (integer) + <c>quality</c> + <c>status</c> (flags joined by spaces), time = ts.
-/// Alerts → measurement <c>alerts</c>, tags site/device/rule/severity, fields state/message/value/id.
+/// Alerts → measurement <c>alerts</c>, tags site/device/rule/severity, fields id/state/level (= severity)/message/value.
 /// Failover → measurement <c>failover</c>: a site point (failover.state, failover.message) and one point per UPS
 /// (tags device = the UPS, ats, generator; failover.phase, failover.margin, … as in the metric catalogue).
 /// </summary>
@@ -158,6 +158,10 @@ public static class TelemetryConverter
         TagIfPresent(p, root, "severity", "severity");
         p.Field("id", root.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString()! : alertId);
         p.Field("state", RequiredString(root, "state"));
+
+        // The severity again as a field: an escalated alert changes its severity tag (a new series), and a table
+        // that groups by rule and device takes last("level") across both.
+        TextField(p, root, "severity", "level");
         if (root.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.String)
         {
             p.Field("message", message.GetString()!);

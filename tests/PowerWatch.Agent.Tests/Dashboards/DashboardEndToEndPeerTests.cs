@@ -92,7 +92,7 @@ public sealed class DashboardEndToEndPeerTests(DashboardOutageRun run) : IClassF
     /// last state is 'cleared') lists none of the alerts the agent itself reports cleared (its status API). In this
     /// run ups-on-battery is raised during the outage and cleared once the generator carries the load.
     /// </summary>
-    [PeerFact("influxd", "mosquitto", Skip = "Known agent/ingest gap (reported with the dashboard end-to-end test): the agent publishes a cleared alert only as an empty retained message, for which ingest stores nothing, so InfluxDB keeps the alert's last state 'active'. Remove this Skip once a cleared alert reaches InfluxDB with state 'cleared'.")]
+    [PeerFact("influxd", "mosquitto")]
     public async Task Active_alerts_table_hides_the_alerts_the_agent_has_cleared()
     {
         await run.StartAsync();

@@ -23,6 +23,7 @@ public static class PowerWatchSchema
     public static IReadOnlyDictionary<string, InfluxFieldType> AlertFields { get; } = new Dictionary<string, InfluxFieldType>(StringComparer.Ordinal)
     {
         ["state"] = InfluxFieldType.Text,
+        ["level"] = InfluxFieldType.Text,
         ["message"] = InfluxFieldType.Text,
         ["value"] = InfluxFieldType.Numeric,
     };

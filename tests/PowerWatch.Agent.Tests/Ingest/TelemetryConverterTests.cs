@@ -28,7 +28,7 @@ public sealed class TelemetryConverterTests
     {
         var alert = Payloads.Alert(new AlertMessage("ups-a-ob", "on-battery", "ups-a", "critical", "active", "on battery", 1, T));
         Assert.True(TelemetryConverter.TryConvert("pw", "pw/dc1/alerts/ups-a-ob", alert, out var a, out _));
-        Assert.Equal("alerts,device=ups-a,rule=on-battery,severity=critical,site=dc1 id=\"ups-a-ob\",state=\"active\",message=\"on battery\",value=1 1795243978123\n", ToText(a));
+        Assert.Equal("alerts,device=ups-a,rule=on-battery,severity=critical,site=dc1 id=\"ups-a-ob\",state=\"active\",level=\"critical\",message=\"on battery\",value=1 1795243978123\n", ToText(a));
 
         var fo = Payloads.Failover(new FailoverMessage(T, "utility-lost",
         [
