@@ -107,14 +107,33 @@ public static class PowerWatchCommandLine
     public static IReadOnlyList<ConfigProblem> LoadAndValidate(string path, out AgentOptions options)
     {
         options = new AgentOptions();
+        var full = Path.GetFullPath(path);
+        try
+        {
+            // Probe first: the configuration provider reports an unreadable file (or directory) as "not found".
+            using var probe = File.OpenRead(full);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return [new ConfigProblem("(file)", $"{full} not found")];
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return [new ConfigProblem("(file)", $"{full}: permission denied (the installed file is readable by root and the powerwatch group: run with sudo)")];
+        }
+        catch (IOException ex)
+        {
+            return [new ConfigProblem("(file)", $"{full}: {ex.Message}")];
+        }
+
         IConfiguration configuration;
         try
         {
-            configuration = new ConfigurationBuilder().AddJsonFile(path, optional: false, reloadOnChange: false).Build();
+            configuration = new ConfigurationBuilder().AddJsonFile(full, optional: false, reloadOnChange: false).Build();
         }
         catch (FileNotFoundException)
         {
-            return [new ConfigProblem("(file)", "not found")];
+            return [new ConfigProblem("(file)", $"{full} not found")];
         }
         catch (InvalidDataException ex)
         {

@@ -122,6 +122,44 @@ public sealed class ConfigValidatorTests
     }
 
     [Fact]
+    public async Task Unreadable_file_is_reported_as_permission_denied_not_as_missing()
+    {
+        // The installed /etc/powerwatch/powerwatch.json is 0640 root:powerwatch; a user running check-config without
+        // sudo must learn that, not read "not found" (which the configuration provider reports for unreadable files).
+        using var dir = new TempDir();
+        var path = dir.File("site.json");
+        File.WriteAllText(path, """{ "PowerWatch": { "Site": "dc1" } }""");
+        if (Environment.UserName != "root")
+        {
+            File.SetUnixFileMode(path, UnixFileMode.None);
+            var problems = PowerWatchCommandLine.LoadAndValidate(path, out _);
+            Assert.Contains("permission denied", Assert.Single(problems).Reason, StringComparison.Ordinal);
+            return;
+        }
+
+        // As root every file is readable: run check-config as an unprivileged user (setpriv) on a 0600 file.
+        var open = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
+        File.SetUnixFileMode(dir.Path, open);
+        var dll = Install.SystemdNotifyProcessTests.StageAgent(dir.File("agent"));
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var (exit, output) = await PeerProcess.RunAsync(
+            "setpriv",
+            ["--reuid=65534", "--regid=65534", "--clear-groups", "env", "HOME=" + dir.Path, "DOTNET_CLI_HOME=" + dir.Path, "dotnet", dll, "check-config", path],
+            TimeSpan.FromSeconds(60));
+        Assert.Equal(1, exit);
+        Assert.Contains("permission denied", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("not found", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Missing_file_is_reported_with_its_full_path()
+    {
+        using var dir = new TempDir();
+        var problems = PowerWatchCommandLine.LoadAndValidate(dir.File("nope.json"), out _);
+        Assert.Equal(dir.File("nope.json") + " not found", Assert.Single(problems).Reason);
+    }
+
+    [Fact]
     public void File_that_is_not_json_is_reported_as_a_file_problem()
     {
         var problems = Check("{ \"PowerWatch\": { \"Site\": ");
