@@ -8,7 +8,7 @@ namespace PowerWatch.Simulator;
 
 /// <summary>
 /// <c>powerwatch-sim serve [--site file] [--speed N] [--scenario file] [--transport tcp|rtu+tcp|rtu] [--baud N]
-/// [--control-port N] [--config-out file]</c>: runs the site live, serves every device's Modbus face on loopback,
+/// [--control-port N] [--config-out file] [--base-port N]</c>: runs the site live, serves every device's Modbus face on loopback,
 /// prints the endpoints and the control port, and runs until Ctrl+C.
 /// </summary>
 internal static class ServeVerb
@@ -22,17 +22,18 @@ internal static class ServeVerb
         var baud = new Option<int>("--baud") { Description = "baud rate the RTU bus is paced to", DefaultValueFactory = _ => 9600 };
         var controlPort = new Option<int>("--control-port") { Description = "loopback port of the line-based control channel (0 = any free port)", DefaultValueFactory = _ => 0 };
         var configOut = new Option<FileInfo?>("--config-out") { Description = "also write the agent configuration JSON for these endpoints to this file" };
+        var basePort = new Option<int>("--base-port") { Description = "TCP devices listen on consecutive ports from this one in site order (UPS, generator, ATS, PDUs, meter); 0 = free ports. install/examples/powerwatch.json expects 15020", DefaultValueFactory = _ => 0 };
         var command = new Command("serve", "run the site live and serve every device's Modbus face on 127.0.0.1, with a control channel")
         {
-            site, speed, scenario, transport, baud, controlPort, configOut,
+            site, speed, scenario, transport, baud, controlPort, configOut, basePort,
         };
         command.SetAction((parse, ct) => ServeAsync(
             parse.GetValue(site), parse.GetValue(speed), parse.GetValue(scenario), parse.GetValue(transport)!, parse.GetValue(baud),
-            parse.GetValue(controlPort), parse.GetValue(configOut), ct));
+            parse.GetValue(controlPort), parse.GetValue(configOut), parse.GetValue(basePort), ct));
         return command;
     }
 
-    private static async Task<int> ServeAsync(FileInfo? siteFile, double speed, FileInfo? scenarioFile, string transportText, int baud, int controlPort, FileInfo? configOut, CancellationToken cancellationToken)
+    private static async Task<int> ServeAsync(FileInfo? siteFile, double speed, FileInfo? scenarioFile, string transportText, int baud, int controlPort, FileInfo? configOut, int basePort, CancellationToken cancellationToken)
     {
         FaceTransport transport;
         switch (transportText)
@@ -45,9 +46,9 @@ internal static class ServeVerb
                 return RunVerb.ExitInvalidInput;
         }
 
-        if (!(speed > 0) || double.IsInfinity(speed) || controlPort is < 0 or > 65535 || baud is < 50 or > 4_000_000)
+        if (!(speed > 0) || double.IsInfinity(speed) || controlPort is < 0 or > 65535 || baud is < 50 or > 4_000_000 || basePort is < 0 or > 65_519)
         {
-            await Console.Error.WriteLineAsync("--speed must be a positive factor, --control-port 0–65535, --baud 50–4000000").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync("--speed must be a positive factor, --control-port 0–65535, --baud 50–4000000, --base-port 0–65519").ConfigureAwait(false);
             return RunVerb.ExitInvalidInput;
         }
 
@@ -67,13 +68,25 @@ internal static class ServeVerb
             return RunVerb.ExitInvalidInput;
         }
 
-        await using var host = await SiteHost.StartAsync(new SiteHostOptions
+        SiteHost started;
+        try
         {
-            Site = description,
-            Speed = speed,
-            DefaultTransport = transport,
-            BaudRate = baud,
-        }, cancellationToken).ConfigureAwait(false);
+            started = await SiteHost.StartAsync(new SiteHostOptions
+            {
+                Site = description,
+                Speed = speed,
+                DefaultTransport = transport,
+                BaudRate = baud,
+                BasePort = basePort,
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (System.Net.Sockets.SocketException ex)
+        {
+            await Console.Error.WriteLineAsync($"cannot listen on 127.0.0.1 ({ex.Message}); with --base-port {basePort} the TCP devices need consecutive free ports from {basePort}, one per device").ConfigureAwait(false);
+            return RunVerb.ExitInvalidInput;
+        }
+
+        await using var host = started;
         await using var control = ControlServer.Start(host, controlPort);
         host.Site.EventOccurred += (_, e) => Console.Out.WriteLine($"{Durations.Format(e.Elapsed),12}  {e.Device,-10} {e.Kind,-9} {e.Message}");
 

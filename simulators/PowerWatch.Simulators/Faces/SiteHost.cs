@@ -40,6 +40,12 @@ public sealed class SiteHostOptions
 
     /// <summary>Optional symlink to the RTU bus's pty (e.g. in a temp directory).</summary>
     public string? RtuLinkPath { get; init; }
+
+    /// <summary>
+    /// 0: every TCP device listens on a free port. Otherwise the TCP devices listen on consecutive ports from this one,
+    /// in device order (UPS, generator, ATS, PDUs, meter), so a fixed agent configuration can reach them.
+    /// </summary>
+    public int BasePort { get; init; }
 }
 
 /// <summary>One simulated device as the agent should see it.</summary>
@@ -104,6 +110,8 @@ public sealed class SiteHost : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.Step, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.BasePort);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.BasePort, 65_535 - 16);
         var clock = options.Clock ?? SimulationClock.CreateLive(options.BaseTime, options.Speed);
         var site = Site.Create(options.Site, clock);
         var faces = CreateFaces(site);
@@ -113,6 +121,7 @@ public sealed class SiteHost : IAsyncDisposable
         {
             ModbusRtuBus? bus = null;
             byte nextUnit = 1;
+            var tcpIndex = 0;
             foreach (var face in faces)
             {
                 var transport = options.Transports.TryGetValue(face.DeviceId, out var t) ? t : options.DefaultTransport;
@@ -130,7 +139,9 @@ public sealed class SiteHost : IAsyncDisposable
                 }
                 else
                 {
-                    var server = await FaceTcpServer.StartAsync(face, transport, 1, options.BaseTime, 0, cancellationToken).ConfigureAwait(false);
+                    var port = options.BasePort == 0 ? 0 : options.BasePort + tcpIndex;
+                    tcpIndex++;
+                    var server = await FaceTcpServer.StartAsync(face, transport, 1, options.BaseTime, port, cancellationToken).ConfigureAwait(false);
                     servers.Add(server);
                     devices.Add(new SimulatedDevice(face.DeviceId, face.Kind, transport == FaceTransport.Tcp ? "modbus-tcp" : "modbus-rtu-over-tcp", server.Endpoint, 1, face.Profile, face, server));
                 }

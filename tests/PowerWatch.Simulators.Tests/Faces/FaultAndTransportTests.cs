@@ -188,6 +188,90 @@ public sealed class FaultAndTransportTests
     }
 
     [Fact]
+    public async Task Base_port_puts_the_tcp_devices_on_consecutive_ports_in_site_order()
+    {
+        var (host, basePort) = await StartOnFreeBlockAsync();
+        await using (host)
+        {
+            Assert.Equal(
+                ["ups", "generator", "ats", "pdu1", "pdu2", "meter"],
+                host.Devices.Select(d => d.Id));
+            Assert.Equal(
+                host.Devices.Select((_, i) => $"tcp://127.0.0.1:{basePort + i}"),
+                host.Devices.Select(d => d.Endpoint));
+
+            // The generated agent configuration names the same fixed endpoints, and they answer.
+            using var config = JsonDocument.Parse(host.ToAgentConfigurationJson());
+            Assert.Equal(
+                host.Devices.Select(d => d.Endpoint),
+                config.RootElement.GetProperty("PowerWatch").GetProperty("Devices").EnumerateArray().Select(d => d.GetProperty("Endpoint").GetString()));
+            using var client = new TcpClient();
+            await client.ConnectAsync("127.0.0.1", basePort + 5);
+        }
+    }
+
+    [Fact]
+    public async Task Base_port_block_with_a_port_in_use_fails_and_releases_the_ports_it_took()
+    {
+        var basePort = FreeBlock();
+        using var squatter = new TcpListener(System.Net.IPAddress.Loopback, basePort + 2);
+        squatter.Start();
+
+        await Assert.ThrowsAsync<SocketException>(() => SiteHost.StartAsync(new SiteHostOptions { BasePort = basePort }, CancellationToken.None));
+
+        // The UPS and generator servers started before the failure are closed again.
+        foreach (var port in new[] { basePort, basePort + 1 })
+        {
+            using var again = new TcpListener(System.Net.IPAddress.Loopback, port);
+            again.Start();
+        }
+    }
+
+    /// <summary>A host on a block of six consecutive free ports (retried: another process may take one meanwhile).</summary>
+    private static async Task<(SiteHost Host, int BasePort)> StartOnFreeBlockAsync()
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var basePort = FreeBlock();
+            try
+            {
+                return (await SiteHost.StartAsync(new SiteHostOptions { BasePort = basePort }, CancellationToken.None), basePort);
+            }
+            catch (SocketException) when (attempt < 5)
+            {
+            }
+        }
+    }
+
+    /// <summary>The first of six consecutive ports that were free a moment ago (below the ephemeral range).</summary>
+    private static int FreeBlock()
+    {
+        for (var basePort = 20_000 + Random.Shared.Next(0, 5_000) * 6; ; basePort += 6)
+        {
+            var listeners = new List<TcpListener>();
+            try
+            {
+                for (var i = 0; i < 6; i++)
+                {
+                    var l = new TcpListener(System.Net.IPAddress.Loopback, basePort + i);
+                    l.Start();
+                    listeners.Add(l);
+                }
+
+                return basePort;
+            }
+            catch (SocketException)
+            {
+            }
+            finally
+            {
+                listeners.ForEach(l => l.Stop());
+                listeners.ForEach(l => l.Dispose());
+            }
+        }
+    }
+
+    [Fact]
     public async Task Live_host_integrates_physics_on_its_own_at_the_speed_factor()
     {
         await using var host = await SiteHost.StartAsync(new SiteHostOptions { Speed = 50 }, CancellationToken.None);
