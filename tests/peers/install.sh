@@ -18,8 +18,6 @@ packages=(
   systemd
   # misc used by tests and scripts
   curl ca-certificates openssl procps iproute2 util-linux coreutils
-  # the install README merges the simulator's generated configuration with jq
-  jq
 )
 
 missing=()

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using PowerWatch.Agent.Cli;
 using PowerWatch.Agent.Tests.Dashboards;
 using PowerWatch.TestSupport;
@@ -114,6 +115,33 @@ public sealed class InstallScriptTests : IDisposable
         var problems = PowerWatchCommandLine.LoadAndValidate(path, out var options);
         Assert.True(problems.Count == 0, string.Join('\n', problems));
         Assert.Equal(["ats", "generator", "meter", "pdu", "pdu", "ups"], options.Devices.Select(d => d.Kind).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Example_configuration_is_the_simulated_demo_site_on_ports_from_15020()
+    {
+        // install/examples/powerwatch.json mirrors the demo site: same devices (id, kind, unit, profile) and topology
+        // as the simulator's own configuration, endpoints on consecutive ports from 15020 in site order, as
+        // `powerwatch-sim serve --base-port 15020` serves them. (The host here uses free ports: no fixed port is bound.)
+        var path = Path.Combine(GrafanaDashboards.RepositoryRoot(), "install", "examples", "powerwatch.json");
+        Assert.Empty(PowerWatchCommandLine.LoadAndValidate(path, out var example));
+        await using var host = await PowerWatch.Simulators.Faces.SiteHost.StartAsync(new PowerWatch.Simulators.Faces.SiteHostOptions(), CancellationToken.None);
+        var generated = new ConfigurationBuilder()
+            .AddJsonStream(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(host.ToAgentConfigurationJson())))
+            .Build();
+        var (simulated, problems) = PowerWatch.Agent.Configuration.ConfigValidator.BindAndValidate(generated);
+        Assert.Empty(problems);
+
+        Assert.Equal(
+            simulated.Devices.Select((d, i) => $"{d.Id} {d.Kind} {d.Input} unit {d.UnitId} {d.Profile} tcp://127.0.0.1:{15020 + i}"),
+            example.Devices.Select(d => $"{d.Id} {d.Kind} {d.Input} unit {d.UnitId} {d.Profile} {d.Endpoint}"));
+        Assert.Equal(
+            simulated.Topology.Ats.Select(a => $"{a.Id} {a.Generator} {a.UtilityMeter} {string.Join(',', a.Feeds)}"),
+            example.Topology.Ats.Select(a => $"{a.Id} {a.Generator} {a.UtilityMeter} {string.Join(',', a.Feeds)}"));
+        Assert.Equal(
+            simulated.Topology.Ups.Select(u => $"{u.Id} {string.Join(',', u.Pdus)}"),
+            example.Topology.Ups.Select(u => $"{u.Id} {string.Join(',', u.Pdus)}"));
+        Assert.False(example.Mqtt.Enabled, "the example must run without a broker; MQTT is switched on by the operator");
     }
 
     private string Tree() =>

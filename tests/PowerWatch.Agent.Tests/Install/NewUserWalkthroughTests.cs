@@ -1,7 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using PowerWatch.Agent.Tests.Dashboards;
 using PowerWatch.TestSupport;
 
@@ -10,9 +9,9 @@ namespace PowerWatch.Agent.Tests.Install;
 /// <summary>
 /// Issue 7: following only README.md and install/README.md gets a running service reading the simulated site.
 /// The walkthrough of install/README.md ("Try it against the simulated site") done by a program: install.sh into a
-/// DESTDIR, the simulator started with the command the README shows, its generated configuration installed as the
-/// README says, then the INSTALLED program started with the installed unit's ExecStart and WorkingDirectory (paths
-/// moved under DESTDIR) under a notify socket, the way systemd starts a Type=notify unit.
+/// DESTDIR, the simulator started with the command the README shows, the installed example configuration used as it
+/// is, then the INSTALLED program started with the installed unit's ExecStart and WorkingDirectory (paths moved under
+/// DESTDIR) under a notify socket, the way systemd starts a Type=notify unit.
 /// </summary>
 public sealed class NewUserWalkthroughTests
 {
@@ -33,22 +32,21 @@ public sealed class NewUserWalkthroughTests
         var (code, output) = await PeerProcess.RunAsync("/bin/bash", [Path.Combine(Repo, "install", "linux", "install.sh"), "--from", StageAgentBuild(dir.File("build"))], TimeSpan.FromSeconds(60), environment: new Dictionary<string, string> { ["DESTDIR"] = root });
         Assert.True(code == 0, output);
 
-        // The simulated site, started with the README's own command line.
-        var simConfig = dir.File("powerwatch-sim.json");
-        await using var simulator = StartSimulator(simConfig);
-        await simulator.WaitForOutputAsync("agent configuration written to", Patience);
-        var simulated = SimulatedDeviceIds(simConfig);
-        Assert.Equal(6, simulated.Count);
+        // The simulated site, started with the README's own command line, on the ports the installed example expects.
+        await using var simulator = StartSimulator();
+        await simulator.WaitForOutputAsync("serving; Ctrl+C to stop", Patience);
 
-        // Configure as the README says: keep the example, install the generated file in its place, check it.
-        _ = ReadmeLine("sudo cp /etc/powerwatch/powerwatch.json /etc/powerwatch/powerwatch.json.example");
-        _ = ReadmeLine("sudo install -m 0640 -o root -g powerwatch /tmp/powerwatch-sim.json /etc/powerwatch/powerwatch.json");
+        // Configure (step 3): the installed example as it is, checked as the README says.
         _ = ReadmeLine("sudo /opt/powerwatch/powerwatch check-config /etc/powerwatch/powerwatch.json");
         var config = InRoot("/etc/powerwatch/powerwatch.json");
-        File.Copy(config, config + ".example");
-        File.Copy(simConfig, config, overwrite: true);
+        var simulated = ConfiguredDeviceIds(config);
+        Assert.Equal(["ups", "generator", "ats", "pdu1", "pdu2", "meter"], simulated);
         var exe = InRoot("/opt/powerwatch/powerwatch");
-        var check = await PeerProcess.RunAsync(exe, ["check-config", config], Patience, environment: DotnetRootEnvironment());
+        // install.sh wrote the absolute /opt/powerwatch/profiles into the configuration: moved under DESTDIR by the
+        // environment override that check-config and run both apply.
+        var relocated = DotnetRootEnvironment();
+        relocated["PowerWatch__ProfileDirectory"] = InRoot("/opt/powerwatch/profiles");
+        var check = await PeerProcess.RunAsync(exe, ["check-config", config], Patience, environment: relocated);
         Assert.True(check.ExitCode == 0 && check.Output.Contains("powerwatch.json: OK", StringComparison.Ordinal), check.Output);
 
         // Start the installed program the way systemd would: ExecStart and WorkingDirectory of the installed unit.
@@ -68,6 +66,10 @@ public sealed class NewUserWalkthroughTests
         environment["WATCHDOG_USEC"] = (long.Parse(unit["WatchdogSec"], System.Globalization.CultureInfo.InvariantCulture) * 1_000_000).ToString(System.Globalization.CultureInfo.InvariantCulture);
         // The README's documented override (systemctl edit powerwatch → Environment=PowerWatch__Status__Url=…): a free port.
         environment["PowerWatch__Status__Url"] = $"http://127.0.0.1:{statusPort}";
+        // The unit grants write access to /var/lib/powerwatch only (ReadWritePaths): here that directory lives under DESTDIR.
+        environment["PowerWatch__DataDirectory"] = InRoot("/var/lib/powerwatch");
+        // install.sh wrote the absolute /opt/powerwatch/profiles into the configuration: moved under DESTDIR the same way.
+        environment["PowerWatch__ProfileDirectory"] = InRoot("/opt/powerwatch/profiles");
         await using var agent = PeerProcess.Start(command[0], command.Skip(1), workingDirectory, environment);
 
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(45));
@@ -122,55 +124,17 @@ public sealed class NewUserWalkthroughTests
         Assert.True(exit == 0, $"exit code {exit}; output:\n{agent.Output}");
     }
 
-    [PeerFact("jq")]
-    public async Task Documented_jq_merge_takes_the_simulated_devices_into_the_installed_example_and_keeps_its_settings()
-    {
-        using var dir = new TempDir("pw-walk-merge");
-        var example = dir.File("powerwatch.json");
-        File.Copy(Path.Combine(Repo, "install", "examples", "powerwatch.json"), example);
-        var simConfig = dir.File("powerwatch-sim.json");
-        await using (var simulator = StartSimulator(simConfig))
-        {
-            await simulator.WaitForOutputAsync("agent configuration written to", Patience);
-        }
-
-        // The README's jq line, run as written (paths moved into the temp dir).
-        var line = ReadmeLine("sudo jq -s '");
-        var filter = Regex.Match(line, "jq -s '([^']*)'").Groups[1].Value;
-        Assert.Contains("/etc/powerwatch/powerwatch.json /tmp/powerwatch-sim.json > /tmp/powerwatch-merged.json", line, StringComparison.Ordinal);
-        var (code, merged) = await PeerProcess.RunAsync(Peers.Require("jq"), ["-s", filter, example, simConfig], Patience);
-        Assert.True(code == 0, merged);
-        var mergedFile = dir.File("powerwatch-merged.json");
-        await File.WriteAllTextAsync(mergedFile, merged);
-
-        var problems = Cli.PowerWatchCommandLine.LoadAndValidate(mergedFile, out var options);
-        Assert.True(problems.Count == 0, string.Join('\n', problems));
-        Assert.Equal(SimulatedDeviceIds(simConfig), options.Devices.Select(d => d.Id));
-        Assert.Equal(SimulatedEndpoints(simConfig), options.Devices.Select(d => d.Endpoint));
-        Assert.Equal(["ats"], options.Topology.Ats.Select(a => a.Id));
-        Assert.Equal("generator", options.Topology.Ats[0].Generator);
-        Assert.Equal(["pdu1", "pdu2"], options.Topology.Ups.Single().Pdus);
-
-        // The example's own settings survive; MQTT is off, as the README says.
-        Assert.Equal("dc1", options.Site);
-        Assert.Equal("edge-1", options.Agent);
-        Assert.Equal("http://127.0.0.1:8480", options.Status.Url);
-        Assert.False(options.Mqtt.Enabled);
-        Assert.Equal("powerwatch-edge-1", options.Mqtt.Username);
-    }
-
     /// <summary>
     /// powerwatch-sim started with the arguments of the README's command line
-    /// (<c>dotnet run --project simulators/PowerWatch.Simulator -c Release -- serve --config-out /tmp/powerwatch-sim.json</c>),
+    /// (<c>dotnet run --project simulators/PowerWatch.Simulator -c Release -- serve --base-port 15020</c>),
     /// from the simulator's build output rather than through <c>dotnet run</c> (no build inside a test).
     /// </summary>
-    private static PeerProcess StartSimulator(string configOut)
+    private static PeerProcess StartSimulator()
     {
         var line = ReadmeLine("dotnet run --project simulators/PowerWatch.Simulator");
-        var args = line[(line.IndexOf(" -- ", StringComparison.Ordinal) + 4)..].Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries)
-            .Select(a => a == "/tmp/powerwatch-sim.json" ? configOut : a).ToList();
-        Assert.Equal(["serve", "--config-out", configOut], args);
-        return PeerProcess.Start(Dotnet, [SimulatorDll(), .. args], Path.GetDirectoryName(configOut));
+        var args = line[(line.IndexOf(" -- ", StringComparison.Ordinal) + 4)..].Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries).ToList();
+        Assert.Equal(["serve", "--base-port", "15020"], args);
+        return PeerProcess.Start(Dotnet, [SimulatorDll(), .. args]);
     }
 
     /// <summary>The first line of install/README.md that contains the text (a command the new user types).</summary>
@@ -239,14 +203,10 @@ public sealed class NewUserWalkthroughTests
         return environment;
     }
 
-    private static List<string> SimulatedDeviceIds(string simConfig) => SimulatedDevices(simConfig, "Id");
-
-    private static List<string> SimulatedEndpoints(string simConfig) => SimulatedDevices(simConfig, "Endpoint");
-
-    private static List<string> SimulatedDevices(string simConfig, string key)
+    private static List<string> ConfiguredDeviceIds(string config)
     {
-        using var doc = JsonDocument.Parse(File.ReadAllText(simConfig));
-        return doc.RootElement.GetProperty("PowerWatch").GetProperty("Devices").EnumerateArray().Select(d => d.GetProperty(key).GetString()!).ToList();
+        using var doc = JsonDocument.Parse(File.ReadAllText(config));
+        return doc.RootElement.GetProperty("PowerWatch").GetProperty("Devices").EnumerateArray().Select(d => d.GetProperty("Id").GetString()!).ToList();
     }
 
     /// <summary>Simulated devices that /api/overview does not show available with a successful poll in the last 10 s.</summary>
