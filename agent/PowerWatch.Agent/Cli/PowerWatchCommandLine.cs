@@ -60,13 +60,17 @@ public static class PowerWatchCommandLine
             return 2;
         }
 
-        var profileDirectory = Hosting.AgentServices.ResolveProfileDirectory(options.ProfileDirectory);
-        var (profiles, profileProblems) = await Hosting.AgentServices.LoadProfilesAsync(profileDirectory, cancellationToken);
-        if (profileProblems.Count > 0)
+        var (profiles, profileProblems, deviceProblems) = await Hosting.AgentServices.LoadProfilesForAsync(options, cancellationToken);
+        if (profileProblems.Count > 0 || deviceProblems.Count > 0)
         {
             foreach (var p in profileProblems)
             {
                 await Console.Error.WriteLineAsync($"{p.File}: {p.Path}: {p.Reason}");
+            }
+
+            foreach (var p in deviceProblems)
+            {
+                await Console.Error.WriteLineAsync($"{name}: {p.Key}: {p.Reason}");
             }
 
             return 2;
@@ -80,31 +84,52 @@ public static class PowerWatchCommandLine
     private static Command CheckConfig()
     {
         var file = new Argument<FileInfo>("file") { Description = "configuration file (JSON)" };
-        var command = new Command("check-config", "Validate a configuration file and print every problem with its key path");
+        var command = new Command("check-config", "Validate a configuration file (with PowerWatch__… environment overrides, as run applies them) and the profiles its devices name; print every problem with its key path");
         command.Arguments.Add(file);
-        command.SetAction(parse =>
+        command.SetAction(async (parse, ct) =>
         {
             var f = parse.GetValue(file)!;
-            var problems = LoadAndValidate(f.FullName, out _);
+            var problems = LoadAndValidate(f.FullName, environment: true, out var options).ToList();
+            var profileProblems = new List<Core.Profiles.ProfileProblem>();
             if (problems.Count == 0)
             {
-                Console.Out.WriteLine($"{f.Name}: OK");
+                // The profiles the devices name, as `run` will load them.
+                var (_, fileProblems, deviceProblems) = await Hosting.AgentServices.LoadProfilesForAsync(options, ct);
+                profileProblems.AddRange(fileProblems);
+                problems.AddRange(deviceProblems);
+            }
+
+            if (problems.Count == 0 && profileProblems.Count == 0)
+            {
+                await Console.Out.WriteLineAsync($"{f.Name}: OK");
                 return 0;
+            }
+
+            foreach (var p in profileProblems)
+            {
+                await Console.Error.WriteLineAsync($"{p.File}: {p.Path}: {p.Reason}");
             }
 
             foreach (var p in problems)
             {
-                Console.Error.WriteLine($"{f.Name}: {p.Key}: {p.Reason}");
+                await Console.Error.WriteLineAsync($"{f.Name}: {p.Key}: {p.Reason}");
             }
 
-            Console.Error.WriteLine($"{f.Name}: {problems.Count} problem(s)");
+            await Console.Error.WriteLineAsync($"{f.Name}: {problems.Count + profileProblems.Count} problem(s)");
             return 1;
         });
         return command;
     }
 
     /// <summary>Loads a JSON configuration file; a file that is not valid JSON is itself a problem.</summary>
-    public static IReadOnlyList<ConfigProblem> LoadAndValidate(string path, out AgentOptions options)
+    public static IReadOnlyList<ConfigProblem> LoadAndValidate(string path, out AgentOptions options) =>
+        LoadAndValidate(path, environment: false, out options);
+
+    /// <summary>
+    /// Loads a JSON configuration file, with <paramref name="environment"/> the <c>PowerWatch__…</c> environment
+    /// variables over it as <c>run</c> applies them; a file that is not valid JSON is itself a problem.
+    /// </summary>
+    public static IReadOnlyList<ConfigProblem> LoadAndValidate(string path, bool environment, out AgentOptions options)
     {
         options = new AgentOptions();
         var full = Path.GetFullPath(path);
@@ -129,7 +154,13 @@ public static class PowerWatchCommandLine
         IConfiguration configuration;
         try
         {
-            configuration = new ConfigurationBuilder().AddJsonFile(full, optional: false, reloadOnChange: false).Build();
+            var builder = new ConfigurationBuilder().AddJsonFile(full, optional: false, reloadOnChange: false);
+            if (environment)
+            {
+                builder.AddEnvironmentVariables();
+            }
+
+            configuration = builder.Build();
         }
         catch (FileNotFoundException)
         {

@@ -58,6 +58,34 @@ public static class AgentServices
         return (profiles, problems);
     }
 
+    /// <summary>
+    /// Loads the profiles of the configured directory and checks every Modbus device's profile against them.
+    /// Profile file problems keep their file and JSON path; configuration problems name their key.
+    /// </summary>
+    public static async Task<(IReadOnlyDictionary<string, DeviceProfile> Profiles, IReadOnlyList<ProfileProblem> ProfileProblems, IReadOnlyList<ConfigProblem> ConfigProblems)> LoadProfilesForAsync(AgentOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var directory = ResolveProfileDirectory(options.ProfileDirectory);
+        if (!Directory.Exists(directory))
+        {
+            var how = Path.IsPathRooted(options.ProfileDirectory) ? "" : " (a relative ProfileDirectory is looked up in the working directory, then next to the executable)";
+            return (new Dictionary<string, DeviceProfile>(), [], [new ConfigProblem($"{AgentOptions.Section}:ProfileDirectory", $"directory '{directory}' not found{how}")]);
+        }
+
+        var (profiles, problems) = await LoadProfilesAsync(directory, cancellationToken);
+        var config = new List<ConfigProblem>();
+        for (var i = 0; i < options.Devices.Count; i++)
+        {
+            var device = options.Devices[i];
+            if (device.Input == "modbus" && device.Profile is { Length: > 0 } name && !profiles.ContainsKey(name))
+            {
+                config.Add(new ConfigProblem($"{AgentOptions.Section}:Devices:{i}:Profile", $"'{name}' is not a profile in {directory} (known: {string.Join(", ", profiles.Keys.Order(StringComparer.Ordinal))})"));
+            }
+        }
+
+        return (profiles, problems, config);
+    }
+
     /// <summary>Resolves the profile directory: as given if it exists, else next to the executable.</summary>
     public static string ResolveProfileDirectory(string configured)
     {

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using PowerWatch.Agent.Cli;
 using PowerWatch.Agent.Configuration;
@@ -149,6 +150,58 @@ public sealed class ConfigValidatorTests
         Assert.Equal(1, exit);
         Assert.Contains("permission denied", output, StringComparison.Ordinal);
         Assert.DoesNotContain("not found", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Profile_directory_that_does_not_exist_is_a_configuration_problem()
+    {
+        var options = new AgentOptions { ProfileDirectory = "/nonexistent/powerwatch/profiles" };
+        var (_, _, problems) = await PowerWatch.Agent.Hosting.AgentServices.LoadProfilesForAsync(options, CancellationToken.None);
+        var p = Assert.Single(problems);
+        Assert.Equal("PowerWatch:ProfileDirectory", p.Key);
+        Assert.Contains("'/nonexistent/powerwatch/profiles' not found", p.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Device_naming_an_unknown_profile_is_reported_with_its_key_and_the_known_ones()
+    {
+        var options = new AgentOptions
+        {
+            ProfileDirectory = Path.Combine(AppContext.BaseDirectory, "profiles"),
+            Devices =
+            [
+                new DeviceOptions { Id = "ups", Kind = "ups", Endpoint = "tcp://127.0.0.1:1", Profile = "apc-smart-ups-modbus" },
+                new DeviceOptions { Id = "gen", Kind = "generator", Endpoint = "tcp://127.0.0.1:2", Profile = "dse-gencom" },
+            ],
+        };
+        var (profiles, fileProblems, problems) = await PowerWatch.Agent.Hosting.AgentServices.LoadProfilesForAsync(options, CancellationToken.None);
+        Assert.Empty(fileProblems);
+        Assert.Contains("dse-gencomm", profiles.Keys);
+        var p = Assert.Single(problems);
+        Assert.Equal("PowerWatch:Devices:1:Profile", p.Key);
+        Assert.Contains("'dse-gencom' is not a profile", p.Reason, StringComparison.Ordinal);
+        Assert.Contains("dse-gencomm", p.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_with_an_unknown_profile_exits_with_the_key_path_instead_of_crashing()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("site.json");
+        var profiles = JsonSerializer.Serialize(Path.Combine(AppContext.BaseDirectory, "profiles"));
+        File.WriteAllText(path, $$"""
+            { "PowerWatch": { "Site": "dc1", "Agent": "edge-1", "DataDirectory": "data", "ProfileDirectory": {{profiles}},
+              "Devices": [ { "Id": "ups", "Kind": "ups", "Endpoint": "tcp://127.0.0.1:1", "Profile": "no-such-profile" } ] } }
+            """);
+        var dll = Install.SystemdNotifyProcessTests.StageAgent(dir.File("agent"));
+        var (exit, output) = await PeerProcess.RunAsync("dotnet", [dll, "run", "--config", path], TimeSpan.FromSeconds(60), dir.Path);
+        Assert.True(exit == 2, $"exit {exit}: {output}");
+        Assert.Contains("site.json: PowerWatch:Devices:0:Profile: 'no-such-profile' is not a profile", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
+
+        var check = await PeerProcess.RunAsync("dotnet", [dll, "check-config", path], TimeSpan.FromSeconds(60), dir.Path);
+        Assert.Equal(1, check.ExitCode);
+        Assert.Contains("PowerWatch:Devices:0:Profile", check.Output, StringComparison.Ordinal);
     }
 
     [Fact]
