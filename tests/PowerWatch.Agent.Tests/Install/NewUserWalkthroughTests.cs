@@ -205,7 +205,7 @@ public sealed class NewUserWalkthroughTests
 
     private static List<string> ConfiguredDeviceIds(string config)
     {
-        using var doc = JsonDocument.Parse(File.ReadAllText(config));
+        using var doc = JsonDocument.Parse(File.ReadAllText(config), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
         return doc.RootElement.GetProperty("PowerWatch").GetProperty("Devices").EnumerateArray().Select(d => d.GetProperty("Id").GetString()!).ToList();
     }
 
