@@ -1,5 +1,3 @@
-using System.Net.Sockets;
-using System.Text;
 using System.Text.Json;
 using PowerWatch.Agent.Tests.Dashboards;
 using PowerWatch.TestSupport;
@@ -57,12 +55,10 @@ public sealed class NewUserWalkthroughTests
         var workingDirectory = InRoot(unit["WorkingDirectory"]);
         Assert.True(Directory.Exists(workingDirectory), $"install.sh did not create {unit["WorkingDirectory"]}");
 
-        using var notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
-        var socketPath = dir.File("notify.sock");
-        notify.Bind(new UnixDomainSocketEndPoint(socketPath));
+        using var notify = new NotifySocket(dir.File("notify.sock"));
         var statusPort = Peers.FreeTcpPort();
         var environment = DotnetRootEnvironment();
-        environment["NOTIFY_SOCKET"] = socketPath;
+        environment["NOTIFY_SOCKET"] = notify.Path;
         environment["WATCHDOG_USEC"] = (long.Parse(unit["WatchdogSec"], System.Globalization.CultureInfo.InvariantCulture) * 1_000_000).ToString(System.Globalization.CultureInfo.InvariantCulture);
         // The README's documented override (systemctl edit powerwatch → Environment=PowerWatch__Status__Url=…): a free port.
         environment["PowerWatch__Status__Url"] = $"http://127.0.0.1:{statusPort}";
@@ -73,7 +69,7 @@ public sealed class NewUserWalkthroughTests
         await using var agent = PeerProcess.Start(command[0], command.Skip(1), workingDirectory, environment);
 
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(45));
-        var first = await ReceiveAsync(notify, agent, cts.Token);
+        var first = await notify.ReceiveAsync(agent, cts.Token);
         Assert.StartsWith("READY=1", first, StringComparison.Ordinal);
 
         // Every simulated device available, with a fresh successful poll and fresh good readings.
@@ -112,12 +108,7 @@ public sealed class NewUserWalkthroughTests
 
         // systemctl stop: SIGTERM, STOPPING=1, clean exit.
         agent.Signal(15);
-        string message;
-        do
-        {
-            message = await ReceiveAsync(notify, agent, cts.Token, allowExit: true);
-        }
-        while (message != "STOPPING=1" && message.Length > 0);
+        var message = await notify.ReceiveAfterWatchdogsAsync(agent, cts.Token);
 
         Assert.True(message == "STOPPING=1", $"no STOPPING=1 before exit; output:\n{agent.Output}");
         var exit = await agent.WaitForExitAsync(TimeSpan.FromSeconds(long.Parse(unit["TimeoutStopSec"], System.Globalization.CultureInfo.InvariantCulture)));
@@ -242,36 +233,5 @@ public sealed class NewUserWalkthroughTests
         }
 
         return result;
-    }
-
-    /// <summary>
-    /// The next notification; fails with the agent's output when it exits first (or, with <paramref name="allowExit"/>,
-    /// returns "" once it has exited).
-    /// </summary>
-    private static async Task<string> ReceiveAsync(Socket socket, PeerProcess agent, CancellationToken cancellationToken, bool allowExit = false)
-    {
-        var buffer = new byte[4096];
-        while (true)
-        {
-            using var slice = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            slice.CancelAfter(TimeSpan.FromSeconds(1));
-            try
-            {
-                var n = await socket.ReceiveAsync(buffer, SocketFlags.None, slice.Token);
-                return Encoding.UTF8.GetString(buffer, 0, n);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                if (agent.HasExited)
-                {
-                    Assert.True(allowExit, $"agent exited (code {agent.ExitCode}) before notifying; output:\n{agent.Output}");
-                    return "";
-                }
-            }
-            catch (OperationCanceledException)
-            {
-                Assert.Fail($"no notification in time; agent output:\n{agent.Output}");
-            }
-        }
     }
 }

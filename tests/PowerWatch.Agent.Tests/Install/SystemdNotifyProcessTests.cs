@@ -1,5 +1,3 @@
-using System.Net.Sockets;
-using System.Text;
 using PowerWatch.TestSupport;
 
 namespace PowerWatch.Agent.Tests.Install;
@@ -16,9 +14,7 @@ public sealed class SystemdNotifyProcessTests
     public async Task Agent_under_a_notify_socket_sends_ready_then_periodic_watchdog_then_stopping()
     {
         using var dir = new TempDir("powerwatch-notify");
-        var socketPath = dir.File("notify.sock");
-        using var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
-        socket.Bind(new UnixDomainSocketEndPoint(socketPath));
+        using var notify = new NotifySocket(dir.File("notify.sock"));
 
         // One NUT UPS on a loopback port nobody listens on: the poller keeps failing, backing off and beating.
         var config = dir.File("powerwatch.json");
@@ -40,47 +36,16 @@ public sealed class SystemdNotifyProcessTests
             dotnet,
             [StageAgent(dir.File("app")), "run", "--config", config],
             dir.Path,
-            new Dictionary<string, string> { ["NOTIFY_SOCKET"] = socketPath, ["WATCHDOG_USEC"] = "2000000" });
+            new Dictionary<string, string> { ["NOTIFY_SOCKET"] = notify.Path, ["WATCHDOG_USEC"] = "2000000" });
 
-        var messages = new List<string>();
         using var cts = new CancellationTokenSource(Patience);
-        var buffer = new byte[4096];
-        try
-        {
-            while (messages.Count(m => m == "WATCHDOG=1") < 2)
-            {
-                // Poll so that an agent that dies early fails the test at once with its output.
-                using var slice = CancellationTokenSource.CreateLinkedTokenSource(cts.Token);
-                slice.CancelAfter(TimeSpan.FromSeconds(1));
-                try
-                {
-                    var n = await socket.ReceiveAsync(buffer, SocketFlags.None, slice.Token);
-                    messages.Add(Encoding.UTF8.GetString(buffer, 0, n));
-                }
-                catch (OperationCanceledException) when (!cts.IsCancellationRequested)
-                {
-                    Assert.False(agent.HasExited, $"agent exited early; output:\n{agent.Output}");
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            Assert.Fail($"received [{string.Join(" | ", messages)}]; agent output:\n{agent.Output}");
-        }
+        var messages = await notify.ReceiveUntilWatchdogsAsync(agent, 2, cts.Token);
 
         Assert.StartsWith("READY=1", messages[0], StringComparison.Ordinal);
         Assert.All(messages.Skip(1), m => Assert.Equal("WATCHDOG=1", m));
 
         agent.Signal(15);
-        string last;
-        do
-        {
-            var n = await socket.ReceiveAsync(buffer, SocketFlags.None, cts.Token);
-            last = Encoding.UTF8.GetString(buffer, 0, n);
-        }
-        while (last == "WATCHDOG=1");
-
-        Assert.Equal("STOPPING=1", last);
+        Assert.Equal("STOPPING=1", await notify.ReceiveAfterWatchdogsAsync(agent, cts.Token));
         Assert.Equal(0, await agent.WaitForExitAsync(Patience));
     }
 
@@ -90,9 +55,7 @@ public sealed class SystemdNotifyProcessTests
         using var dir = new TempDir("powerwatch-ingest-notify");
         await using var broker = await Outputs.MosquittoServer.StartAsync(dir, persistence: false);
         await using var influx = await InfluxDaemon.StartAsync(false, "power");
-        var socketPath = dir.File("notify.sock");
-        using var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
-        socket.Bind(new UnixDomainSocketEndPoint(socketPath));
+        using var notify = new NotifySocket(dir.File("notify.sock"));
 
         var config = dir.File("powerwatch.json");
         await File.WriteAllTextAsync(config, $$"""
@@ -112,58 +75,19 @@ public sealed class SystemdNotifyProcessTests
             dotnet,
             [StageAgent(dir.File("app")), "ingest", "--config", config],
             dir.Path,
-            new Dictionary<string, string> { ["NOTIFY_SOCKET"] = socketPath, ["WATCHDOG_USEC"] = "400000" });
+            new Dictionary<string, string> { ["NOTIFY_SOCKET"] = notify.Path, ["WATCHDOG_USEC"] = "400000" });
 
         using var cts = new CancellationTokenSource(Patience);
-        var messages = new List<string>();
-        while (messages.Count(m => m == "WATCHDOG=1") < 2)
-        {
-            messages.Add(await ReceiveAsync(socket, ingest, cts.Token));
-        }
+        var messages = await notify.ReceiveUntilWatchdogsAsync(ingest, 2, cts.Token);
 
         Assert.StartsWith("READY=1", messages[0], StringComparison.Ordinal);
         Assert.Contains("STATUS=ingesting", messages[0], StringComparison.Ordinal);
         Assert.All(messages.Skip(1), m => Assert.Equal("WATCHDOG=1", m));
 
         ingest.Signal(15);
-        string last;
-        do
-        {
-            last = await ReceiveAsync(socket, ingest, cts.Token);
-        }
-        while (last == "WATCHDOG=1");
-
-        Assert.Equal("STOPPING=1", last);
+        Assert.Equal("STOPPING=1", await notify.ReceiveAfterWatchdogsAsync(ingest, cts.Token));
         var exit = await ingest.WaitForExitAsync(Patience);
         Assert.True(exit == 0, $"exit code {exit}; output:\n{ingest.Output}");
-    }
-
-    /// <summary>The next notification; an ingest that exits first fails the test at once with its output.</summary>
-    private static async Task<string> ReceiveAsync(Socket socket, PeerProcess process, CancellationToken cancellationToken)
-    {
-        var buffer = new byte[4096];
-        while (true)
-        {
-            using var slice = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            slice.CancelAfter(TimeSpan.FromSeconds(1));
-            try
-            {
-                var n = await socket.ReceiveAsync(buffer, SocketFlags.None, slice.Token);
-                return Encoding.UTF8.GetString(buffer, 0, n);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                if (process.HasExited)
-                {
-                    // 143 = 128 + SIGTERM: killed by the signal, i.e. no handler turned it into a clean stop.
-                    Assert.Fail($"exited with code {process.ExitCode} before notifying; output:\n{process.Output}");
-                }
-            }
-            catch (OperationCanceledException)
-            {
-                Assert.Fail($"no notification in time; output:\n{process.Output}");
-            }
-        }
     }
 
     /// <summary>
