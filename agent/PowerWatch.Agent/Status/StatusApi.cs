@@ -1,9 +1,8 @@
-using System.Globalization;
-using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using PowerWatch.Agent.Hosting;
+using PowerWatch.Agent.Outputs.Mqtt;
 using PowerWatch.Agent.Polling;
 using PowerWatch.Core;
 
@@ -41,8 +40,8 @@ public static class StatusApi
             return Results.Json(result, StatusJsonContext.Default.IReadOnlyListDeviceReadingsDto);
         });
 
-        app.MapGet("/metrics", (AgentRuntime runtime, TimeProvider time) =>
-            Results.Text(Prometheus(runtime, time.GetUtcNow()), "text/plain; version=0.0.4; charset=utf-8"));
+        app.MapGet("/metrics", (AgentRuntime runtime, TimeProvider time, MqttOutputHolder mqtt) =>
+            Results.Text(Prometheus(runtime, time.GetUtcNow(), mqtt.Output?.GetMetrics()), "text/plain; version=0.0.4; charset=utf-8"));
 
         app.MapGet("/", () => Results.Content(StatusPage.Html, "text/html; charset=utf-8"));
         app.MapPowerWatchAlerts();
@@ -72,15 +71,22 @@ public static class StatusApi
     };
 
     /// <summary>
-    /// Prometheus text exposition (format 0.0.4): one gauge per numeric or boolean metric, labelled by site and
-    /// device. Only good-quality values are exposed: a stale value must not look current to a scraper.
+    /// Prometheus text exposition (format 0.0.4) of the agent. Readings: one gauge per numeric or boolean metric,
+    /// labelled by site and device; only good-quality values are exposed (a stale value must not look current to a
+    /// scraper). Polls: per-device counters. MQTT: <c>powerwatch_mqtt_enabled</c> always; the MQTT and outbox
+    /// series only when the output runs (<paramref name="mqtt"/> not null), never zero-filled when it does not.
     /// </summary>
-    public static string Prometheus(AgentRuntime runtime, DateTimeOffset now)
+    public static string Prometheus(AgentRuntime runtime, DateTimeOffset now, MqttOutputMetrics? mqtt = null)
     {
-        var sb = new StringBuilder();
-        var site = runtime.Options.Site;
-        var byName = new SortedDictionary<string, List<(string Device, double Value)>>(StringComparer.Ordinal);
-        foreach (var d in runtime.Devices)
+        ArgumentNullException.ThrowIfNull(runtime);
+        return Prometheus(runtime.Options.Site, runtime.Options.Agent, runtime.Devices, now, mqtt);
+    }
+
+    internal static string Prometheus(string site, string agent, IReadOnlyList<DeviceState> devices, DateTimeOffset now, MqttOutputMetrics? mqtt)
+    {
+        var w = new PrometheusWriter();
+        var byName = new SortedDictionary<string, (string Metric, List<(string Device, double Value)> Samples)>(StringComparer.Ordinal);
+        foreach (var d in devices)
         {
             foreach (var r in d.Snapshot(now))
             {
@@ -100,55 +106,97 @@ public static class StatusApi
                     continue;
                 }
 
-                var name = "powerwatch_" + Sanitize(r.Metric);
-                if (!byName.TryGetValue(name, out var list))
+                var name = "powerwatch_" + PrometheusWriter.Sanitize(r.Metric);
+                if (!byName.TryGetValue(name, out var family))
                 {
-                    byName[name] = list = [];
+                    byName[name] = family = (r.Metric, []);
                 }
 
-                list.Add((d.Id, v.Value));
+                family.Samples.Add((d.Id, v.Value));
             }
         }
 
-        foreach (var (name, samples) in byName)
+        foreach (var (name, family) in byName)
         {
-            sb.Append("# TYPE ").Append(name).Append(" gauge\n");
-            foreach (var (device, value) in samples)
+            w.Family(name, "gauge", ReadingHelp(family.Metric));
+            foreach (var (device, value) in family.Samples)
             {
-                sb.Append(name).Append("{site=\"").Append(Escape(site)).Append("\",device=\"").Append(Escape(device)).Append("\"} ")
-                    .Append(value.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
+                w.Sample(name, [("site", site), ("device", device)], value);
             }
         }
 
-        sb.Append("# TYPE powerwatch_polls_total counter\n");
-        foreach (var d in runtime.Devices)
+        w.Family("powerwatch_polls_total", "counter", "Polls of the device since the agent started, successful or not.");
+        foreach (var d in devices)
         {
-            sb.Append(CultureInfo.InvariantCulture, $"powerwatch_polls_total{{site=\"{Escape(site)}\",device=\"{Escape(d.Id)}\"}} {d.Polls}\n");
+            w.Sample("powerwatch_polls_total", [("site", site), ("device", d.Id)], d.Polls);
         }
 
-        sb.Append("# TYPE powerwatch_poll_failures_total counter\n");
-        foreach (var d in runtime.Devices)
+        w.Family("powerwatch_poll_failures_total", "counter", "Failed polls of the device since the agent started.");
+        foreach (var d in devices)
         {
-            sb.Append(CultureInfo.InvariantCulture, $"powerwatch_poll_failures_total{{site=\"{Escape(site)}\",device=\"{Escape(d.Id)}\"}} {d.Failures}\n");
+            w.Sample("powerwatch_poll_failures_total", [("site", site), ("device", d.Id)], d.Failures);
         }
 
-        return sb.ToString();
+        (string, string)[] agentLabels = [("site", site), ("agent", agent)];
+        w.Family("powerwatch_mqtt_enabled", "gauge", "1 when the MQTT output and its outbox run; 0 when MQTT is disabled, and then no powerwatch_mqtt_* or powerwatch_outbox_* series exist.");
+        w.Sample("powerwatch_mqtt_enabled", agentLabels, mqtt is null ? 0L : 1L);
+        if (mqtt is not null)
+        {
+            WriteMqtt(w, agentLabels, mqtt, now);
+        }
+
+        return w.ToString();
     }
 
-    private static string Sanitize(string metric)
+    private static void WriteMqtt(PrometheusWriter w, (string, string)[] labels, MqttOutputMetrics m, DateTimeOffset now)
     {
-        var chars = metric.ToCharArray();
-        for (var i = 0; i < chars.Length; i++)
+        w.Family("powerwatch_mqtt_connected", "gauge", "1 while a broker session is up (CONNACK received, not lost since), else 0.");
+        w.Sample("powerwatch_mqtt_connected", labels, m.Connected ? 1L : 0L);
+        w.Family("powerwatch_mqtt_connects_total", "counter", "Successful broker connections since the agent started (the first one included).");
+        w.Sample("powerwatch_mqtt_connects_total", labels, m.Connects);
+        w.Family("powerwatch_mqtt_reconnects_total", "counter", "Successful broker connections after the first one since the agent started.");
+        w.Sample("powerwatch_mqtt_reconnects_total", labels, Math.Max(0, m.Connects - 1));
+        w.Family("powerwatch_mqtt_connect_failures_total", "counter", "Broker connection attempts that failed (refused, unreachable, timed out) since the agent started.");
+        w.Sample("powerwatch_mqtt_connect_failures_total", labels, m.ConnectFailures);
+        w.Family("powerwatch_mqtt_publishes_total", "counter", "Outbox entries delivered to the broker: QoS 1 acknowledged by PUBACK, QoS 0 written to the connection.");
+        w.Sample("powerwatch_mqtt_publishes_total", [.. labels, ("qos", "0")], m.PublishedQos0);
+        w.Sample("powerwatch_mqtt_publishes_total", [.. labels, ("qos", "1")], m.PublishedQos1);
+        w.Family("powerwatch_mqtt_publish_failures_total", "counter", "Publishes that failed: reason refused = the broker refused the message (dropped), connection_lost = cut by a lost connection (replayed later).");
+        w.Sample("powerwatch_mqtt_publish_failures_total", [.. labels, ("reason", "refused")], m.PublishesRefused);
+        w.Sample("powerwatch_mqtt_publish_failures_total", [.. labels, ("reason", "connection_lost")], m.PublishesInterrupted);
+
+        w.Family("powerwatch_outbox_appended_total", "counter", "Entries appended to the durable outbox since the agent started.");
+        w.Sample("powerwatch_outbox_appended_total", labels, m.Appended);
+        w.Family("powerwatch_outbox_acknowledged_total", "counter", "Outbox entries acknowledged (delivered, or refused by the broker) since the agent started.");
+        w.Sample("powerwatch_outbox_acknowledged_total", labels, m.Acknowledged);
+        w.Family("powerwatch_outbox_dropped_total", "counter", "Pending outbox entries dropped by the disk quota since the agent started.");
+        w.Sample("powerwatch_outbox_dropped_total", labels, m.Dropped);
+        if (!m.OutboxOpen)
         {
-            if (!char.IsAsciiLetterOrDigit(chars[i]) && chars[i] != '_')
-            {
-                chars[i] = '_';
-            }
+            // Not open yet (starting) or failed to open: no gauge rather than a made-up zero.
+            return;
         }
 
-        return new string(chars);
+        w.Family("powerwatch_outbox_pending_entries", "gauge", "Entries waiting in the outbox for the broker's acknowledgement.");
+        w.Sample("powerwatch_outbox_pending_entries", labels, m.PendingEntries);
+        w.Family("powerwatch_outbox_pending_bytes", "gauge", "On-disk bytes of the pending entries' records.");
+        w.Sample("powerwatch_outbox_pending_bytes", labels, m.PendingBytes);
+        w.Family("powerwatch_outbox_disk_bytes", "gauge", "Bytes of all outbox segment files on disk (what Outbox:MaxBytes limits).");
+        w.Sample("powerwatch_outbox_disk_bytes", labels, m.DiskBytes);
+        w.Family("powerwatch_outbox_oldest_pending_age_seconds", "gauge", "Age of the oldest pending outbox entry in seconds; 0 when nothing is pending.");
+        var age = m.OldestPending is { } oldest && now > oldest ? (now - oldest).TotalSeconds : 0;
+        w.Sample("powerwatch_outbox_oldest_pending_age_seconds", labels, age);
     }
 
-    private static string Escape(string label) =>
-        label.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
+    private static string ReadingHelp(string metric)
+    {
+        if (!MetricCatalog.TryFind(metric, out var definition))
+        {
+            return $"Reading {metric} (not in the metric catalogue).";
+        }
+
+        var unit = string.IsNullOrEmpty(definition.Unit) || definition.Unit == "—" ? "" : ", unit " + definition.Unit;
+        var kind = definition.Kind == MetricKind.Boolean ? ", 1 = true" : "";
+        return $"{definition.Description.TrimEnd('.')} (reading {metric}{unit}{kind}).";
+    }
 }

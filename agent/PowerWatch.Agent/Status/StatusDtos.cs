@@ -30,6 +30,9 @@ public sealed record ChainUpsDto(string Id, IReadOnlyList<string> Pdus);
 
 public sealed record HealthDto(string Status, IReadOnlyList<string> Unhealthy);
 
+/// <summary>Body of a 4xx answer of the status API: what was wrong.</summary>
+public sealed record ErrorDto(string Error);
+
 public sealed record OverviewDto(string Site, string Agent, DateTimeOffset Now, IReadOnlyList<DeviceDto> Devices, ChainDto Chain);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = false)]
@@ -40,6 +43,7 @@ public sealed record OverviewDto(string Site, string Agent, DateTimeOffset Now, 
 [JsonSerializable(typeof(IReadOnlyList<DeviceReadingsDto>))]
 [JsonSerializable(typeof(HealthDto))]
 [JsonSerializable(typeof(OverviewDto))]
+[JsonSerializable(typeof(ErrorDto))]
 [JsonSerializable(typeof(double))]
 [JsonSerializable(typeof(bool))]
 [JsonSerializable(typeof(string))]

@@ -48,6 +48,13 @@ public sealed partial class MqttOutput : BackgroundService, IAlertPublisher, IEv
     private long _dropped;
     private long _appended;
     private long _connects;
+    private long _connectFailures;
+    private long _acknowledged;
+    private long _publishedQos0;
+    private long _publishedQos1;
+    private long _refused;
+    private long _interrupted;
+    private int _connected;
     private int _disposed;
 
     public MqttOutput(MqttOutputSettings settings, ReadingHub? hub, TimeProvider timeProvider, ILogger<MqttOutput> logger)
@@ -78,6 +85,34 @@ public sealed partial class MqttOutput : BackgroundService, IAlertPublisher, IEv
     public long DroppedTotal => _outbox.Task.IsCompletedSuccessfully ? _outbox.Task.Result.DroppedCount : 0;
 
     public MqttTopics Topics => _settings.Topics;
+
+    /// <summary>
+    /// A consistent-enough snapshot of every counter and gauge of the output and its outbox (for <c>/metrics</c>).
+    /// Each value is read atomically; they are not read under one lock, so a publish completing meanwhile can show
+    /// in one counter and not yet in another.
+    /// </summary>
+    public MqttOutputMetrics GetMetrics()
+    {
+        var outbox = _outbox.Task.IsCompletedSuccessfully ? _outbox.Task.Result : null;
+        return new MqttOutputMetrics
+        {
+            Connected = Volatile.Read(ref _connected) != 0,
+            Connects = Interlocked.Read(ref _connects),
+            ConnectFailures = Interlocked.Read(ref _connectFailures),
+            PublishedQos0 = Interlocked.Read(ref _publishedQos0),
+            PublishedQos1 = Interlocked.Read(ref _publishedQos1),
+            PublishesRefused = Interlocked.Read(ref _refused),
+            PublishesInterrupted = Interlocked.Read(ref _interrupted),
+            Appended = Interlocked.Read(ref _appended),
+            Acknowledged = Interlocked.Read(ref _acknowledged),
+            Dropped = Interlocked.Read(ref _dropped),
+            OutboxOpen = outbox is not null,
+            PendingEntries = outbox?.PendingCount ?? 0,
+            PendingBytes = outbox?.PendingBytes ?? 0,
+            DiskBytes = outbox?.DiskBytes ?? 0,
+            OldestPending = outbox?.OldestPendingTimestamp,
+        };
+    }
 
     /// <summary>Appends one poll result (telemetry, plus availability when it changed) to the outbox.</summary>
     public async Task AppendAsync(PollResult result, CancellationToken cancellationToken)
@@ -268,6 +303,7 @@ public sealed partial class MqttOutput : BackgroundService, IAlertPublisher, IEv
             {
                 if (e.State is MqttConnectionState.Disconnected or MqttConnectionState.Disposed)
                 {
+                    Volatile.Write(ref _connected, 0);
                     lostSignal.TrySetResult();
                 }
             };
@@ -294,6 +330,7 @@ public sealed partial class MqttOutput : BackgroundService, IAlertPublisher, IEv
                 connected = true;
                 attempt = 0;
                 Interlocked.Increment(ref _connects);
+                Volatile.Write(ref _connected, 1);
                 LogConnected(_settings.Client.Host, _settings.Client.Port);
                 outbox.RewindReader();
                 await client.PublishAsync(
@@ -309,7 +346,16 @@ public sealed partial class MqttOutput : BackgroundService, IAlertPublisher, IEv
             }
             catch (Exception ex) when (ex is MqttConnectException or MqttConnectionLostException or MqttProtocolException or OperationCanceledException or IOException or SocketException or TimeoutException)
             {
+                if (!connected)
+                {
+                    Interlocked.Increment(ref _connectFailures);
+                }
+
                 LogConnectionProblem(ex.Message);
+            }
+            finally
+            {
+                Volatile.Write(ref _connected, 0);
             }
 
             await client.DisposeAsync();
@@ -384,7 +430,7 @@ public sealed partial class MqttOutput : BackgroundService, IAlertPublisher, IEv
                     // Not cancellable: a message handed to the connection may be delivered anyway; its PUBACK (or
                     // the connection loss) completes it.
                     var publish = client.PublishAsync(message, CancellationToken.None);
-                    outstanding.Add(AcknowledgeWhenDoneAsync(publish, entry.Sequence, outbox, slots));
+                    outstanding.Add(AcknowledgeWhenDoneAsync(publish, entry.Sequence, message.QualityOfService, outbox, slots));
                 }
             }
         }
@@ -395,23 +441,35 @@ public sealed partial class MqttOutput : BackgroundService, IAlertPublisher, IEv
         }
     }
 
-    private async Task AcknowledgeWhenDoneAsync(Task publish, long sequence, DurableOutbox outbox, SemaphoreSlim slots)
+    private async Task AcknowledgeWhenDoneAsync(Task publish, long sequence, MqttQualityOfService qos, DurableOutbox outbox, SemaphoreSlim slots)
     {
         try
         {
             await publish;
             await outbox.AcknowledgeAsync(sequence, CancellationToken.None);
             Interlocked.Increment(ref _published);
+            Interlocked.Increment(ref _acknowledged);
+            if (qos == MqttQualityOfService.AtMostOnce)
+            {
+                Interlocked.Increment(ref _publishedQos0);
+            }
+            else
+            {
+                Interlocked.Increment(ref _publishedQos1);
+            }
         }
         catch (MqttPublishException ex)
         {
             // The broker refused this one message (MQTT 5 reason code): retrying cannot help.
+            Interlocked.Increment(ref _refused);
             LogRefused(sequence, ex.Message);
             await outbox.AcknowledgeAsync(sequence, CancellationToken.None);
+            Interlocked.Increment(ref _acknowledged);
         }
         catch (Exception ex) when (ex is MqttConnectionLostException or OperationCanceledException or ObjectDisposedException or IOException)
         {
             // Stays in the outbox; replayed after the reconnect.
+            Interlocked.Increment(ref _interrupted);
         }
         finally
         {

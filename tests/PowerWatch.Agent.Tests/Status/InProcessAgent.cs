@@ -1,0 +1,60 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using PowerWatch.Agent.Configuration;
+using PowerWatch.Agent.Hosting;
+
+namespace PowerWatch.Agent.Tests.Status;
+
+/// <summary>
+/// The real agent host (AgentHost.Build: polling, alerts, MQTT output, status API) in this process, its status API
+/// on 127.0.0.1 port 0; <see cref="Http"/> talks to it. Configuration is the flat key list the JSON file would give.
+/// </summary>
+public sealed class InProcessAgent : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private InProcessAgent(WebApplication app, Uri url)
+    {
+        _app = app;
+        Http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(20) };
+    }
+
+    public HttpClient Http { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<InProcessAgent> StartAsync(IDictionary<string, string?> settings)
+    {
+        var all = new Dictionary<string, string?>(settings) { ["PowerWatch:Status:Url"] = "http://127.0.0.1:0" };
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(all).Build();
+        var (options, problems) = ConfigValidator.BindAndValidate(configuration);
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+        var (profiles, _) = await AgentServices.LoadProfilesAsync(Path.Combine(AppContext.BaseDirectory, "profiles"), CancellationToken.None);
+        var app = AgentHost.Build(configuration, options, profiles);
+        await app.StartAsync();
+        var url = app.Urls.Single();
+        return new InProcessAgent(app, new Uri(url.TrimEnd('/') + "/"));
+    }
+
+    /// <summary>Polls <paramref name="condition"/> (the agent's own progress, not a clock) until true or the patience is spent.</summary>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan patience, Func<string> what)
+    {
+        using var cts = new CancellationTokenSource(patience);
+        while (!await condition())
+        {
+            if (cts.IsCancellationRequested)
+            {
+                Assert.Fail("timed out waiting: " + what());
+            }
+
+            await Task.Delay(50, CancellationToken.None);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
