@@ -116,23 +116,41 @@ public sealed class MqttClient : IAsyncDisposable
     }
 
     /// <summary>
-    /// Publishes a message. QoS 0 completes when written to the socket; QoS 1 completes on PUBACK
+    /// Publishes a message. QoS 0 completes when written to the socket (and flushed); QoS 1 completes on PUBACK
     /// (MQTT 5 failure reason codes throw <see cref="MqttPublishException"/>). QoS 2 is not supported.
+    /// Publishes enter the connection in call order. Every error, including invalid arguments, is reported through
+    /// the returned task, never thrown by the call itself.
     /// With a persistent session a QoS 1 publish made while disconnected is queued and sent on reconnect;
-    /// otherwise it throws <see cref="MqttConnectionLostException"/>. Cancelling only stops waiting: a message
-    /// already handed to the connection may still be delivered.
+    /// otherwise it throws <see cref="MqttConnectionLostException"/>. A QoS 0 publish while disconnected, or one
+    /// still queued when the connection is lost, throws <see cref="MqttConnectionLostException"/>.
+    /// Cancelling only stops waiting: a message already handed to the connection may still be delivered.
     /// </summary>
-    public async Task PublishAsync(MqttMessage message, CancellationToken cancellationToken)
+    /// <remarks>
+    /// QoS 0 publishes queued between two passes of the connection's writer share one completion, so the returned
+    /// task may be the same instance for several calls (and may already be complete on return if the writer was
+    /// quick). It completes once the writer has written and flushed all of them, and fails for all of them if
+    /// the connection is lost before that.
+    /// </remarks>
+    public Task PublishAsync(MqttMessage message, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(message);
+        if (message is null)
+        {
+            return Task.FromException(new ArgumentNullException(nameof(message)));
+        }
+
         if (MqttTopic.ValidateTopicName(message.Topic) is { } why)
         {
-            throw new ArgumentException(why, nameof(message));
+            return Task.FromException(new ArgumentException(why, nameof(message)));
         }
 
         if (message.QualityOfService == MqttQualityOfService.ExactlyOnce)
         {
-            throw new NotSupportedException("publishing at QoS 2 is not supported; use QoS 1 (idempotent writes downstream)");
+            return Task.FromException(new NotSupportedException("publishing at QoS 2 is not supported; use QoS 1 (idempotent writes downstream)"));
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled(cancellationToken);
         }
 
         var packet = new PublishPacket
@@ -144,19 +162,23 @@ public sealed class MqttClient : IAsyncDisposable
             Properties = _options.ProtocolVersion == MqttProtocolVersion.V500 ? ToProperties(message) : null,
         };
 
-        // Publishes enter the connection in call order, even while some wait for a window slot.
-        await _publishOrder.WaitAsync(cancellationToken);
-        Task completion;
-        try
+        // Fast path (QoS 0, nobody ahead of us in the publish order): no async state machine, no wait.
+        if (packet.QoS == MqttQualityOfService.AtMostOnce && TryEnterPublishOrder())
         {
-            completion = await EnqueuePublishAsync(packet, cancellationToken);
-        }
-        finally
-        {
-            _publishOrder.Release();
+            Task written;
+            try
+            {
+                written = EnqueueAtMostOnce(packet);
+            }
+            finally
+            {
+                ExitPublishOrder();
+            }
+
+            return cancellationToken.CanBeCanceled && !written.IsCompleted ? written.WaitAsync(cancellationToken) : written;
         }
 
-        await completion.WaitAsync(cancellationToken);
+        return PublishOrderedAsync(packet, cancellationToken);
     }
 
     /// <summary>Subscribes; the result has one entry per filter (granted QoS or failure code).</summary>
@@ -313,14 +335,20 @@ public sealed class MqttClient : IAsyncDisposable
             _requests.Clear();
         }
 
+        var error = new MqttConnectionLostException("the MQTT client was disposed");
         if (connection is not null)
         {
             await connection.DisposeAsync();
+
+            // Still queued (e.g. QoS 0 publishes behind a DISCONNECT that could not be written in time): fail them.
+            foreach (var item in connection.DrainUnsent())
+            {
+                item.Written?.TrySetException(error);
+            }
         }
 
         // Wake publishers waiting for a window slot: they see the disposed state and throw.
         _window.SetLimit(int.MaxValue);
-        var error = new MqttConnectionLostException("the MQTT client was disposed");
         foreach (var p in pending)
         {
             p.Completion.TrySetException(error);
@@ -345,6 +373,18 @@ public sealed class MqttClient : IAsyncDisposable
             lock (_gate)
             {
                 return _connection?.IdleWaits ?? -1;
+            }
+        }
+    }
+
+    /// <summary>Packets queued on the current connection that its writer has not taken yet (-1 when disconnected); for tests.</summary>
+    internal int QueuedPacketCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _connection?.QueuedCount ?? -1;
             }
         }
     }
@@ -404,21 +444,68 @@ public sealed class MqttClient : IAsyncDisposable
         };
     }
 
+    private async Task PublishOrderedAsync(PublishPacket packet, CancellationToken cancellationToken)
+    {
+        // Publishes enter the connection in call order, even while some wait for a window slot.
+        await _publishOrder.WaitAsync(cancellationToken);
+        Task completion;
+        try
+        {
+            completion = await EnqueuePublishAsync(packet, cancellationToken);
+        }
+        finally
+        {
+            _publishOrder.Release();
+        }
+
+        await completion.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Takes the publish-order gate if it is free right now (false also when disposed: the slow path reports that).</summary>
+    private bool TryEnterPublishOrder()
+    {
+        try
+        {
+            return _publishOrder.Wait(0, CancellationToken.None);
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
+        }
+    }
+
+    private void ExitPublishOrder()
+    {
+        try
+        {
+            _publishOrder.Release();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed meanwhile: nobody waits for the gate any more.
+        }
+    }
+
+    /// <summary>Queues a QoS 0 publish (caller holds the publish order); failures come back as a faulted task.</summary>
+    private Task EnqueueAtMostOnce(PublishPacket packet)
+    {
+        lock (_gate)
+        {
+            if (_state == MqttConnectionState.Disposed)
+            {
+                return Task.FromException(new ObjectDisposedException(nameof(MqttClient)));
+            }
+
+            return _connection?.EnqueueAtMostOnce(packet)
+                ?? Task.FromException(new MqttConnectionLostException("not connected: QoS 0 message not sent"));
+        }
+    }
+
     private async Task<Task> EnqueuePublishAsync(PublishPacket packet, CancellationToken cancellationToken)
     {
         if (packet.QoS == MqttQualityOfService.AtMostOnce)
         {
-            var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            lock (_gate)
-            {
-                ObjectDisposedException.ThrowIf(_state == MqttConnectionState.Disposed, this);
-                if (_connection is null || !_connection.Enqueue(new Outgoing(packet, written)))
-                {
-                    throw new MqttConnectionLostException("not connected: QoS 0 message not sent");
-                }
-            }
-
-            return written.Task;
+            return EnqueueAtMostOnce(packet);
         }
 
         await _window.AcquireAsync(cancellationToken);

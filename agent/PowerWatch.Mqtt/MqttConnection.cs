@@ -1,18 +1,22 @@
 using System.Buffers;
 using System.IO.Pipelines;
-using System.Threading.Channels;
 using PowerWatch.Mqtt.Packets;
 
 namespace PowerWatch.Mqtt;
 
-/// <summary>One transport connection: a stream, its writer loop, reader loop and keep-alive loop.</summary>
+/// <summary>
+/// One transport connection: a stream, its writer loop, reader loop and keep-alive loop.
+/// Outgoing packets wait in one FIFO queue; the writer loop takes the whole queue at once, writes it (in chunks of
+/// up to 64 KiB, then one flush) and only then completes the waiters of what it took.
+/// </summary>
 internal sealed class MqttConnection : IAsyncDisposable
 {
     private const int FlushThreshold = 64 * 1024;
+    private const int KeptQueueCapacity = 16 * 1024;
     private readonly Stream _stream;
     private readonly TimeProvider _time;
     private readonly MqttPacketEncoder _encoder;
-    private readonly Channel<Outgoing> _outgoing = Channel.CreateUnbounded<Outgoing>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Lock _queueGate = new();
     private readonly CancellationTokenSource _cts = new();
     private readonly Lock _ackGate = new();
     private readonly Queue<InboundAck> _acks = new();
@@ -20,6 +24,14 @@ internal sealed class MqttConnection : IAsyncDisposable
     private int _idleWaits;
     private int _closed;
     private TaskCompletionSource? _pingResponse;
+
+    // Guarded by _queueGate. _queue: packets not yet taken by the writer, in enqueue order. _openBatch: the one
+    // completion shared by every QoS 0 publish in _queue (reset whenever the writer takes the queue, so a batch is
+    // always written by exactly one pass of the writer). _writerWake: set while the writer waits for work.
+    private List<Outgoing> _queue = [];
+    private TaskCompletionSource? _openBatch;
+    private TaskCompletionSource? _writerWake;
+    private bool _queueClosed;
 
     public MqttConnection(Stream stream, PipeReader reader, MqttPacketDecoder decoder, MqttProtocolVersion version, TimeProvider time)
     {
@@ -43,6 +55,18 @@ internal sealed class MqttConnection : IAsyncDisposable
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
 
     public Task WriterTask { get; private set; } = Task.CompletedTask;
+
+    /// <summary>Packets queued and not yet taken by the writer (lets tests know the writer has taken everything).</summary>
+    public int QueuedCount
+    {
+        get
+        {
+            lock (_queueGate)
+            {
+                return _queue.Count;
+            }
+        }
+    }
 
     /// <summary>How many times the keep-alive loop has started an idle wait (lets fake-time tests sequence their steps).</summary>
     public int IdleWaits => Volatile.Read(ref _idleWaits);
@@ -76,7 +100,50 @@ internal sealed class MqttConnection : IAsyncDisposable
     }
 
     /// <summary>Queues a packet; false when the connection is closing (the caller decides what that means).</summary>
-    public bool Enqueue(in Outgoing item) => _outgoing.Writer.TryWrite(item);
+    public bool Enqueue(in Outgoing item)
+    {
+        TaskCompletionSource? wake;
+        lock (_queueGate)
+        {
+            if (_queueClosed)
+            {
+                return false;
+            }
+
+            _queue.Add(item);
+            wake = _writerWake;
+            _writerWake = null;
+        }
+
+        wake?.TrySetResult();
+        return true;
+    }
+
+    /// <summary>
+    /// Queues a QoS 0 publish. Returns the completion it shares with every other QoS 0 publish queued before the
+    /// writer's next pass: it succeeds once that pass has written and flushed all of them, and fails (with
+    /// <see cref="MqttConnectionLostException"/>) if the connection is lost first. Null when the connection is closing.
+    /// </summary>
+    public Task? EnqueueAtMostOnce(PublishPacket packet)
+    {
+        TaskCompletionSource? wake;
+        TaskCompletionSource batch;
+        lock (_queueGate)
+        {
+            if (_queueClosed)
+            {
+                return null;
+            }
+
+            batch = _openBatch ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _queue.Add(new Outgoing(packet, batch));
+            wake = _writerWake;
+            _writerWake = null;
+        }
+
+        wake?.TrySetResult();
+        return batch.Task;
+    }
 
     public void Close()
     {
@@ -85,18 +152,29 @@ internal sealed class MqttConnection : IAsyncDisposable
             return;
         }
 
-        _outgoing.Writer.TryComplete();
+        TaskCompletionSource? wake;
+        lock (_queueGate)
+        {
+            _queueClosed = true;
+            wake = _writerWake;
+            _writerWake = null;
+        }
+
+        wake?.TrySetResult();
         _cts.Cancel();
         _stream.Dispose();
         _pingResponse?.TrySetCanceled();
     }
 
-    /// <summary>Items still queued when the connection closed (so their waiters can be failed).</summary>
-    public IEnumerable<Outgoing> DrainUnsent()
+    /// <summary>Items still queued (not taken by the writer) when the connection closed, so their waiters can be failed.</summary>
+    public IReadOnlyList<Outgoing> DrainUnsent()
     {
-        while (_outgoing.Reader.TryRead(out var item))
+        lock (_queueGate)
         {
-            yield return item;
+            var unsent = _queue;
+            _queue = [];
+            _openBatch = null;
+            return unsent;
         }
     }
 
@@ -199,44 +277,51 @@ internal sealed class MqttConnection : IAsyncDisposable
     {
         var buffer = new ArrayBufferWriter<byte>(FlushThreshold + 1024);
         var written = new List<TaskCompletionSource>();
-        var reader = _outgoing.Reader;
+        var taken = new List<Outgoing>();
         var token = _cts.Token;
         try
         {
-            while (await reader.WaitToReadAsync(token))
+            while (true)
             {
-                buffer.ResetWrittenCount();
-                written.Clear();
-                while (buffer.WrittenCount < FlushThreshold && reader.TryRead(out var item))
+                Task? idle = null;
+                lock (_queueGate)
                 {
-                    if (item.Publish is { } pending)
+                    if (_queueClosed)
                     {
-                        if (pending.Completion.Task.IsCompleted || pending.WrittenOn == this)
-                        {
-                            continue;
-                        }
-
-                        pending.WrittenOn = this;
+                        break;
                     }
 
-                    _encoder.Encode(item.Packet, buffer);
-                    if (item.Written is not null)
+                    if (_queue.Count == 0)
                     {
-                        written.Add(item.Written);
+                        _writerWake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                        idle = _writerWake.Task;
+                    }
+                    else
+                    {
+                        // Take everything queued; QoS 0 publishes queued from now on share a new completion.
+                        (_queue, taken) = (taken, _queue);
+                        _openBatch = null;
                     }
                 }
 
-                if (buffer.WrittenCount == 0)
+                if (idle is not null)
                 {
+                    await idle;
                     continue;
                 }
 
-                await _stream.WriteAsync(buffer.WrittenMemory, token);
-                await _stream.FlushAsync(token);
-                Volatile.Write(ref _lastWrite, _time.GetTimestamp());
+                await WriteTakenAsync(taken, buffer, written, token);
                 foreach (var w in written)
                 {
                     w.TrySetResult();
+                }
+
+                written.Clear();
+                taken.Clear();
+                if (taken.Capacity > KeptQueueCapacity)
+                {
+                    // Do not keep the memory of a one-off burst.
+                    taken = [];
                 }
             }
         }
@@ -253,15 +338,59 @@ internal sealed class MqttConnection : IAsyncDisposable
         }
         finally
         {
-            foreach (var w in written)
+            // Whatever this pass took and did not finish writing fails; the rest of the queue is failed by DrainUnsent.
+            if (taken.Count > 0)
             {
-                w.TrySetException(new MqttConnectionLostException("connection lost before the packet was written"));
+                var lost = new MqttConnectionLostException("connection lost before the packet was written");
+                foreach (var item in taken)
+                {
+                    item.Written?.TrySetException(lost);
+                }
             }
         }
     }
+
+    private async ValueTask WriteTakenAsync(List<Outgoing> taken, ArrayBufferWriter<byte> buffer, List<TaskCompletionSource> written, CancellationToken token)
+    {
+        buffer.ResetWrittenCount();
+        foreach (var item in taken)
+        {
+            if (item.Publish is { } pending)
+            {
+                if (pending.Completion.Task.IsCompleted || pending.WrittenOn == this)
+                {
+                    continue;
+                }
+
+                pending.WrittenOn = this;
+            }
+
+            _encoder.Encode(item.Packet, buffer);
+
+            // QoS 0 publishes of one pass share one completion: list it once.
+            if (item.Written is { } w && (written.Count == 0 || written[^1] != w))
+            {
+                written.Add(w);
+            }
+
+            if (buffer.WrittenCount >= FlushThreshold)
+            {
+                await _stream.WriteAsync(buffer.WrittenMemory, token);
+                buffer.ResetWrittenCount();
+            }
+        }
+
+        if (buffer.WrittenCount > 0)
+        {
+            await _stream.WriteAsync(buffer.WrittenMemory, token);
+        }
+
+        await _stream.FlushAsync(token);
+        Volatile.Write(ref _lastWrite, _time.GetTimestamp());
+    }
 }
 
-/// <summary>A packet waiting for the writer loop.</summary>
+/// <summary>A packet waiting for the writer loop; <paramref name="Written"/> completes once it is written and flushed.</summary>
 internal readonly record struct Outgoing(MqttPacket Packet, TaskCompletionSource? Written = null, PendingPublish? Publish = null);
 
 /// <summary>An outgoing QoS 1 publish that holds a packet id and a window slot until PUBACK.</summary>
