@@ -24,6 +24,9 @@ internal sealed partial class AlertService : BackgroundService
     private readonly AgentOptions _options;
     private readonly string _statePath;
     private readonly Lock _gate = new();
+
+    // One save at a time: the evaluation loop and the status API (ack, shelve) both persist through one temp file.
+    private readonly SemaphoreSlim _saveGate = new(1, 1);
     private readonly Actions.AlertActionDispatcher? _actions;
     private IReadOnlyList<FailoverUpsState> _failover = [];
 
@@ -204,8 +207,10 @@ internal sealed partial class AlertService : BackgroundService
             }
         }
 
+        await _saveGate.WaitAsync(cancellationToken);
         try
         {
+            // The snapshot is taken inside the gate, so the last save always holds the newest state.
             var state = new AlertStateFile { Engine = Engine.Snapshot(), Batteries = Analyzer.LearnedModels().ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal) };
             await state.SaveAsync(_statePath, cancellationToken);
         }
@@ -213,6 +218,16 @@ internal sealed partial class AlertService : BackgroundService
         {
             LogSaveFailed(_statePath, e.Message);
         }
+        finally
+        {
+            _saveGate.Release();
+        }
+    }
+
+    public override void Dispose()
+    {
+        _saveGate.Dispose();
+        base.Dispose();
     }
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Alert {Kind} {Id} ({Severity}): {Message}")]

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using PowerWatch.Agent.Status;
 using PowerWatch.TestSupport;
 
@@ -27,6 +28,8 @@ public sealed class AlertsApiHttpTests : IClassFixture<AlertsApiHttpTests.Agent>
         private readonly TempDir _dir = new("powerwatch-alerts-api");
 
         public InProcessAgent Running { get; private set; } = null!;
+
+        public string StateFile => _dir.File(Path.Combine("data", "alerts.json"));
 
         public async Task InitializeAsync()
         {
@@ -94,6 +97,29 @@ public sealed class AlertsApiHttpTests : IClassFixture<AlertsApiHttpTests.Agent>
     }
 
     private static string Q(DateTimeOffset t) => Uri.EscapeDataString(t.ToString("yyyy-MM-ddTHH:mm:ss.fffzzz", CultureInfo.InvariantCulture));
+
+    [Fact]
+    public async Task Concurrent_shelves_are_all_persisted_to_the_state_file()
+    {
+        // The status API and the evaluation loop save the state through one temp file; saves are serialised and each
+        // writes the newest snapshot, so the file ends up holding every shelve. (Ids of default rules other than
+        // comms-lost, which the other tests use.)
+        var service = (PowerWatch.Agent.Alerts.AlertService)Running().Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>()
+            .Single(s => s is PowerWatch.Agent.Alerts.AlertService);
+        var ids = PowerWatch.Core.Alerts.DefaultAlertRules.Create()
+            .Where(r => r.Id != "comms-lost" && r.DeviceKind is "ups" or "generator" or "ats")
+            .Select(r => $"{r.Id}:{(r.DeviceKind == "ats" ? "ats" : r.DeviceKind == "ups" ? "ups" : "generator")}")
+            .ToList();
+        Assert.True(ids.Count >= 8, string.Join(", ", ids));
+        var until = DateTimeOffset.UtcNow.AddHours(3);
+        await Task.WhenAll(ids.Select(id => Task.Run(() => service.ShelveAsync(id, until, "concurrency", CancellationToken.None))));
+
+        using var state = JsonDocument.Parse(await File.ReadAllTextAsync(_agent.StateFile));
+        var shelved = state.RootElement.GetProperty("engine").GetProperty("shelves").EnumerateObject().Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        Assert.All(ids, id => Assert.Contains(id, shelved));
+    }
+
+    private InProcessAgent Running() => _agent.Running;
 
     [Fact]
     public async Task Alerts_endpoint_lists_the_raised_comms_lost_alert_as_active_with_id_rule_device_and_severity()
