@@ -41,7 +41,7 @@ internal sealed class AlertStateFile
     }
 }
 
-[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, UseStringEnumConverter = true)]
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, UseStringEnumConverter = true, Converters = [typeof(AlertSeverityJsonConverter)])]
 [JsonSerializable(typeof(AlertStateFile))]
 [JsonSerializable(typeof(AlertsDto))]
 [JsonSerializable(typeof(FailoverDto))]
@@ -52,3 +52,21 @@ internal sealed record AlertsDto(IReadOnlyList<AlertInfo> Active, IReadOnlyList<
 
 /// <summary><c>/api/failover</c> body.</summary>
 internal sealed record FailoverDto(DateTimeOffset At, IReadOnlyList<FailoverUpsState> Ups);
+
+/// <summary>
+/// Severity as on the MQTT wire and in the docs (<c>info</c>, <c>warning</c>, <c>critical</c>) in /api/alerts and the
+/// state file; reads any case, so state files written with the enum names (<c>Warning</c>) still load.
+/// </summary>
+internal sealed class AlertSeverityJsonConverter : JsonConverter<AlertSeverity>
+{
+    public override AlertSeverity Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        reader.TokenType == JsonTokenType.String && Enum.TryParse<AlertSeverity>(reader.GetString(), ignoreCase: true, out var s) && Enum.IsDefined(s)
+            ? s
+            : throw new JsonException($"'{(reader.TokenType == JsonTokenType.String ? reader.GetString() : reader.TokenType.ToString())}' is not a severity (info, warning, critical)");
+
+    public override void Write(Utf8JsonWriter writer, AlertSeverity value, JsonSerializerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteStringValue(value.ToWireName());
+    }
+}

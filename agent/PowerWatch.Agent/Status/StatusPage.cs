@@ -21,7 +21,7 @@ internal static class StatusPage
  td, th { border-bottom: 1px solid #333; padding: .15rem .6rem; text-align: left; font-variant-numeric: tabular-nums; }
  .stale { color: #f9a825; } .badq { color: #ef5350; }
  .muted { color: #888; }
- .sev-Critical { color: #ef5350; font-weight: bold; } .sev-Warning { color: #f9a825; } .sev-Info { color: #90caf9; }
+ .sev-critical { color: #ef5350; font-weight: bold; } .sev-warning { color: #f9a825; } .sev-info { color: #90caf9; }
 </style>
 </head>
 <body>

@@ -129,8 +129,8 @@ public sealed class AlertsApiHttpTests : IClassFixture<AlertsApiHttpTests.Agent>
         var alert = await AlertAsync("comms-lost:ups");
         Assert.Equal("comms-lost", alert.GetProperty("rule").GetString());
         Assert.Equal("ups", alert.GetProperty("device").GetString());
-        // The status page styles rows by this spelling (sev-Warning).
-        Assert.Equal("Warning", alert.GetProperty("severity").GetString());
+        // As on MQTT and in docs/alerts.md; the status page styles rows by this spelling (sev-warning).
+        Assert.Equal("warning", alert.GetProperty("severity").GetString());
         Assert.Contains("not answering", alert.GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.True(alert.TryGetProperty("raisedAt", out _), alert.ToString());
         Assert.Equal(JsonValueKind.Number, doc.RootElement.GetProperty("suppressed").ValueKind);
