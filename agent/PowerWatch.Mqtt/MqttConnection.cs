@@ -78,20 +78,29 @@ internal sealed class MqttConnection : IAsyncDisposable
         foreach (var p in packets)
         {
             _encoder.Encode(p, buffer);
-            if (buffer.WrittenCount >= FlushThreshold)
-            {
-                await _stream.WriteAsync(buffer.WrittenMemory, cancellationToken);
-                buffer.ResetWrittenCount();
-            }
+            await DrainAsync(buffer, final: false, cancellationToken);
         }
 
-        if (buffer.WrittenCount > 0)
+        await DrainAsync(buffer, final: true, cancellationToken);
+    }
+
+    /// <summary>
+    /// Writes the buffer to the stream once it holds <see cref="FlushThreshold"/> bytes; with <paramref name="final"/>
+    /// writes whatever it holds, flushes, and records the write time (keep-alive).
+    /// </summary>
+    private async ValueTask DrainAsync(ArrayBufferWriter<byte> buffer, bool final, CancellationToken cancellationToken)
+    {
+        if (buffer.WrittenCount >= FlushThreshold || (final && buffer.WrittenCount > 0))
         {
             await _stream.WriteAsync(buffer.WrittenMemory, cancellationToken);
+            buffer.ResetWrittenCount();
         }
 
-        await _stream.FlushAsync(cancellationToken);
-        Volatile.Write(ref _lastWrite, _time.GetTimestamp());
+        if (final)
+        {
+            await _stream.FlushAsync(cancellationToken);
+            Volatile.Write(ref _lastWrite, _time.GetTimestamp());
+        }
     }
 
     public void StartWriter(Action<MqttConnection, Exception> onFailure)
@@ -373,20 +382,10 @@ internal sealed class MqttConnection : IAsyncDisposable
                 written.Add(w);
             }
 
-            if (buffer.WrittenCount >= FlushThreshold)
-            {
-                await _stream.WriteAsync(buffer.WrittenMemory, token);
-                buffer.ResetWrittenCount();
-            }
+            await DrainAsync(buffer, final: false, token);
         }
 
-        if (buffer.WrittenCount > 0)
-        {
-            await _stream.WriteAsync(buffer.WrittenMemory, token);
-        }
-
-        await _stream.FlushAsync(token);
-        Volatile.Write(ref _lastWrite, _time.GetTimestamp());
+        await DrainAsync(buffer, final: true, token);
     }
 }
 
