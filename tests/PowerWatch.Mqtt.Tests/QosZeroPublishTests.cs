@@ -233,13 +233,7 @@ public sealed class QosZeroPublishTests
 
         // The DISCONNECT queues behind megabytes the server never reads: disposal gives up after 1 s (fake time).
         var disposing = client.DisposeAsync().AsTask();
-        using (var cts = new CancellationTokenSource(Patience))
-        {
-            while (time.ActiveTimers == 0 && !disposing.IsCompleted)
-            {
-                await Task.Delay(5, cts.Token);
-            }
-        }
+        await Poll.UntilAsync(() => time.ActiveTimers > 0 || disposing.IsCompleted, Patience, () => "disposal waiting on its DISCONNECT timer");
 
         time.Advance(TimeSpan.FromSeconds(1));
         await disposing.WaitAsync(Patience);
@@ -257,13 +251,7 @@ public sealed class QosZeroPublishTests
     private static async Task<(Task Stuck, List<Task> Queued)> BlockTheWriterAsync(MqttClient client)
     {
         var stuck = client.PublishAsync(new MqttMessage { Topic = "huge", Payload = new byte[HugePayloadSize], QualityOfService = MqttQualityOfService.AtMostOnce }, CancellationToken.None);
-        using (var cts = new CancellationTokenSource(Patience))
-        {
-            while (client.QueuedPacketCount != 0)
-            {
-                await Task.Delay(5, cts.Token);
-            }
-        }
+        await Poll.UntilAsync(() => client.QueuedPacketCount == 0, Patience, () => "the writer taking the huge publish");
 
         var queued = Enumerable.Range(0, 8).Select(i => client.PublishAsync(Message($"queued-{i}"), CancellationToken.None)).ToList();
         Assert.Equal(8, client.QueuedPacketCount);

@@ -10,7 +10,6 @@ namespace PowerWatch.TestSupport;
 /// </summary>
 public sealed class PeerProcess : IAsyncDisposable
 {
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
     private readonly Process _process;
     private readonly StringBuilder _output = new();
     private readonly Lock _gate = new();
@@ -88,27 +87,13 @@ public sealed class PeerProcess : IAsyncDisposable
         return (p._process.ExitCode, p.Output);
     }
 
-    /// <summary>Waits until a condition holds (polling), failing with the peer's output if it never does.</summary>
-    public async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"peer exited (code {_process.ExitCode}) before {what}; output:\n{Output}");
-            }
-
-            if (await condition())
-            {
-                return;
-            }
-
-            await Task.Delay(PollInterval);
-        }
-
-        throw new TimeoutException($"peer not ready ({what}) within {timeout}; output:\n{Output}");
-    }
+    /// <summary>Waits until a condition holds (polling), failing with the peer's output if it exits first or it never does.</summary>
+    public Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what) =>
+        Poll.UntilAsync(
+            condition,
+            timeout,
+            () => $"peer ready ({what}); output:\n{Output}",
+            () => _process.HasExited ? $"peer exited (code {_process.ExitCode}) before {what}; output:\n{Output}" : null);
 
     /// <summary>Waits until something accepts TCP connections on 127.0.0.1:port.</summary>
     public Task WaitForTcpAsync(int port, TimeSpan? timeout = null) =>

@@ -51,13 +51,10 @@ public sealed partial class StatusPageBrowserTests
         {
             // Wait (by polling the API, not by sleeping) until the agent has read the UPS once.
             using var http = new HttpClient { BaseAddress = new Uri(url) };
-            using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
-            {
-                while (!(await http.GetStringAsync("api/readings", cts.Token)).Contains("battery.charge", StringComparison.Ordinal))
-                {
-                    await Task.Delay(100, cts.Token);
-                }
-            }
+            await Poll.UntilAsync(
+                async () => (await http.GetStringAsync("api/readings")).Contains("battery.charge", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(30),
+                () => "the agent's first UPS reading");
 
             using var profile = new TempDir();
             var chromium = Peers.Require("chromium");

@@ -103,24 +103,12 @@ public sealed class DashboardOutageRun : IAsyncLifetime
     public string Diagnostics() => $"\n--- agent output:\n{Tail(_agent?.Output ?? "")}\n--- ingest output:\n{Tail(_ingest?.Output ?? "")}";
 
     /// <summary>Polls a condition until it holds; fails at once when the agent or ingest has exited, or after <see cref="Patience"/>.</summary>
-    public async Task WaitUntilAsync(Func<Task<bool>> condition, Func<string> what)
-    {
-        using var cts = new CancellationTokenSource(Patience);
-        while (!await condition())
-        {
-            if (_agent?.HasExited == true || _ingest?.HasExited == true)
-            {
-                Assert.Fail($"a pipeline process exited while waiting for: {what()}{Diagnostics()}");
-            }
-
-            if (cts.IsCancellationRequested)
-            {
-                Assert.Fail($"timed out after {Patience} waiting for: {what()}{Diagnostics()}");
-            }
-
-            await Task.Delay(100, CancellationToken.None);
-        }
-    }
+    public Task WaitUntilAsync(Func<Task<bool>> condition, Func<string> what) =>
+        Poll.UntilAsync(
+            condition,
+            Patience,
+            () => what() + Diagnostics(),
+            () => _agent?.HasExited == true || _ingest?.HasExited == true ? $"a pipeline process exited while waiting for: {what()}{Diagnostics()}" : null);
 
     /// <summary>True when the query answers with at least one series.</summary>
     public async Task<bool> HasSeriesAsync(string query)

@@ -35,10 +35,10 @@ public sealed class IngestPeerTests
         var (io, mo) = PipelineHarness.IngestSettings(broker.Port, influx.Url, Db, dead);
         await using (var first = new RunningIngest(io, mo))
         {
-            await PipelineHarness.WaitUntilAsync(async () => { await PubAsync(broker, "powerwatch/dc1/ups-a/telemetry", Telemetry(1)); return await CountAsync(influx) == 1; }, TimeSpan.FromSeconds(20), () => "first good message stored");
+            await Poll.UntilAsync(async () => { await PubAsync(broker, "powerwatch/dc1/ups-a/telemetry", Telemetry(1)); return await CountAsync(influx) == 1; }, TimeSpan.FromSeconds(20), () => "first good message stored");
             await PubAsync(broker, "powerwatch/dc1/ups-a/telemetry", "{\"seq\": oops");
-            await PipelineHarness.WaitUntilAsync(() => Task.FromResult(first.Runner.Malformed == 1), TimeSpan.FromSeconds(10), () => "malformed message seen");
-            await PipelineHarness.WaitUntilAsync(() => Task.FromResult(first.Runner.Acknowledged == first.Runner.Received), TimeSpan.FromSeconds(10), () => "all acknowledged");
+            await Poll.UntilAsync(() => Task.FromResult(first.Runner.Malformed == 1), TimeSpan.FromSeconds(10), () => "malformed message seen");
+            await Poll.UntilAsync(() => Task.FromResult(first.Runner.Acknowledged == first.Runner.Received), TimeSpan.FromSeconds(10), () => "all acknowledged");
         }
 
         var letters = (await File.ReadAllLinesAsync(dead)).Select(DeadLetterFile.Parse).ToList();
@@ -49,7 +49,7 @@ public sealed class IngestPeerTests
         await using (var second = new RunningIngest(io, mo))
         {
             await PubAsync(broker, "powerwatch/dc1/ups-a/telemetry", Telemetry(2));
-            await PipelineHarness.WaitUntilAsync(async () => await CountAsync(influx) == 2, TimeSpan.FromSeconds(20), () => "second good message stored");
+            await Poll.UntilAsync(async () => await CountAsync(influx) == 2, TimeSpan.FromSeconds(20), () => "second good message stored");
             Assert.Equal(0, second.Runner.Malformed);
         }
 
@@ -65,18 +65,18 @@ public sealed class IngestPeerTests
         var (io, mo) = PipelineHarness.IngestSettings(broker.Port, influx.Url, Db, dir.File("dead.txt"));
         await using (var first = new RunningIngest(io, mo))
         {
-            await PipelineHarness.WaitUntilAsync(async () => { await PubAsync(broker, "powerwatch/dc1/ups-a/telemetry", Telemetry(1)); return await CountAsync(influx) == 1; }, TimeSpan.FromSeconds(20), () => "first message stored");
-            await PipelineHarness.WaitUntilAsync(() => Task.FromResult(first.Runner.Acknowledged == first.Runner.Received), TimeSpan.FromSeconds(10), () => "every copy of the first message acknowledged");
+            await Poll.UntilAsync(async () => { await PubAsync(broker, "powerwatch/dc1/ups-a/telemetry", Telemetry(1)); return await CountAsync(influx) == 1; }, TimeSpan.FromSeconds(20), () => "first message stored");
+            await Poll.UntilAsync(() => Task.FromResult(first.Runner.Acknowledged == first.Runner.Received), TimeSpan.FromSeconds(10), () => "every copy of the first message acknowledged");
             var before = first.Runner.Received;
             await influx.KillAsync();
             await PubAsync(broker, "powerwatch/dc1/ups-a/telemetry", Telemetry(2));
-            await PipelineHarness.WaitUntilAsync(() => Task.FromResult(first.Runner.Received == before + 1), TimeSpan.FromSeconds(10), () => $"received {first.Runner.Received}");
+            await Poll.UntilAsync(() => Task.FromResult(first.Runner.Received == before + 1), TimeSpan.FromSeconds(10), () => $"received {first.Runner.Received}");
             Assert.Equal(before, first.Runner.Acknowledged);
         }
 
         await influx.StartProcessAsync();
         await using var second = new RunningIngest(io, mo);
-        await PipelineHarness.WaitUntilAsync(async () => await CountAsync(influx) == 2, TimeSpan.FromSeconds(20), () => $"redelivered message stored; second received {second.Runner.Received}");
+        await Poll.UntilAsync(async () => await CountAsync(influx) == 2, TimeSpan.FromSeconds(20), () => $"redelivered message stored; second received {second.Runner.Received}");
         Assert.True(second.Runner.Received >= 1);
     }
 
@@ -89,12 +89,12 @@ public sealed class IngestPeerTests
         var dead = dir.File("dead.txt");
         var (io, mo) = PipelineHarness.IngestSettings(broker.Port, influx.Url, Db, dead);
         await using var ingest = new RunningIngest(io, mo);
-        await PipelineHarness.WaitUntilAsync(async () => { await PubAsync(broker, "powerwatch/dc1/ups-a/telemetry", Telemetry(1)); return await CountAsync(influx) == 1; }, TimeSpan.FromSeconds(20), () => "first message stored");
+        await Poll.UntilAsync(async () => { await PubAsync(broker, "powerwatch/dc1/ups-a/telemetry", Telemetry(1)); return await CountAsync(influx) == 1; }, TimeSpan.FromSeconds(20), () => "first message stored");
 
         // battery.charge was a float; a string now is a field type conflict: InfluxDB 1.x answers 400 partial write.
         await PubAsync(broker, "powerwatch/dc1/ups-a/telemetry", Telemetry(2, "\"full\""));
-        await PipelineHarness.WaitUntilAsync(() => Task.FromResult(File.Exists(dead) && new FileInfo(dead).Length > 0), TimeSpan.FromSeconds(20), () => "dead letter written");
-        await PipelineHarness.WaitUntilAsync(() => Task.FromResult(ingest.Runner.Acknowledged == ingest.Runner.Received), TimeSpan.FromSeconds(10), () => "acknowledged");
+        await Poll.UntilAsync(() => Task.FromResult(File.Exists(dead) && new FileInfo(dead).Length > 0), TimeSpan.FromSeconds(20), () => "dead letter written");
+        await Poll.UntilAsync(() => Task.FromResult(ingest.Runner.Acknowledged == ingest.Runner.Received), TimeSpan.FromSeconds(10), () => "acknowledged");
         var letter = DeadLetterFile.Parse(Assert.Single(await File.ReadAllLinesAsync(dead)));
         Assert.Equal(400, letter.StatusCode);
         Assert.Contains("battery.charge=\"full\"", letter.Line, StringComparison.Ordinal);

@@ -52,7 +52,7 @@ public sealed class NoLossPeerTests
             }
         }
 
-        async Task WaitForAllAsync(string phase) => await PipelineHarness.WaitUntilAsync(
+        async Task WaitForAllAsync(string phase) => await Poll.UntilAsync(
             async () => await CountAsync() >= (next - 1) * Devices.Length,
             TimeSpan.FromSeconds(30),
             () => $"{phase}: InfluxDB has {CountAsync().GetAwaiter().GetResult()} of {(next - 1) * Devices.Length}; outbox pending {publisher.Pending}, ingest received {ingest.Runner.Received}, acked {ingest.Runner.Acknowledged}");
@@ -66,7 +66,7 @@ public sealed class NoLossPeerTests
 
             // 2. Broker SIGKILLed; the publisher keeps appending to the outbox; broker restarts from its persistence.
             // The session and its subscriptions must be in the broker's persistence file before the SIGKILL.
-            await PipelineHarness.WaitUntilAsync(() => Task.FromResult(File.Exists(dir.File("mosquitto-data/mosquitto.db"))), TimeSpan.FromSeconds(10), () => "mosquitto autosave");
+            await Poll.UntilAsync(() => Task.FromResult(File.Exists(dir.File("mosquitto-data/mosquitto.db"))), TimeSpan.FromSeconds(10), () => "mosquitto autosave");
             await broker.KillAsync();
             await AppendAsync();
             await broker.StartProcessAsync();
@@ -75,7 +75,7 @@ public sealed class NoLossPeerTests
             // 3. InfluxDB stopped: ingest holds its acks; the database comes back and the batcher retries.
             await influx.KillAsync();
             await AppendAsync();
-            await PipelineHarness.WaitUntilAsync(
+            await Poll.UntilAsync(
                 () => Task.FromResult(ingest.Runner.Received - ingest.Runner.Acknowledged >= PerPhase * Devices.Length),
                 TimeSpan.FromSeconds(20),
                 () => $"ingest holding acks: received {ingest.Runner.Received}, acked {ingest.Runner.Acknowledged}");

@@ -44,20 +44,6 @@ internal static class PipelineHarness
     public static PollResult Poll(string device, long seq) => new(
         device, "ups", "sim", T0.AddSeconds(seq), seq, Quality.Good,
         [new Reading(device, "battery.charge", ReadingValue.FromNumber(50 + (seq % 50)), "%", T0.AddSeconds(seq), Quality.Good, seq)]);
-
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, Func<string> what)
-    {
-        using var cts = new CancellationTokenSource(timeout);
-        while (!await condition())
-        {
-            if (cts.IsCancellationRequested)
-            {
-                Assert.Fail($"timed out waiting: {what()}");
-            }
-
-            await Task.Delay(50, CancellationToken.None);
-        }
-    }
 }
 
 /// <summary>An ingest runner running in the background; Kill = cancel + dispose without flushing.</summary>

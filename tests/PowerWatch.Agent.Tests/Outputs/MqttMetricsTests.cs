@@ -70,9 +70,9 @@ public sealed class MqttMetricsTests
             // Nothing listens on this loopback port: every connection attempt is refused.
             await using var agent = await InProcessAgent.StartAsync(Settings(dir, ups.Endpoint, Peers.FreeTcpPort()));
             Scrape first = null!;
-            await InProcessAgent.WaitUntilAsync(async () => (first = await ScrapeAsync(agent)).Gauge("powerwatch_outbox_pending_entries") >= 3, TimeSpan.FromSeconds(20), () => first?.Text ?? "");
+            await Poll.UntilAsync(async () => (first = await ScrapeAsync(agent)).Gauge("powerwatch_outbox_pending_entries") >= 3, TimeSpan.FromSeconds(20), () => first?.Text ?? "");
             Scrape later = null!;
-            await InProcessAgent.WaitUntilAsync(
+            await Poll.UntilAsync(
                 async () => (later = await ScrapeAsync(agent)).Gauge("powerwatch_outbox_pending_entries") > first.Value("powerwatch_outbox_pending_entries")
                     && later.Value("powerwatch_outbox_appended_total") == later.Value("powerwatch_outbox_pending_entries")
                     && later.Value("powerwatch_mqtt_connect_failures_total") >= 1,
@@ -104,7 +104,7 @@ public sealed class MqttMetricsTests
         {
             await using var agent = await InProcessAgent.StartAsync(Settings(dir, ups.Endpoint, brokerPort: null));
             Scrape s = null!;
-            await InProcessAgent.WaitUntilAsync(async () => (s = await ScrapeAsync(agent)).Has("powerwatch_battery_charge"), TimeSpan.FromSeconds(20), () => s?.Text ?? "");
+            await Poll.UntilAsync(async () => (s = await ScrapeAsync(agent)).Has("powerwatch_battery_charge"), TimeSpan.FromSeconds(20), () => s?.Text ?? "");
             Assert.Equal(0, s.Value("powerwatch_mqtt_enabled"));
             Assert.DoesNotContain(s.Samples, x => x.Name.StartsWith("powerwatch_outbox_", StringComparison.Ordinal));
             Assert.DoesNotContain(s.Samples, x => x.Name.StartsWith("powerwatch_mqtt_", StringComparison.Ordinal) && x.Name != "powerwatch_mqtt_enabled");
@@ -123,7 +123,7 @@ public sealed class MqttMetricsTests
         {
             await using var agent = await InProcessAgent.StartAsync(Settings(dir, ups.Endpoint, broker.Port));
             Scrape outage = null!;
-            await InProcessAgent.WaitUntilAsync(
+            await Poll.UntilAsync(
                 async () => (outage = await ScrapeAsync(agent)).Gauge("powerwatch_outbox_pending_entries") >= 5 && outage.Value("powerwatch_mqtt_connect_failures_total") >= 1,
                 TimeSpan.FromSeconds(20),
                 () => outage?.Text ?? "");
@@ -133,7 +133,7 @@ public sealed class MqttMetricsTests
             await broker.StartProcessAsync();
             // Polls keep coming, so wait for a scrape at which everything appended so far has been acknowledged.
             Scrape drained = null!;
-            await InProcessAgent.WaitUntilAsync(
+            await Poll.UntilAsync(
                 async () => (drained = await ScrapeAsync(agent)).Gauge("powerwatch_outbox_pending_entries") == 0
                     && drained.Value("powerwatch_outbox_acknowledged_total") == drained.Value("powerwatch_outbox_appended_total")
                     && drained.Value("powerwatch_mqtt_connected") == 1,

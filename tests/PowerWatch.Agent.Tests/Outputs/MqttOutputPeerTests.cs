@@ -38,9 +38,9 @@ public sealed class MqttOutputPeerTests
                 hub.Publish(p);
             }
 
-            await PipelineHarness.WaitUntilAsync(() => Task.FromResult(Messages(sub).Count >= polls.Count), TimeSpan.FromSeconds(20), () => sub.Output);
+            await Poll.UntilAsync(() => Task.FromResult(Messages(sub).Count >= polls.Count), TimeSpan.FromSeconds(20), () => sub.Output);
             Assert.Equal(polls.Select(p => $"powerwatch/dc1/ups-a/telemetry|0|{Encoding.UTF8.GetString(Payloads.Telemetry(p))}"), Messages(sub));
-            await PipelineHarness.WaitUntilAsync(() => Task.FromResult(output.Pending == 0), TimeSpan.FromSeconds(10), () => $"pending {output.Pending}");
+            await Poll.UntilAsync(() => Task.FromResult(output.Pending == 0), TimeSpan.FromSeconds(10), () => $"pending {output.Pending}");
         }
         finally
         {
@@ -81,11 +81,11 @@ public sealed class MqttOutputPeerTests
             Path.Combine(bin, "powerwatch.dll"), "run", "--config", config]);
         try
         {
-            await PipelineHarness.WaitUntilAsync(() => Task.FromResult(Messages(sub).Count >= 1 || agent.HasExited), TimeSpan.FromSeconds(30), () => agent.Output);
+            await Poll.UntilAsync(() => Task.FromResult(Messages(sub).Count >= 1 || agent.HasExited), TimeSpan.FromSeconds(30), () => agent.Output);
             Assert.False(agent.HasExited, agent.Output);
             Assert.Equal("powerwatch/dc1/agent/agent-9/status|0|online", Messages(sub)[0]);
             agent.Signal(9);
-            await PipelineHarness.WaitUntilAsync(() => Task.FromResult(Messages(sub).Count >= 2), TimeSpan.FromSeconds(20), () => sub.Output);
+            await Poll.UntilAsync(() => Task.FromResult(Messages(sub).Count >= 2), TimeSpan.FromSeconds(20), () => sub.Output);
             Assert.Equal("powerwatch/dc1/agent/agent-9/status|0|offline", Messages(sub)[1]);
         }
         finally

@@ -50,13 +50,7 @@ internal sealed class MosquittoServer : IAsyncDisposable
 
     public async Task StartProcessAsync()
     {
-        using (var cts = new CancellationTokenSource(Patience))
-        {
-            while (PortInUse(Port))
-            {
-                await Task.Delay(20, cts.Token);
-            }
-        }
+        await Poll.UntilAsync(() => !PortInUse(Port), Patience, () => $"port {Port} free again");
 
         _process = PeerProcess.Start(Peers.Require("mosquitto"), ["-c", _config]);
         await _process.WaitForTcpAsync(Port, Patience);

@@ -62,7 +62,7 @@ public sealed class AlertsApiHttpTests : IClassFixture<AlertsApiHttpTests.Agent>
             }
 
             Running = await InProcessAgent.StartAsync(settings);
-            await InProcessAgent.WaitUntilAsync(
+            await Poll.UntilAsync(
                 async () => (await ActiveAsync(Running.Http)).Any(a => a.GetProperty("id").GetString() == "comms-lost:ups"),
                 TimeSpan.FromSeconds(20),
                 () => "comms-lost:ups never raised");

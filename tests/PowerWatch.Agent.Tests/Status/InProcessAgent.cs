@@ -36,21 +36,6 @@ public sealed class InProcessAgent : IAsyncDisposable
         return new InProcessAgent(app, new Uri(url.TrimEnd('/') + "/"));
     }
 
-    /// <summary>Polls <paramref name="condition"/> (the agent's own progress, not a clock) until true or the patience is spent.</summary>
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan patience, Func<string> what)
-    {
-        using var cts = new CancellationTokenSource(patience);
-        while (!await condition())
-        {
-            if (cts.IsCancellationRequested)
-            {
-                Assert.Fail("timed out waiting: " + what());
-            }
-
-            await Task.Delay(50, CancellationToken.None);
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
