@@ -148,7 +148,7 @@ internal sealed partial class AlertService : BackgroundService
                 if (_events is not null)
                 {
                     var states = Failover;
-                    var phase = states.Count == 0 ? FailoverPhases.Normal : states.MaxBy(s => PhaseUrgency(s.Phase))!.Phase;
+                    var phase = states.Count == 0 ? FailoverPhases.Normal : states.MaxBy(s => FailoverPhases.Urgency(s.Phase))!.Phase;
                     await _events.PublishFailoverAsync(new FailoverMessage(_time.GetUtcNow(), phase,
                         [.. states.Select(FailoverMargin.From)]), stoppingToken);
                 }
@@ -158,18 +158,6 @@ internal sealed partial class AlertService : BackgroundService
         {
         }
     }
-
-    /// <summary>Orders phases by how urgently an operator must act; the site state is the most urgent UPS phase.</summary>
-    internal static int PhaseUrgency(string phase) => phase switch
-    {
-        FailoverPhases.GeneratorUnavailable => 5,
-        FailoverPhases.UtilityLost => 4,
-        FailoverPhases.GeneratorStarting => 3,
-        FailoverPhases.GeneratorAvailable => 2,
-        FailoverPhases.OnGenerator => 1,
-        FailoverPhases.Normal => 0,
-        _ => 4,
-    };
 
     private async Task HandleAsync(List<AlertTransition> transitions, CancellationToken cancellationToken)
     {

@@ -12,6 +12,21 @@ public static class FailoverPhases
     public const string GeneratorAvailable = "generator-available";
     public const string OnGenerator = "on-generator";
     public const string GeneratorUnavailable = "generator-unavailable";
+
+    /// <summary>
+    /// How urgently an operator must act in a phase (higher = sooner); a site's state is its most urgent UPS phase.
+    /// An unknown phase ranks with utility-lost rather than below normal.
+    /// </summary>
+    public static int Urgency(string phase) => phase switch
+    {
+        GeneratorUnavailable => 5,
+        UtilityLost => 4,
+        GeneratorStarting => 3,
+        GeneratorAvailable => 2,
+        OnGenerator => 1,
+        Normal => 0,
+        _ => 4,
+    };
 }
 
 /// <summary>Rule ids of the conditions the analyzer raises (alert ids are <c>{rule}:{device}</c>).</summary>
