@@ -130,13 +130,36 @@ public sealed class RtuTransportTests
     [Fact]
     public async Task Dripped_reply_within_the_inter_character_limit_is_accepted()
     {
-        // Real time: a generous 500 ms inter-character limit so a loaded machine cannot fail the test.
-        var faults = new DelegateFaultInjector(_ => new ModbusFault { ByteDelay = TimeSpan.FromMilliseconds(1) });
+        // Manual time: the test plays the server and drips the reply one byte at a time, each gap 3/4 of the
+        // inter-character limit, so the whole reply takes far longer than the limit but no gap exceeds it.
+        var time = new ManualTimeProvider();
+        var limit = TimeSpan.FromMilliseconds(20);
         var (a, b) = PipeDuplexStream.CreatePair();
-        await using var server = new ModbusRtuServer(b, Line, new ModbusDataStoreHandler(NewStore(), 1), new ModbusServerOptions { FaultInjector = faults });
-        await server.StartAsync();
-        await using var client = new ModbusRtuClient(a, Line, Options() with { InterCharacterTimeout = TimeSpan.FromMilliseconds(500), InterFrameGap = TimeSpan.FromMilliseconds(500) });
-        Assert.Equal(new ushort[] { 1000, 1001, 1002 }, await client.ReadHoldingRegistersAsync(1, 0, 3));
+        await using var client = new ModbusRtuClient(a, Line, Options() with
+        {
+            TimeProvider = time, InterCharacterTimeout = limit, InterFrameGap = TimeSpan.Zero, TurnaroundDelay = TimeSpan.Zero,
+        });
+        var read = client.ReadHoldingRegistersAsync(1, 0, 3).AsTask();
+        var request = new byte[8];
+        await b.ReadExactlyAsync(request);
+        Assert.Equal(new byte[] { 0x01, 0x03, 0x00, 0x00, 0x00, 0x03 }, request[..6]);
+        byte[] reply = [0x01, 0x03, 0x06, 0x03, 0xE8, 0x03, 0xE9, 0x03, 0xEA, 0, 0];
+        ModbusChecksum.WriteCrc16(reply.AsSpan(0, 9), reply.AsSpan(9));
+        for (var i = 0; i < reply.Length; i++)
+        {
+            if (i > 0)
+            {
+                // The client re-arms its silence timer after each byte; only then does the clock move.
+                await Poll.UntilAsync(() => time.HasTimerDueIn(limit), TimeSpan.FromSeconds(10), () => $"the client armed its silence timer after byte {i}");
+                time.Advance(limit * 0.75);
+            }
+
+            await b.WriteAsync(reply.AsMemory(i, 1));
+            await b.FlushAsync();
+        }
+
+        Assert.Equal(new ushort[] { 1000, 1001, 1002 }, await read);
+        Assert.Equal(limit * 0.75 * (reply.Length - 1), time.GetUtcNow() - new ManualTimeProvider().GetUtcNow());
     }
 
     [Fact]

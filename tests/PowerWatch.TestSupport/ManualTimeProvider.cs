@@ -33,6 +33,17 @@ public sealed class ManualTimeProvider : TimeProvider
         }
     }
 
+    /// <summary>True when an armed timer falls due exactly <paramref name="delay"/> after the current time
+    /// (to wait until code under test has re-armed a timeout before moving the clock).</summary>
+    public bool HasTimerDueIn(TimeSpan delay)
+    {
+        lock (_gate)
+        {
+            var due = _now + delay;
+            return _timers.Any(t => t.DueAt == due);
+        }
+    }
+
     public override DateTimeOffset GetUtcNow()
     {
         lock (_gate)

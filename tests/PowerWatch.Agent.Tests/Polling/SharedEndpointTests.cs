@@ -38,7 +38,7 @@ public sealed class SharedEndpointTests
         router.Map(1, new ModbusDataStoreHandler(Store(), 1)); // unit 2 has no handler: it never answers
         await using var server = new ModbusTcpServer(new IPEndPoint(IPAddress.Loopback, 0), router);
         await server.StartAsync();
-        await using var client = new ModbusTcpClient("127.0.0.1", server.LocalEndPoint.Port, new ModbusClientOptions { Timeout = TimeSpan.FromMilliseconds(150), Retries = 0 });
+        await using var client = new ModbusTcpClient("127.0.0.1", server.LocalEndPoint.Port, new ModbusClientOptions { Timeout = TimeSpan.FromMilliseconds(500), Retries = 0 });
 
         var time = new ManualTimeProvider();
         var planner = new PlannerOptions { MaxGap = 8 };

@@ -27,7 +27,7 @@ public sealed class FaultAndTransportTests
         ups.Faults.Set(fault);
         Exception? error = null;
         ushort[]? spoiled = null;
-        await using (var client = FaceTestKit.Connect(ups, TimeSpan.FromMilliseconds(300)))
+        await using (var client = FaceTestKit.Connect(ups, TimeSpan.FromSeconds(1)))
         {
             try
             {
@@ -76,7 +76,7 @@ public sealed class FaultAndTransportTests
     {
         await using var host = await FaceTestKit.StartSteppedHostAsync();
         var ups = host.Device("ups");
-        await using var client = FaceTestKit.Connect(ups, TimeSpan.FromMilliseconds(500));
+        await using var client = FaceTestKit.Connect(ups);
         await client.ReadHoldingRegistersAsync(1, 128, 3);
 
         ups.Faults.Set("drop");
@@ -110,7 +110,7 @@ public sealed class FaultAndTransportTests
         await using var host = await FaceTestKit.StartSteppedHostAsync(description, FaceTransport.RtuOverTcp);
         var ats = host.Device("ats");
         Assert.StartsWith("rtu+tcp://127.0.0.1:", ats.Endpoint, StringComparison.Ordinal);
-        await using var client = new ModbusRtuOverTcpClient("127.0.0.1", ats.Port(), new ModbusClientOptions { Timeout = TimeSpan.FromMilliseconds(300), Retries = 0 });
+        await using var client = new ModbusRtuOverTcpClient("127.0.0.1", ats.Port(), new ModbusClientOptions { Timeout = TimeSpan.FromSeconds(2), Retries = 0 });
         var good = await client.ReadHoldingRegistersAsync(1, 0, 14);
 
         ats.Faults.Set("crc");
