@@ -20,3 +20,15 @@ public interface IDeviceInput : IAsyncDisposable
 /// so a dead device on a shared bus costs one timeout per attempt, not several.
 /// </summary>
 public readonly record struct PollRequest(bool IncludeSlow, DateTimeOffset Timestamp, long Sequence, bool Suspect);
+
+/// <summary>
+/// An input whose device can tell us between polls that something changed (an APC Smart-UPS sends <c>!</c> the
+/// moment the utility fails). The poller then reads that device at once instead of at its next slot; the
+/// regular schedule is kept, and out-of-schedule polls of one device are at least
+/// <see cref="Polling.EndpointPoller.RequestedPollSpacing"/> apart, so a chattering device cannot flood its bus.
+/// </summary>
+public interface IPollRequestingInput
+{
+    /// <summary>Raised (on any thread; handlers must not block) with a short reason.</summary>
+    event Action<string>? PollRequested;
+}

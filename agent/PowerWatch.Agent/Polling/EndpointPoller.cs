@@ -28,12 +28,20 @@ public sealed class PolledDevice
 
     /// <summary>The slot this poll was scheduled for (to measure jitter and keep a fixed rate).</summary>
     internal DateTimeOffset Slot { get; set; }
+
+    /// <summary>When the last out-of-schedule poll (asked for by the device) started.</summary>
+    internal DateTimeOffset LastRequestedPoll { get; set; } = DateTimeOffset.MinValue;
+
+    /// <summary>1 while the device has asked for a poll that has not started yet.</summary>
+    internal int PollRequested;
 }
 
 /// <summary>
 /// One polling loop per transport endpoint (a serial bus or a TCP connection): requests on it are strictly
 /// sequential, devices are polled at a fixed rate in due order, and a failing device backs off (and is
 /// eventually only probed) so it cannot starve the others. Different endpoints run in different loops.
+/// A device whose input is an <see cref="IPollRequestingInput"/> can ask to be read at once (an APC alert
+/// character): the loop wakes, polls it out of schedule and keeps its fixed-rate slots as they were.
 /// </summary>
 public sealed partial class EndpointPoller
 {
@@ -46,6 +54,7 @@ public sealed partial class EndpointPoller
     private readonly Random _random;
     private readonly ILogger _logger;
     private readonly TimeSpan _allowance;
+    private TaskCompletionSource _wake = NewWake();
 
     public EndpointPoller(string key, IReadOnlyList<PolledDevice> devices, ReadingHub hub, AgentHealth health, TimeProvider time, PollBackoff backoff, Random random, ILogger logger)
     {
@@ -60,7 +69,17 @@ public sealed partial class EndpointPoller
 
         // A loop is unhealthy when it has not come round for far longer than any poll could take.
         _allowance = TimeSpan.FromTicks(Math.Max(devices.Max(d => d.State.PollInterval).Ticks * 10, backoff.ProbeInterval.Ticks * 3));
+        foreach (var d in devices)
+        {
+            if (d.Input is IPollRequestingInput requesting)
+            {
+                requesting.PollRequested += reason => RequestPoll(d, reason);
+            }
+        }
     }
+
+    /// <summary>Least time between two out-of-schedule polls of one device.</summary>
+    public static TimeSpan RequestedPollSpacing { get; } = TimeSpan.FromSeconds(1);
 
     public string Key => _key;
 
@@ -82,22 +101,37 @@ public sealed partial class EndpointPoller
             while (!cancellationToken.IsCancellationRequested)
             {
                 _health.Beat(_key, _allowance);
+
+                // Publish a fresh wake-up before reading the request flags: a request either is seen below or
+                // completes this wake-up (RequestPoll sets its flag first, then completes the current wake-up).
+                var wake = NewWake();
+                Interlocked.Exchange(ref _wake, wake);
                 var next = _devices[0];
                 foreach (var d in _devices)
                 {
-                    if (d.NextDue < next.NextDue)
+                    if (Due(d) < Due(next))
                     {
                         next = d;
                     }
                 }
 
-                var wait = next.NextDue - _time.GetUtcNow();
+                var wait = Due(next) - _time.GetUtcNow();
                 if (wait > TimeSpan.Zero)
                 {
-                    await Task.Delay(wait, _time, cancellationToken);
+                    using var delay = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    var timer = Task.Delay(wait, _time, delay.Token);
+                    if (await Task.WhenAny(timer, wake.Task) != timer)
+                    {
+                        // A device asked to be read: choose again.
+                        await delay.CancelAsync();
+                        continue;
+                    }
+
+                    await timer;
                 }
 
-                await PollOnceAsync(next, cancellationToken);
+                var requested = Interlocked.Exchange(ref next.PollRequested, 0) == 1 && _time.GetUtcNow() < next.NextDue;
+                await PollOnceAsync(next, cancellationToken, requested);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -109,12 +143,48 @@ public sealed partial class EndpointPoller
         }
     }
 
-    /// <summary>Polls one device now and schedules its next poll.</summary>
-    internal async Task PollOnceAsync(PolledDevice d, CancellationToken cancellationToken)
+    /// <summary>Called by a device's input (any thread): poll it as soon as the endpoint is free.</summary>
+    internal void RequestPoll(PolledDevice d, string reason)
+    {
+        if (Interlocked.Exchange(ref d.PollRequested, 1) == 0)
+        {
+            LogPollRequested(_logger, d.State.Id, reason);
+        }
+
+        Volatile.Read(ref _wake).TrySetResult();
+    }
+
+    /// <summary>When a device is next to be polled: its slot, or sooner when it asked for a poll.</summary>
+    private static DateTimeOffset Due(PolledDevice d)
+    {
+        if (Volatile.Read(ref d.PollRequested) == 0)
+        {
+            return d.NextDue;
+        }
+
+        var allowed = d.LastRequestedPoll + RequestedPollSpacing;
+        return allowed < d.NextDue ? allowed : d.NextDue;
+    }
+
+    private static TaskCompletionSource NewWake() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// Polls one device now. A scheduled poll sets the next slot; a requested (out-of-schedule) poll leaves the
+    /// slots as they were, unless it fails (then the device backs off like any failed device).
+    /// </summary>
+    internal async Task PollOnceAsync(PolledDevice d, CancellationToken cancellationToken, bool requested = false)
     {
         var state = d.State;
         var started = _time.GetUtcNow();
-        PollStarted?.Invoke(state.Id, started - d.Slot);
+        if (requested)
+        {
+            d.LastRequestedPoll = started;
+        }
+        else
+        {
+            PollStarted?.Invoke(state.Id, started - d.Slot);
+        }
+
         var includeSlow = started >= d.NextSlowDue;
         var sequence = state.NextSequence();
         try
@@ -143,7 +213,10 @@ public sealed partial class EndpointPoller
             all.Add(new Reading(state.Id, MetricNames.DeviceAvailable, ReadingValue.FromBoolean(true), "", started, Quality.Good, sequence));
             var quality = readings.Any(r => r.Quality == Quality.Bad) ? Quality.Bad : Quality.Good;
             _hub.Publish(new PollResult(state.Id, state.Kind, state.Model, started, sequence, quality, all));
-            ScheduleNext(d, started);
+            if (!requested)
+            {
+                ScheduleNext(d, started);
+            }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -194,6 +267,9 @@ public sealed partial class EndpointPoller
 
     [LoggerMessage(EventId = 200, Level = LogLevel.Warning, Message = "Device {Device} lost after {Failures} failed polls: {Error}")]
     private static partial void LogLost(ILogger logger, string device, int failures, string error);
+
+    [LoggerMessage(EventId = 205, Level = LogLevel.Information, Message = "Device {Device} asked to be read at once: {Reason}")]
+    private static partial void LogPollRequested(ILogger logger, string device, string reason);
 
     [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "Device {Device} answering again after {Failures} failed polls")]
     private static partial void LogRecovered(ILogger logger, string device, int failures);

@@ -13,8 +13,12 @@ public sealed class EndpointPollerTests
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
     /// <summary>A device whose next answer the test decides.</summary>
-    private sealed class ScriptedInput : IDeviceInput
+    private sealed class ScriptedInput : IDeviceInput, IPollRequestingInput
     {
+        public event Action<string>? PollRequested;
+
+        public void AskForPoll() => PollRequested?.Invoke("test");
+
         public bool Fail { get; set; }
 
         public double Charge { get; set; } = 97;
@@ -164,5 +168,79 @@ public sealed class EndpointPollerTests
         Assert.True(slow.TryRead(out var first));
         Assert.Equal(4, first!.Sequence);
         Assert.Equal(5, fast.Count);
+    }
+
+    [Fact]
+    public async Task Requested_polls_run_at_once_keep_the_slots_and_are_spaced_when_a_device_chatters()
+    {
+        var time = new ManualTimeProvider();
+        var input = new ScriptedInput();
+        var slot = TimeSpan.FromSeconds(10);
+        var device = new PolledDevice(new DeviceState("ups-a", "ups", "test", "serial:///dev/ttyS0", slot), input, TimeSpan.FromHours(1));
+        var poller = new EndpointPoller("serial:///dev/ttyS0", [device], new ReadingHub(), new AgentHealth(time), time, new PollBackoff { Jitter = 0 }, new Random(1), NullLogger.Instance);
+        var start = time.GetUtcNow();
+        using var stop = new CancellationTokenSource();
+        var run = poller.RunAsync(stop.Token);
+
+        async Task PolledAsync(int count)
+        {
+            await Poll.UntilAsync(() => input.Requests.Count == count, TimeSpan.FromSeconds(10), () => $"{count} polls (have {input.Requests.Count})");
+        }
+
+        async Task ArmedAsync(DateTimeOffset due)
+        {
+            await Poll.UntilAsync(() => time.HasTimerDueIn(due - time.GetUtcNow()), TimeSpan.FromSeconds(10), () => $"the loop waits for {due - start}");
+        }
+
+        await PolledAsync(1);
+        await ArmedAsync(start + slot);
+
+        // The device asks for a poll every 100 ms for 5 s (a chattering alert line): the first request is served
+        // at once, later ones at most once per RequestedPollSpacing.
+        var lastRequested = DateTimeOffset.MinValue;
+        for (var step = 1; step <= 50; step++)
+        {
+            var polls = input.Requests.Count; // before the clock moves: a poll it causes may run inside Advance
+            time.Advance(TimeSpan.FromMilliseconds(100));
+            var now = time.GetUtcNow();
+            if (lastRequested != DateTimeOffset.MinValue && now >= lastRequested + EndpointPoller.RequestedPollSpacing)
+            {
+                // The request pending since the last step is served by the spacing timer.
+                await PolledAsync(polls + 1);
+                lastRequested = now;
+            }
+
+            input.AskForPoll();
+            if (lastRequested == DateTimeOffset.MinValue)
+            {
+                await PolledAsync(polls + 1);
+                lastRequested = now;
+                await ArmedAsync(start + slot);
+            }
+            else
+            {
+                await ArmedAsync(lastRequested + EndpointPoller.RequestedPollSpacing);
+            }
+        }
+
+        var at = input.Requests.Select(r => Math.Round((r.Timestamp - start).TotalSeconds, 3)).ToArray();
+        Assert.Equal(new[] { 0, 0.1, 1.1, 2.1, 3.1, 4.1 }, at);
+
+        // The request made at 5.0 s is served at 5.1 s; then the fixed-rate slots are as they were: 10 s, 20 s.
+        time.Advance(lastRequested + EndpointPoller.RequestedPollSpacing - time.GetUtcNow());
+        await PolledAsync(7);
+        Assert.Equal(5.1, Math.Round((input.Requests[6].Timestamp - start).TotalSeconds, 3));
+        await ArmedAsync(start + slot);
+        time.Advance(start + slot - time.GetUtcNow());
+        await PolledAsync(8);
+        Assert.Equal(10, (input.Requests[7].Timestamp - start).TotalSeconds);
+        await ArmedAsync(start + (slot * 2));
+        time.Advance(slot);
+        await PolledAsync(9);
+        Assert.Equal(20, (input.Requests[8].Timestamp - start).TotalSeconds);
+        Assert.Equal(9, device.State.Polls);
+
+        await stop.CancelAsync();
+        await run;
     }
 }

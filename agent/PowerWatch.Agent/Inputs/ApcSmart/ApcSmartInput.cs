@@ -10,7 +10,7 @@ namespace PowerWatch.Agent.Inputs.ApcSmart;
 /// reader: they change <see cref="CurrentStatus"/> at once, raise <see cref="AlertCharacterReceived"/> (so a poller
 /// can poll immediately) and are merged into the next poll's ups.status when they are newer than its <c>Q</c> reply.
 /// </summary>
-public sealed class ApcSmartInput : IDeviceInput
+public sealed class ApcSmartInput : IDeviceInput, IPollRequestingInput
 {
     private static readonly (byte Command, string Metric)[] Fast =
     [
@@ -47,6 +47,9 @@ public sealed class ApcSmartInput : IDeviceInput
 
     /// <summary>Raised (on the link's reader thread) with the device id and the alert, as soon as an alert character arrives.</summary>
     public event Action<string, ApcSmartAlert>? AlertCharacterReceived;
+
+    /// <summary>Raised with every alert character: the poller reads the UPS at once.</summary>
+    public event Action<string>? PollRequested;
 
     /// <summary>The latest status: the last <c>Q</c> reply with every later alert applied.</summary>
     public UpsStatus CurrentStatus
@@ -170,6 +173,7 @@ public sealed class ApcSmartInput : IDeviceInput
         }
 
         AlertCharacterReceived?.Invoke(_device, alert);
+        PollRequested?.Invoke($"alert character '{(char)alert}' ({alert})");
     }
 
     private async Task<ApcSmartSession> ConnectAsync(CancellationToken cancellationToken)

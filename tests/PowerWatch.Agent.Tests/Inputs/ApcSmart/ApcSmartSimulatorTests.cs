@@ -2,6 +2,10 @@ using PowerWatch.Agent.Configuration;
 using PowerWatch.Agent.Inputs;
 using PowerWatch.Agent.Inputs.ApcSmart;
 using PowerWatch.Agent.Inputs.MegatecQ1;
+using PowerWatch.Agent.Hosting;
+using PowerWatch.Agent.Pipeline;
+using PowerWatch.Agent.Polling;
+using Microsoft.Extensions.Logging.Abstractions;
 using PowerWatch.Core;
 using PowerWatch.Simulators.Faces.Serial;
 using Site = PowerWatch.Simulators.Site;
@@ -52,5 +56,38 @@ public sealed class ApcSmartSimulatorTests
         Assert.Contains(UpsStatusTokens.OnBattery, input.CurrentStatus.Tokens);
         var next = await input.PollAsync(new PollRequest(false, TimeProvider.System.GetUtcNow(), 2, false), CancellationToken.None);
         Assert.Contains(next, x => x.Metric == "ups.status" && x.Value.Text.Split(' ').Contains("OB"));
+    }
+
+    [Fact]
+    public async Task Line_fail_alert_makes_the_poller_read_the_ups_at_once_not_at_its_next_slot()
+    {
+        var site = Site.Create();
+        site.RunFor(TimeSpan.FromSeconds(2), Step);
+        using var face = new ApcSmartFace(site);
+        await using var server = await face.StartTcpAsync();
+        await using var input = Input(server.Endpoint);
+
+        // Real time, and a poll interval of one hour: a second poll within the test can only be the requested one.
+        var state = new DeviceState("ups-apc", "ups", "apc-smart", server.Endpoint, TimeSpan.FromHours(1));
+        var hub = new ReadingHub();
+        var results = hub.Subscribe("test");
+        var poller = new EndpointPoller(server.Endpoint, [new PolledDevice(state, input, TimeSpan.FromHours(24))], hub, new AgentHealth(TimeProvider.System), TimeProvider.System, new PollBackoff(), new Random(1), NullLogger.Instance);
+        using var stop = new CancellationTokenSource();
+        var run = poller.RunAsync(stop.Token);
+
+        static string Status(PollResult r) => r.Readings.Single(x => x.Metric == "ups.status").Value.Text;
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var first = await results.ReadAsync(wait.Token);
+        Assert.Equal("OL", Status(first));
+
+        site.Utility.Fail();
+        site.Step(Step);
+        var second = await results.ReadAsync(wait.Token);
+        Assert.Contains("OB", Status(second).Split(' '));
+        Assert.True(second.Timestamp - first.Timestamp < TimeSpan.FromMinutes(1), $"read {second.Timestamp - first.Timestamp} after the first poll");
+        Assert.Equal(2, state.Polls);
+
+        await stop.CancelAsync();
+        await run;
     }
 }
