@@ -8,7 +8,8 @@ namespace PowerWatch.Simulator;
 
 /// <summary>
 /// <c>powerwatch-sim serve [--site file] [--speed N] [--scenario file] [--transport tcp|rtu+tcp|rtu] [--baud N]
-/// [--control-port N] [--config-out file] [--base-port N]</c>: runs the site live, serves every device's Modbus face on loopback,
+/// [--control-port N] [--config-out file] [--base-port N] [--ups-protocol modbus|apc-smart|megatec-q1]</c>: runs the site
+/// live, serves every device's Modbus face on loopback (and the UPS's serial protocol face on request),
 /// prints the endpoints and the control port, and runs until Ctrl+C.
 /// </summary>
 internal static class ServeVerb
@@ -23,18 +24,30 @@ internal static class ServeVerb
         var controlPort = new Option<int>("--control-port") { Description = "loopback port of the line-based control channel (0 = any free port)", DefaultValueFactory = _ => 0 };
         var configOut = new Option<FileInfo?>("--config-out") { Description = "also write the agent configuration JSON for these endpoints to this file" };
         var basePort = new Option<int>("--base-port") { Description = "TCP devices listen on consecutive ports from this one in site order (UPS, generator, ATS, PDUs, meter); 0 = free ports. install/examples/powerwatch.json expects 15020", DefaultValueFactory = _ => 0 };
+        var upsProtocol = new Option<string>("--ups-protocol") { Description = "modbus, or also serve the UPS on apc-smart / megatec-q1 (raw TCP serial server, 2400 baud pacing, next port after the TCP devices) and read it there in --config-out", DefaultValueFactory = _ => "modbus" };
         var command = new Command("serve", "run the site live and serve every device's Modbus face on 127.0.0.1, with a control channel")
         {
-            site, speed, scenario, transport, baud, controlPort, configOut, basePort,
+            site, speed, scenario, transport, baud, controlPort, configOut, basePort, upsProtocol,
         };
         command.SetAction((parse, ct) => ServeAsync(
             parse.GetValue(site), parse.GetValue(speed), parse.GetValue(scenario), parse.GetValue(transport)!, parse.GetValue(baud),
-            parse.GetValue(controlPort), parse.GetValue(configOut), parse.GetValue(basePort), ct));
+            parse.GetValue(controlPort), parse.GetValue(configOut), parse.GetValue(basePort), parse.GetValue(upsProtocol)!, ct));
         return command;
     }
 
-    private static async Task<int> ServeAsync(FileInfo? siteFile, double speed, FileInfo? scenarioFile, string transportText, int baud, int controlPort, FileInfo? configOut, int basePort, CancellationToken cancellationToken)
+    private static async Task<int> ServeAsync(FileInfo? siteFile, double speed, FileInfo? scenarioFile, string transportText, int baud, int controlPort, FileInfo? configOut, int basePort, string upsProtocolText, CancellationToken cancellationToken)
     {
+        UpsSerialProtocol upsSerial;
+        switch (upsProtocolText)
+        {
+            case "modbus": upsSerial = UpsSerialProtocol.None; break;
+            case "apc-smart": upsSerial = UpsSerialProtocol.ApcSmart; break;
+            case "megatec-q1": upsSerial = UpsSerialProtocol.MegatecQ1; break;
+            default:
+                await Console.Error.WriteLineAsync("--ups-protocol must be modbus, apc-smart or megatec-q1").ConfigureAwait(false);
+                return RunVerb.ExitInvalidInput;
+        }
+
         FaceTransport transport;
         switch (transportText)
         {
@@ -78,11 +91,12 @@ internal static class ServeVerb
                 DefaultTransport = transport,
                 BaudRate = baud,
                 BasePort = basePort,
+                UpsSerial = upsSerial,
             }, cancellationToken).ConfigureAwait(false);
         }
         catch (System.Net.Sockets.SocketException ex)
         {
-            await Console.Error.WriteLineAsync($"cannot listen on 127.0.0.1 ({ex.Message}); with --base-port {basePort} the TCP devices need consecutive free ports from {basePort}, one per device").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"cannot listen on 127.0.0.1 ({ex.Message}); with --base-port {basePort} the TCP devices need consecutive free ports from {basePort}, one per device and one for a --ups-protocol serial face").ConfigureAwait(false);
             return RunVerb.ExitInvalidInput;
         }
 

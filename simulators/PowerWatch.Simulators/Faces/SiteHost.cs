@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using PowerWatch.Serial;
+using PowerWatch.Simulators.Faces.Serial;
 
 namespace PowerWatch.Simulators.Faces;
 
@@ -46,7 +47,34 @@ public sealed class SiteHostOptions
     /// in device order (UPS, generator, ATS, PDUs, meter), so a fixed agent configuration can reach them.
     /// </summary>
     public int BasePort { get; init; }
+
+    /// <summary>
+    /// Also serve the UPS on a serial UPS protocol (2400 baud pacing) through a raw TCP serial server on 127.0.0.1 —
+    /// on the port after the Modbus TCP devices when <see cref="BasePort"/> is set — and have
+    /// <see cref="SiteHost.ToAgentConfigurationJson"/> read the UPS through it instead of its Modbus face.
+    /// </summary>
+    public UpsSerialProtocol UpsSerial { get; init; }
 }
+
+/// <summary>A serial protocol the simulated UPS can also be served on (<see cref="SiteHostOptions.UpsSerial"/>).</summary>
+public enum UpsSerialProtocol
+{
+    /// <summary>Modbus only.</summary>
+    None,
+
+    /// <summary>APC Smart-UPS protocol (agent input <c>apc-smart</c>).</summary>
+    ApcSmart,
+
+    /// <summary>Megatec Q1 (agent input <c>megatec-q1</c>).</summary>
+    MegatecQ1,
+}
+
+/// <summary>The UPS's serial-protocol face as served by a <see cref="SiteHost"/>.</summary>
+/// <param name="Protocol">The protocol.</param>
+/// <param name="Input">The agent's input name for it (<c>apc-smart</c> or <c>megatec-q1</c>).</param>
+/// <param name="Server">The raw TCP serial server (<see cref="SerialFaceServer.Endpoint"/> = <c>tcp://127.0.0.1:PORT</c>).</param>
+/// <param name="Faults">The serial face's own transport fault switch.</param>
+public sealed record SerialUpsFace(UpsSerialProtocol Protocol, string Input, SerialFaceServer Server, FaultSwitch Faults);
 
 /// <summary>One simulated device as the agent should see it.</summary>
 /// <param name="Id">Device id (the model name), e.g. <c>ups</c>.</param>
@@ -81,16 +109,22 @@ public sealed record SimulatedDevice(string Id, string Kind, string Protocol, st
 public sealed class SiteHost : IAsyncDisposable
 {
     private readonly List<IFaceServer> _servers;
+    private readonly IDisposable? _serialFace;
     private readonly CancellationTokenSource _stop = new();
     private Task _physics = Task.CompletedTask;
     private int _disposed;
 
-    private SiteHost(Site site, List<SimulatedDevice> devices, List<IFaceServer> servers)
+    private SiteHost(Site site, List<SimulatedDevice> devices, List<IFaceServer> servers, SerialUpsFace? serialUps, IDisposable? serialFace)
     {
         Site = site;
         Devices = devices;
         _servers = servers;
+        SerialUps = serialUps;
+        _serialFace = serialFace;
     }
+
+    /// <summary>The UPS's serial-protocol face, when <see cref="SiteHostOptions.UpsSerial"/> asked for one.</summary>
+    public SerialUpsFace? SerialUps { get; }
 
     /// <summary>The simulated site: models, events (<see cref="Site.EventOccurred"/>), model faults.</summary>
     public Site Site { get; }
@@ -117,6 +151,8 @@ public sealed class SiteHost : IAsyncDisposable
         var faces = CreateFaces(site);
         var servers = new List<IFaceServer>();
         var devices = new List<SimulatedDevice>();
+        SerialUpsFace? serialUps = null;
+        ApcSmartFace? apcFace = null;
         try
         {
             ModbusRtuBus? bus = null;
@@ -146,6 +182,27 @@ public sealed class SiteHost : IAsyncDisposable
                     devices.Add(new SimulatedDevice(face.DeviceId, face.Kind, transport == FaceTransport.Tcp ? "modbus-tcp" : "modbus-rtu-over-tcp", server.Endpoint, 1, face.Profile, face, server));
                 }
             }
+
+            if (options.UpsSerial != UpsSerialProtocol.None)
+            {
+                var serialOptions = new SerialFaceOptions { Port = options.BasePort == 0 ? 0 : options.BasePort + tcpIndex, TransportTime = options.BaseTime };
+                SerialFaceServer server;
+                FaultSwitch faults;
+                if (options.UpsSerial == UpsSerialProtocol.ApcSmart)
+                {
+                    apcFace = new ApcSmartFace(site);
+                    server = await apcFace.StartTcpAsync(serialOptions, cancellationToken).ConfigureAwait(false);
+                    faults = apcFace.Faults;
+                }
+                else
+                {
+                    var q1 = new MegatecQ1Face(site);
+                    server = await q1.StartTcpAsync(serialOptions, cancellationToken).ConfigureAwait(false);
+                    faults = q1.Faults;
+                }
+
+                serialUps = new SerialUpsFace(options.UpsSerial, options.UpsSerial == UpsSerialProtocol.ApcSmart ? "apc-smart" : "megatec-q1", server, faults);
+            }
         }
         catch
         {
@@ -154,10 +211,11 @@ public sealed class SiteHost : IAsyncDisposable
                 await s.DisposeAsync().ConfigureAwait(false);
             }
 
+            apcFace?.Dispose();
             throw;
         }
 
-        var host = new SiteHost(site, devices, servers);
+        var host = new SiteHost(site, devices, servers, serialUps, apcFace);
         if (!clock.IsStepped)
         {
             host._physics = Task.Run(() => site.RunLiveAsync(options.Step, host._stop.Token), CancellationToken.None);
@@ -201,6 +259,13 @@ public sealed class SiteHost : IAsyncDisposable
                 w.WriteStartObject();
                 w.WriteString("Id", d.Id);
                 w.WriteString("Kind", d.Kind);
+                if (SerialUps is { } serial && d.Id == Site.Ups.Name)
+                {
+                    WriteSerialUps(w, serial, Site.Ups.Options);
+                    w.WriteEndObject();
+                    continue;
+                }
+
                 w.WriteString("Input", "modbus");
                 w.WriteString("Endpoint", d.Endpoint);
                 w.WriteNumber("UnitId", d.UnitId);
@@ -254,7 +319,7 @@ public sealed class SiteHost : IAsyncDisposable
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
-    /// <summary>One line per device: id, kind, endpoint, unit, profile, current fault.</summary>
+    /// <summary>One line per device: id, kind, endpoint, unit, profile, current fault (and the UPS's serial face).</summary>
     public string DescribeEndpoints()
     {
         var sb = new StringBuilder();
@@ -263,7 +328,30 @@ public sealed class SiteHost : IAsyncDisposable
             sb.Append(CultureInfo.InvariantCulture, $"{d.Id,-10} {d.Kind,-9} {d.Endpoint,-28} unit {d.UnitId,-3} profile {d.Profile,-22} fault {d.Faults.Current}").Append('\n');
         }
 
+        if (SerialUps is { } serial)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"{Site.Ups.Name,-10} {"ups",-9} {serial.Server.Endpoint,-28} {serial.Input} at {serial.Server.Settings.BaudRate} baud (the agent configuration reads the UPS here) fault {serial.Faults.Current}").Append('\n');
+        }
+
         return sb.ToString();
+    }
+
+    /// <summary>The UPS device entry for its serial face: input, endpoint and (Megatec Q1) the runtime calibration of the model.</summary>
+    private static void WriteSerialUps(Utf8JsonWriter w, SerialUpsFace serial, UpsOptions ups)
+    {
+        w.WriteString("Input", serial.Input);
+        w.WriteString("Endpoint", serial.Server.Endpoint);
+
+        // One request at 2400 baud plus the UPS's turnaround takes well under this (and it stays below the 1 s poll).
+        w.WriteString("Timeout", "00:00:00.800");
+        if (serial.Protocol == UpsSerialProtocol.MegatecQ1)
+        {
+            // Q1 reports no runtime: NUT-style runtimecal from the simulated battery's two calibration points.
+            w.WriteStartObject("MegatecQ1");
+            w.WriteString("RuntimeCal", string.Create(CultureInfo.InvariantCulture,
+                $"{ups.RuntimeAtFullLoad.TotalSeconds:0},100,{ups.RuntimeAtHalfLoad.TotalSeconds:0},50"));
+            w.WriteEndObject();
+        }
     }
 
     /// <summary>Stops the physics loop and every endpoint.</summary>
@@ -281,6 +369,12 @@ public sealed class SiteHost : IAsyncDisposable
             await s.DisposeAsync().ConfigureAwait(false);
         }
 
+        if (SerialUps is not null)
+        {
+            await SerialUps.Server.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _serialFace?.Dispose();
         _stop.Dispose();
     }
 }

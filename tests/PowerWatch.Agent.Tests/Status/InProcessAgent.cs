@@ -23,10 +23,19 @@ public sealed class InProcessAgent : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<InProcessAgent> StartAsync(IDictionary<string, string?> settings)
+    public static Task<InProcessAgent> StartAsync(IDictionary<string, string?> settings) => StartAsync(null, settings);
+
+    /// <summary>Starts from a configuration JSON document (as a config file holds it) with <paramref name="settings"/> on top.</summary>
+    public static async Task<InProcessAgent> StartAsync(string? json, IDictionary<string, string?> settings)
     {
         var all = new Dictionary<string, string?>(settings) { ["PowerWatch:Status:Url"] = "http://127.0.0.1:0" };
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(all).Build();
+        var builder = new ConfigurationBuilder();
+        if (json is not null)
+        {
+            builder.AddJsonStream(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json)));
+        }
+
+        var configuration = builder.AddInMemoryCollection(all).Build();
         var (options, problems) = ConfigValidator.BindAndValidate(configuration);
         Assert.True(problems.Count == 0, string.Join("\n", problems));
         var (profiles, _) = await AgentServices.LoadProfilesAsync(Path.Combine(AppContext.BaseDirectory, "profiles"), CancellationToken.None);

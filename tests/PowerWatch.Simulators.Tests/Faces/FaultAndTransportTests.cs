@@ -211,6 +211,50 @@ public sealed class FaultAndTransportTests
     }
 
     [Fact]
+    public async Task Serial_ups_face_follows_the_tcp_devices_and_the_agent_configuration_reads_the_ups_there()
+    {
+        var (host, basePort) = await StartOnFreeBlockAsync(UpsSerialProtocol.ApcSmart);
+        await using (host)
+        {
+            // The Modbus faces keep their ports; the APC Smart face takes the next one.
+            Assert.Equal($"tcp://127.0.0.1:{basePort}", host.Device("ups").Endpoint);
+            Assert.Equal($"tcp://127.0.0.1:{basePort + 6}", host.SerialUps!.Server.Endpoint);
+            Assert.Contains($"tcp://127.0.0.1:{basePort + 6}", host.DescribeEndpoints(), StringComparison.Ordinal);
+
+            using var config = JsonDocument.Parse(host.ToAgentConfigurationJson());
+            var devices = config.RootElement.GetProperty("PowerWatch").GetProperty("Devices").EnumerateArray().ToList();
+            var ups = devices.Single(d => d.GetProperty("Id").GetString() == "ups");
+            Assert.Equal("apc-smart", ups.GetProperty("Input").GetString());
+            Assert.Equal($"tcp://127.0.0.1:{basePort + 6}", ups.GetProperty("Endpoint").GetString());
+            Assert.False(ups.TryGetProperty("Profile", out _));
+            Assert.All(devices.Where(d => d.GetProperty("Id").GetString() != "ups"), d => Assert.Equal("modbus", d.GetProperty("Input").GetString()));
+
+            // It speaks the APC Smart protocol: Y enters smart mode ("SM"), Q gives the status byte (08 = on line).
+            using var client = new TcpClient();
+            await client.ConnectAsync("127.0.0.1", basePort + 6);
+            var stream = client.GetStream();
+            async Task<string> AskAsync(char command)
+            {
+                await stream.WriteAsync(new[] { (byte)command });
+                var reply = new StringBuilder();
+                var buffer = new byte[64];
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                while (!reply.ToString().EndsWith("\r\n", StringComparison.Ordinal))
+                {
+                    var n = await stream.ReadAsync(buffer, timeout.Token);
+                    Assert.True(n > 0, "the serial face closed the connection");
+                    reply.Append(Encoding.ASCII.GetString(buffer, 0, n));
+                }
+
+                return reply.ToString();
+            }
+
+            Assert.Equal("SM\r\n", await AskAsync('Y'));
+            Assert.Equal("08\r\n", await AskAsync('Q'));
+        }
+    }
+
+    [Fact]
     public async Task Base_port_block_with_a_port_in_use_fails_and_releases_the_ports_it_took()
     {
         var basePort = FreeBlock();
@@ -227,15 +271,15 @@ public sealed class FaultAndTransportTests
         }
     }
 
-    /// <summary>A host on a block of six consecutive free ports (retried: another process may take one meanwhile).</summary>
-    private static async Task<(SiteHost Host, int BasePort)> StartOnFreeBlockAsync()
+    /// <summary>A host on a block of consecutive free ports (retried: another process may take one meanwhile).</summary>
+    private static async Task<(SiteHost Host, int BasePort)> StartOnFreeBlockAsync(UpsSerialProtocol upsSerial = UpsSerialProtocol.None)
     {
         for (var attempt = 0; ; attempt++)
         {
-            var basePort = FreeBlock();
+            var basePort = FreeBlock(upsSerial == UpsSerialProtocol.None ? 6 : 7);
             try
             {
-                return (await SiteHost.StartAsync(new SiteHostOptions { BasePort = basePort }, CancellationToken.None), basePort);
+                return (await SiteHost.StartAsync(new SiteHostOptions { BasePort = basePort, UpsSerial = upsSerial }, CancellationToken.None), basePort);
             }
             catch (SocketException) when (attempt < 5)
             {
@@ -243,15 +287,15 @@ public sealed class FaultAndTransportTests
         }
     }
 
-    /// <summary>The first of six consecutive ports that were free a moment ago (below the ephemeral range).</summary>
-    private static int FreeBlock()
+    /// <summary>The first of <paramref name="count"/> consecutive ports that were free a moment ago (below the ephemeral range).</summary>
+    private static int FreeBlock(int count = 6)
     {
-        for (var basePort = 20_000 + Random.Shared.Next(0, 5_000) * 6; ; basePort += 6)
+        for (var basePort = 20_000 + Random.Shared.Next(0, 5_000) * 7; ; basePort += count)
         {
             var listeners = new List<TcpListener>();
             try
             {
-                for (var i = 0; i < 6; i++)
+                for (var i = 0; i < count; i++)
                 {
                     var l = new TcpListener(System.Net.IPAddress.Loopback, basePort + i);
                     l.Start();
