@@ -54,6 +54,7 @@ public sealed partial class EndpointPoller
     private readonly Random _random;
     private readonly ILogger _logger;
     private readonly TimeSpan _allowance;
+    private readonly bool _wakeable;
     private TaskCompletionSource _wake = NewWake();
 
     public EndpointPoller(string key, IReadOnlyList<PolledDevice> devices, ReadingHub hub, AgentHealth health, TimeProvider time, PollBackoff backoff, Random random, ILogger logger)
@@ -74,6 +75,7 @@ public sealed partial class EndpointPoller
             if (d.Input is IPollRequestingInput requesting)
             {
                 requesting.PollRequested += reason => RequestPoll(d, reason);
+                _wakeable = true;
             }
         }
     }
@@ -104,8 +106,13 @@ public sealed partial class EndpointPoller
 
                 // Publish a fresh wake-up before reading the request flags: a request either is seen below or
                 // completes this wake-up (RequestPoll sets its flag first, then completes the current wake-up).
-                var wake = NewWake();
-                Interlocked.Exchange(ref _wake, wake);
+                TaskCompletionSource? wake = null;
+                if (_wakeable)
+                {
+                    wake = NewWake();
+                    Interlocked.Exchange(ref _wake, wake);
+                }
+
                 var next = _devices[0];
                 foreach (var d in _devices)
                 {
@@ -116,7 +123,12 @@ public sealed partial class EndpointPoller
                 }
 
                 var wait = Due(next) - _time.GetUtcNow();
-                if (wait > TimeSpan.Zero)
+                if (wait > TimeSpan.Zero && wake is null)
+                {
+                    // No device here can ask for a poll: a plain wait (the common Modbus case).
+                    await Task.Delay(wait, _time, cancellationToken);
+                }
+                else if (wait > TimeSpan.Zero && wake is not null)
                 {
                     using var delay = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                     var timer = Task.Delay(wait, _time, delay.Token);
