@@ -345,6 +345,12 @@ internal sealed class MqttConnection : IAsyncDisposable
         {
             onFailure(this, new MqttConnectionLostException("connection closed", e));
         }
+        catch (Exception e)
+        {
+            // Anything else (a stream throwing what it should not, a bug): the writer is gone, so the connection is
+            // lost now, not only when the keep-alive notices that no PINGREQ goes out.
+            onFailure(this, new MqttConnectionLostException($"the MQTT writer failed: {e.GetType().Name}: {e.Message}", e));
+        }
         finally
         {
             // Whatever this pass took and did not finish writing fails; the rest of the queue is failed by DrainUnsent.
