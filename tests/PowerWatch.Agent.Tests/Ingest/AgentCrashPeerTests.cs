@@ -32,10 +32,10 @@ public sealed class AgentCrashPeerTests(ITestOutputHelper output)
     /// <item>seq is the device's poll counter and restarts at 1 with each agent process (DeviceState.NextSequence),
     /// so the two runs are told apart by ts (a run-1 poll is older than the SIGKILL, a run-2 poll younger);</item>
     /// <item>run 1: every seq from 1 up to at least the seq the status API reported at a reference scrape taken
-    /// while the broker was down arrives (no gap). The kill comes only once every device has started two more polls,
-    /// so the referenced poll completed at least a poll interval (500 ms) before the kill and its append had that
-    /// long to land: what docs/mqtt.md allows to be lost on a kill is only what is still in the in-memory hub queue,
-    /// about the last poll of each device. This covers every poll of the outage up to about a second before the
+    /// while the broker was down arrives (no gap). The kill comes only once every device has started four more polls,
+    /// so the referenced poll completed at least three poll intervals (1.5 s) before the kill and its append had that
+    /// long to land (generous for a loaded CI machine): what docs/mqtt.md allows to be lost on a kill is only what is still in the in-memory hub queue,
+    /// about the last poll of each device. This covers every poll of the outage up to about two seconds before the
     /// kill, and the outbox check below covers everything the last /metrics scrape counted as pending;</item>
     /// <item>duplicates: QoS 1 is at-least-once, so a poll that was in flight when the broker went away may arrive
     /// twice (delivered by the broker, then replayed from the outbox, whose copy was never acknowledged); every copy
@@ -80,15 +80,15 @@ public sealed class AgentCrashPeerTests(ITestOutputHelper output)
                 async () => (scrape = await first.ScrapeAsync()) is { Connected: false } s && s.Pending >= PendingPollsPerDevice * devices.Count,
                 () => $"the outbox to hold {PendingPollsPerDevice * devices.Count} pending entries with the broker down; last scrape {scrape}");
 
-            // Reference: the seq each device has reached. The kill waits until every device has started two more
-            // polls, so each referenced poll has completed a poll interval before the kill.
+            // Reference: the seq each device has reached. The kill waits until every device has started four more
+            // polls, so each referenced poll has completed three poll intervals before the kill.
             Dictionary<string, long>? reference = null;
             await WaitAsync(first, async () => (reference = await first.SequencesAsync()) is not null, () => "/api/devices");
             Dictionary<string, long>? now = null;
             await WaitAsync(
                 first,
-                async () => (now = await first.SequencesAsync()) is { } n && devices.All(d => n[d] >= reference![d] + 2),
-                () => $"two more polls of every device after the reference: reference {Format(reference!)}, now {Format(now)}");
+                async () => (now = await first.SequencesAsync()) is { } n && devices.All(d => n[d] >= reference![d] + 4),
+                () => $"four more polls of every device after the reference: reference {Format(reference!)}, now {Format(now)}");
             MetricsScrape? last = null;
             await WaitAsync(first, async () => (last = await first.ScrapeAsync()) is not null, () => "the last /metrics scrape before the kill");
 
