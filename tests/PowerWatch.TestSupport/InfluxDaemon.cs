@@ -33,6 +33,21 @@ public sealed class InfluxDaemon : IAsyncDisposable
 
     public static async Task<InfluxDaemon> StartAsync(bool auth = false, params string[] databases)
     {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(auth, databases);
+            }
+            catch (InvalidOperationException e) when (attempt < 3 && e.Message.Contains("address already in use", StringComparison.Ordinal))
+            {
+                // Another process took one of the two ports between our check and influxd's bind: new ports.
+            }
+        }
+    }
+
+    private static async Task<InfluxDaemon> StartOnceAsync(bool auth, string[] databases)
+    {
         var server = new InfluxDaemon(auth);
         try
         {

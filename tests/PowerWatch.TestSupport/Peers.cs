@@ -57,14 +57,50 @@ public static class Peers
     public static string Require(string program) =>
         Find(program) ?? throw new InvalidOperationException($"Peer '{program}' is not installed; run tests/peers/install.sh");
 
-    /// <summary>A currently free TCP port on 127.0.0.1 (for peers that must be told a port).</summary>
+    /// <summary>
+    /// A currently free TCP port on 127.0.0.1 (for peers that must be told a port). It is picked at random below the
+    /// kernel's ephemeral range: a port the OS hands out (port 0) is in that range, and between our check and the
+    /// peer's bind any outgoing loopback connection of a parallel test could take it as its local port (seen in CI as
+    /// influxd failing with "bind: address already in use"). Peers still retry on a lost race where they can.
+    /// </summary>
     public static int FreeTcpPort()
     {
+        var (low, high) = (16_384, Math.Min(32_768, EphemeralStart()));
+        for (var attempt = 0; high - low >= 1_024 && attempt < 100; attempt++)
+        {
+            var port = Random.Shared.Next(low, high);
+            try
+            {
+                using var probe = new TcpListener(IPAddress.Loopback, port);
+                probe.Start();
+                probe.Stop();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Taken: try another.
+            }
+        }
+
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var any = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
-        return port;
+        return any;
+    }
+
+    /// <summary>First port of the ephemeral range (Linux: /proc/sys/net/ipv4/ip_local_port_range; else the IANA 49152).</summary>
+    private static int EphemeralStart()
+    {
+        try
+        {
+            var text = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            return int.Parse(text[0], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return 49_152;
+        }
     }
 
     private static int Run(string file, IEnumerable<string> args)

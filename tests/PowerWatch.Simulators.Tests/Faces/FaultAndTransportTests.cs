@@ -287,10 +287,10 @@ public sealed class FaultAndTransportTests
         }
     }
 
-    /// <summary>The first of <paramref name="count"/> consecutive ports that were free a moment ago (below the ephemeral range).</summary>
+    /// <summary>The first of <paramref name="count"/> consecutive ports that were free a moment ago (20000–30500, below the ephemeral range).</summary>
     private static int FreeBlock(int count = 6)
     {
-        for (var basePort = 20_000 + Random.Shared.Next(0, 5_000) * 7; ; basePort += count)
+        for (var basePort = 20_000 + Random.Shared.Next(0, 1_500) * 7; ; basePort += count)
         {
             var listeners = new List<TcpListener>();
             try
