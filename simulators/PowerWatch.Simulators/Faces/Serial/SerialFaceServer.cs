@@ -275,7 +275,7 @@ public sealed class SerialFaceServer : IAsyncDisposable
                 return;
             }
 
-            _ = SendAsync([alert], _abort.Token);
+            _ = SendAsync([alert], _server._faults.Current, _abort.Token);
         }
 
         public async Task RunAsync(CancellationToken stopping)
@@ -294,7 +294,10 @@ public sealed class SerialFaceServer : IAsyncDisposable
                         break;
                     }
 
+                    // The fault in force when the requests arrive decides their replies (clearing a fault does not
+                    // release replies already swallowed or delayed under it).
                     replies.Clear();
+                    var fault = _server._faults.Current;
                     lock (_session)
                     {
                         _session.Receive(buffer.AsSpan(0, n), replies);
@@ -302,7 +305,7 @@ public sealed class SerialFaceServer : IAsyncDisposable
 
                     foreach (var reply in replies)
                     {
-                        await SendAsync(reply, token).ConfigureAwait(false);
+                        await SendAsync(reply, fault, token).ConfigureAwait(false);
                     }
                 }
             }
@@ -328,9 +331,8 @@ public sealed class SerialFaceServer : IAsyncDisposable
             }
         }
 
-        private async Task SendAsync(byte[] data, CancellationToken cancellationToken)
+        private async Task SendAsync(byte[] data, FaultSetting fault, CancellationToken cancellationToken)
         {
-            var fault = _server._faults.Current;
             try
             {
                 await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);

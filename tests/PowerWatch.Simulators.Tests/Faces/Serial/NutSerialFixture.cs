@@ -61,8 +61,12 @@ internal sealed class NutSerialFixture : IAsyncDisposable
     public async Task<string?> ReadAsync(string variable)
     {
         var (code, output) = await PeerProcess.RunAsync(_upsc, [$"sim@127.0.0.1:{Port}", variable], TimeSpan.FromSeconds(10));
-        // upsc prints "Init SSL without certificate database" on stderr first; the value is the last line.
-        return code == 0 ? output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "" : null;
+        // upsc prints "Init SSL without certificate database" on stderr, merged with stdout in no fixed order: the
+        // value is the last line that is not that notice.
+        return code == 0
+            ? output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .LastOrDefault(l => !l.StartsWith("Init SSL", StringComparison.Ordinal)) ?? ""
+            : null;
     }
 
     public async Task<double> ReadNumberAsync(string variable)
