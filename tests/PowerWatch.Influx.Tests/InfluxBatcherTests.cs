@@ -20,14 +20,8 @@ public sealed class InfluxBatcherTests : IDisposable
         JitterFraction = 0,
     };
 
-    private static async Task WaitForTimerAsync(ManualTimeProvider time)
-    {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        while (time.ActiveTimers == 0)
-        {
-            await Task.Delay(1, cts.Token);
-        }
-    }
+    private static Task WaitForTimerAsync(ManualTimeProvider time) =>
+        Poll.UntilAsync(() => time.ActiveTimers > 0, TimeSpan.FromSeconds(10), () => "the batcher armed a timer");
 
     [Fact]
     public async Task Batch_is_sent_as_soon_as_the_size_limit_is_reached()

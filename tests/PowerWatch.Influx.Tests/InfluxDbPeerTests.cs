@@ -199,13 +199,10 @@ public sealed class InfluxDbPeerTests : IDisposable
 
         await EnqueueGroupsAsync(20);
         var before = batcher.Statistics.RetryableFailures;
-        using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
-        {
-            while (batcher.Statistics.RetryableFailures < before + 2)
-            {
-                await Task.Delay(20, cts.Token);
-            }
-        }
+        await Poll.UntilAsync(
+            () => batcher.Statistics.RetryableFailures >= before + 2,
+            TimeSpan.FromSeconds(30),
+            () => $"two more retryable failures (have {batcher.Statistics.RetryableFailures - before})");
 
         Assert.Contains(deliveries, d => !d.IsCompleted);
         await server.StartProcessAsync();
