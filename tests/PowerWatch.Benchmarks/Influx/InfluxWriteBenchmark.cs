@@ -32,30 +32,8 @@ internal sealed class InfluxWriteBenchmark : IBenchmarkVerb
         Console.WriteLine($"encoder alone:   {encoder.PointsPerSecond,12:N0} points/s   {encoder.BytesPerLine:N1} bytes/line   {encoder.AllocatedPerPoint:N2} bytes allocated/point");
 
         using var dir = new TempDir("powerwatch-bench-influx");
-        var port = Peers.FreeTcpPort();
-        var config = dir.File("influxdb.conf");
-        await File.WriteAllTextAsync(config, $"""
-            reporting-disabled = true
-            bind-address = "127.0.0.1:{Peers.FreeTcpPort()}"
-            [meta]
-              dir = "{dir.Path}/meta"
-            [data]
-              dir = "{dir.Path}/data"
-              wal-dir = "{dir.Path}/wal"
-              query-log-enabled = false
-            [monitor]
-              store-enabled = false
-            [http]
-              bind-address = "127.0.0.1:{port}"
-              log-enabled = false
-            """, cancellationToken);
-        await using var influxd = PeerProcess.Start(Peers.Require("influxd"), ["run", "-config", config]);
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromMinutes(5) };
-        await influxd.WaitForTcpAsync(port, TimeSpan.FromSeconds(30));
-        foreach (var db in new[] { "curl", "ours", "batcher" })
-        {
-            await QueryAsync(http, $"CREATE DATABASE {db}", null, cancellationToken);
-        }
+        await using var influxd = await InfluxDaemon.StartAsync(false, "curl", "ours", "batcher");
+        var port = influxd.Port;
 
         // The curl baseline posts the same bytes our encoder produces, one file per batch.
         var files = new List<string>();
@@ -72,9 +50,9 @@ internal sealed class InfluxWriteBenchmark : IBenchmarkVerb
         // The machine may be shared: interleave the three contenders in rounds of a few batches so that they
         // see the same background load, and sum each one's time.
         var curl = Peers.Require("curl");
-        var options = new InfluxWriterOptions { BaseUrl = http.BaseAddress, Database = "ours", Gzip = gzip, Timeout = TimeSpan.FromMinutes(1) };
+        var options = new InfluxWriterOptions { BaseUrl = influxd.BaseUrl, Database = "ours", Gzip = gzip, Timeout = TimeSpan.FromMinutes(1) };
         await using var writer = new InfluxWriter(options);
-        var batcherOptions = new InfluxWriterOptions { BaseUrl = http.BaseAddress, Database = "batcher", Gzip = gzip, Timeout = TimeSpan.FromMinutes(1) };
+        var batcherOptions = new InfluxWriterOptions { BaseUrl = influxd.BaseUrl, Database = "batcher", Gzip = gzip, Timeout = TimeSpan.FromMinutes(1) };
         await using var batcherWriter = new InfluxWriter(batcherOptions);
         await using var dead = new DeadLetterFile(dir.File("dead.txt"));
         await using var batcher = new InfluxBatcher(batcherWriter, new InfluxBatcherOptions { MaxBatchLines = batchSize, MaxHeldLines = batchSize * 4, MaxBatchBytes = 64 << 20 }, dead);
@@ -145,7 +123,7 @@ internal sealed class InfluxWriteBenchmark : IBenchmarkVerb
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var db in new[] { "curl", "ours", "batcher" })
         {
-            counts[db] = await CountAsync(http, db, cancellationToken);
+            counts[db] = await influxd.CountAsync("ups", "ups.load", db);
         }
 
         Console.WriteLine($"curl (ceiling):  {total / curlSeconds,12:N0} points/s   {curlSeconds:N2} s   stored {counts["curl"]:N0}");
@@ -210,26 +188,5 @@ internal sealed class InfluxWriteBenchmark : IBenchmarkVerb
     {
         var i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-    }
-
-    private static async Task<JsonElement> QueryAsync(HttpClient http, string q, string? db, CancellationToken cancellationToken)
-    {
-        var form = new Dictionary<string, string> { ["q"] = q };
-        if (db is not null)
-        {
-            form["db"] = db;
-        }
-
-        using var content = new FormUrlEncodedContent(form);
-        using var r = await http.PostAsync(new Uri("query", UriKind.Relative), content, cancellationToken);
-        r.EnsureSuccessStatusCode();
-        using var doc = JsonDocument.Parse(await r.Content.ReadAsStringAsync(cancellationToken));
-        return doc.RootElement.GetProperty("results")[0].Clone();
-    }
-
-    private static async Task<long> CountAsync(HttpClient http, string db, CancellationToken cancellationToken)
-    {
-        var result = await QueryAsync(http, "SELECT count(\"ups.load\") FROM ups", db, cancellationToken);
-        return result.TryGetProperty("series", out var s) ? s[0].GetProperty("values")[0][1].GetInt64() : 0;
     }
 }

@@ -30,29 +30,8 @@ internal sealed class IngestBenchmark : IBenchmarkVerb
         Console.WriteLine($"ingest: {total:N0} telemetry messages (1 point each: 3 tags, 5 fields), {Environment.ProcessorCount} cores");
         using var dir = new TempDir("powerwatch-bench-ingest");
 
-        // influxd
-        var influxPort = Peers.FreeTcpPort();
-        var influxConfig = dir.File("influxdb.conf");
-        await File.WriteAllTextAsync(influxConfig, $"""
-            reporting-disabled = true
-            bind-address = "127.0.0.1:{Peers.FreeTcpPort()}"
-            [meta]
-              dir = "{dir.Path}/meta"
-            [data]
-              dir = "{dir.Path}/data"
-              wal-dir = "{dir.Path}/wal"
-              query-log-enabled = false
-            [monitor]
-              store-enabled = false
-            [http]
-              bind-address = "127.0.0.1:{influxPort}"
-              log-enabled = false
-            """, cancellationToken);
-        await using var influxd = PeerProcess.Start(Peers.Require("influxd"), ["run", "-config", influxConfig]);
-        await influxd.WaitForTcpAsync(influxPort, TimeSpan.FromSeconds(30));
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{influxPort}/"), Timeout = TimeSpan.FromMinutes(5) };
-        await QueryAsync(http, "CREATE DATABASE curl", null, cancellationToken);
-        await QueryAsync(http, "CREATE DATABASE ingest", null, cancellationToken);
+        await using var influxd = await InfluxDaemon.StartAsync(false, "curl", "ingest");
+        var influxPort = influxd.Port;
 
         // mosquitto
         var mqttPort = Peers.FreeTcpPort();
@@ -144,8 +123,8 @@ internal sealed class IngestBenchmark : IBenchmarkVerb
         await stop.CancelAsync();
         await run;
 
-        var curlCount = await CountAsync(http, "curl", cancellationToken);
-        var ingestCount = await CountAsync(http, "ingest", cancellationToken);
+        var curlCount = await influxd.CountAsync("ups", "seq", "curl");
+        var ingestCount = await influxd.CountAsync("ups", "seq", "ingest");
         Console.WriteLine($"curl (ceiling):  {total / curlSeconds,12:N0} points/s   {curlSeconds:N2} s   stored {curlCount:N0}");
         Console.WriteLine($"powerwatch ingest:{total / ingestSeconds,11:N0} points/s   {ingestSeconds:N2} s   stored {ingestCount:N0}   acknowledged {runner.Acknowledged:N0}   ratio {curlSeconds / ingestSeconds:N2}x");
         return curlCount == total && ingestCount == total ? 0 : 1;
@@ -156,28 +135,6 @@ internal sealed class IngestBenchmark : IBenchmarkVerb
         var ts = new DateTimeOffset(2026, 11, 21, 0, 0, 0, TimeSpan.Zero).AddMilliseconds(i);
         return Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture,
             $$"""{"ts":"{{ts.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}}","seq":{{i}},"device":"ups-{{i % 100}}","kind":"ups","model":"Smart-UPS 3000","metrics":{"battery.charge":{{50 + (i % 500 / 10.0)}},"input.voltage":{{229.5 + (i % 17 / 10.0)}},"ups.load":{{i % 90}}},"quality":"good"}"""));
-    }
-
-    private static async Task QueryAsync(HttpClient http, string q, string? db, CancellationToken ct)
-    {
-        var form = new Dictionary<string, string> { ["q"] = q };
-        if (db is not null)
-        {
-            form["db"] = db;
-        }
-
-        using var content = new FormUrlEncodedContent(form);
-        using var r = await http.PostAsync(new Uri("query", UriKind.Relative), content, ct);
-        r.EnsureSuccessStatusCode();
-    }
-
-    private static async Task<long> CountAsync(HttpClient http, string db, CancellationToken ct)
-    {
-        using var content = new FormUrlEncodedContent(new Dictionary<string, string> { ["q"] = "SELECT count(seq) FROM ups", ["db"] = db });
-        using var r = await http.PostAsync(new Uri("query", UriKind.Relative), content, ct);
-        using var doc = JsonDocument.Parse(await r.Content.ReadAsStringAsync(ct));
-        var result = doc.RootElement.GetProperty("results")[0];
-        return result.TryGetProperty("series", out var s) ? s[0].GetProperty("values")[0][1].GetInt64() : 0;
     }
 
     private static int IntArg(string[] args, string name, int fallback)
