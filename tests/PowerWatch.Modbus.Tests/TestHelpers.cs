@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
+using PowerWatch.TestSupport;
 
 namespace PowerWatch.Modbus.Tests;
 
@@ -119,15 +120,8 @@ internal static class TestBytes
     /// Waits until a condition holds (polling without blocking a thread; bounded at 10 s of real time);
     /// fails the test otherwise. Used to wait for code under test to reach a state, never to let time pass.
     /// </summary>
-    public static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        var deadline = Environment.TickCount64 + 10_000;
-        while (!condition())
-        {
-            Assert.True(Environment.TickCount64 < deadline, $"timed out waiting until {what}");
-            await Task.Delay(1);
-        }
-    }
+    public static Task WaitUntilAsync(Func<bool> condition, string what) =>
+        Poll.UntilAsync(condition, TimeSpan.FromSeconds(10), () => what);
 }
 
 /// <summary>A raw TCP peer on loopback (port 0) for hand-written replies.</summary>
