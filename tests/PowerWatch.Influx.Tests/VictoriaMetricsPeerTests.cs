@@ -42,17 +42,15 @@ public sealed class VictoriaMetricsPeerTests
         Assert.True(result.Outcome == WriteOutcome.Accepted, result.Error);
 
         var series = new Dictionary<string, (double[] Values, long[] Timestamps, JsonElement Metric)>(StringComparer.Ordinal);
-        using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
-        {
-            // Ingestion is buffered: flush and poll until all 7 series and 8 samples are visible.
-            while (series.Values.Sum(s => s.Values.Length) < 8)
+        // Ingestion is buffered: flush and poll until all 7 series and 8 samples are visible.
+        await Poll.UntilAsync(
+            async () =>
             {
-                cts.Token.ThrowIfCancellationRequested();
-                using (await http.PostAsync("internal/force_flush", null, cts.Token))
+                using (await http.PostAsync("internal/force_flush", null))
                 {
                 }
 
-                var text = await http.GetStringAsync("api/v1/export?match[]=" + Uri.EscapeDataString("{__name__=~\"ups_.*\"}"), cts.Token);
+                var text = await http.GetStringAsync("api/v1/export?match[]=" + Uri.EscapeDataString("{__name__=~\"ups_.*\"}"));
                 series.Clear();
                 foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
                 {
@@ -64,12 +62,10 @@ public sealed class VictoriaMetricsPeerTests
                         metric);
                 }
 
-                if (series.Values.Sum(s => s.Values.Length) < 8)
-                {
-                    await Task.Delay(50, cts.Token);
-                }
-            }
-        }
+                return series.Values.Sum(s => s.Values.Length) >= 8;
+            },
+            TimeSpan.FromSeconds(30),
+            () => $"8 samples in VictoriaMetrics (have {series.Values.Sum(s => s.Values.Length)})");
 
         Assert.Equal([42.5, 43.25], series["ups_load"].Values);
         Assert.Equal([nowMs, nowMs + 1000], series["ups_load"].Timestamps); // VictoriaMetrics keeps milliseconds.
