@@ -48,6 +48,18 @@ public sealed record AlertInfo
     /// <summary>The alert flapped: it is held raised until its condition has been gone for the flap hold time.</summary>
     public bool Flapping { get; init; }
 
+    /// <summary>
+    /// The id of the active alert this one is a consequence of (derived from the power chain), or null for a root
+    /// cause. Kept current while the alert is active.
+    /// </summary>
+    public string? Cause { get; init; }
+
+    /// <summary>
+    /// Set while the condition has ended but the alert waits out its clear delay; the message then says so and
+    /// gives the value now instead of the value that raised it.
+    /// </summary>
+    public DateTimeOffset? ConditionEndedAt { get; init; }
+
     public bool Active => ClearedAt is null;
 }
 

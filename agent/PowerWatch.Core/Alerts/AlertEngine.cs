@@ -18,12 +18,17 @@ public sealed class AlertEngine
     private readonly HashSet<string> _ruleIds;
     private readonly Dictionary<string, DeviceData> _devices = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Track> _tracks = new(StringComparer.Ordinal);
+
+    // The tracks with an active alert (causes are refreshed over these, not over every rule × device).
+    private readonly HashSet<Track> _active = [];
     private readonly Dictionary<string, DateTimeOffset> _shelves = new(StringComparer.Ordinal);
     private readonly LinkedList<AlertInfo> _recent = new();
     private readonly Queue<DateTimeOffset> _notifications = new();
     private readonly DateTimeOffset _startedAt;
+    private readonly IAlertCauses? _causes;
 
-    public AlertEngine(IEnumerable<AlertRule> rules, AlertEngineOptions options, TimeProvider time)
+    /// <param name="causes">Where each alert's <see cref="AlertInfo.Cause"/> comes from (e.g. <see cref="ChainCauses"/>); null = every alert is a root.</param>
+    public AlertEngine(IEnumerable<AlertRule> rules, AlertEngineOptions options, TimeProvider time, IAlertCauses? causes = null)
     {
         ArgumentNullException.ThrowIfNull(rules);
         ArgumentNullException.ThrowIfNull(options);
@@ -33,6 +38,7 @@ public sealed class AlertEngine
         _rules = [.. rules.Where(r => r.Enabled)];
         _ruleIds = new HashSet<string>(_rules.Select(r => r.Id), StringComparer.Ordinal);
         _startedAt = time.GetUtcNow();
+        _causes = causes;
     }
 
     /// <summary>Raise/escalate notifications dropped by the rate limit so far.</summary>
@@ -84,6 +90,7 @@ public sealed class AlertEngine
                 Process(track, Evaluate(rule, data, track, now), now, output);
             }
 
+            RefreshCauses();
             return output;
         }
     }
@@ -125,6 +132,7 @@ public sealed class AlertEngine
                 }
             }
 
+            RefreshCauses();
             return output;
         }
     }
@@ -133,7 +141,8 @@ public sealed class AlertEngine
     /// Applies the complete current set of externally computed conditions: each present condition is active; every
     /// active alert of a non-rule id missing from the set goes through the normal clear path.
     /// </summary>
-    public IReadOnlyList<AlertTransition> ApplyConditions(IEnumerable<AlertCondition> conditions)
+    /// <param name="notes">Per alert id, what the condition is now: shown while an ended condition waits out its clear delay, and in the clear.</param>
+    public IReadOnlyList<AlertTransition> ApplyConditions(IEnumerable<AlertCondition> conditions, IReadOnlyDictionary<string, string>? notes = null)
     {
         ArgumentNullException.ThrowIfNull(conditions);
         lock (_gate)
@@ -156,10 +165,12 @@ public sealed class AlertEngine
             foreach (var track in _tracks.Values.Where(t => t.Rule is null && !seen.Contains(t.Id)).ToList())
             {
                 var severity = track.Alert?.Severity ?? AlertSeverity.Info;
-                track.External = new Verdict(false, severity, track.Alert?.Message ?? "", null, null);
+                var note = notes is not null && notes.TryGetValue(track.Id, out var n) ? n : "condition no longer present";
+                track.External = new Verdict(false, severity, track.Alert?.Message ?? "", null, null, Now: note);
                 Process(track, track.External, now, output);
             }
 
+            RefreshCauses();
             return output;
         }
     }
@@ -292,6 +303,8 @@ public sealed class AlertEngine
                 var rule = _rules.FirstOrDefault(r => r.Id == alert.Rule);
                 var track = rule is not null ? GetTrack(rule, alert.Device) : GetExternalTrack(alert.Rule, alert.Device);
                 track.Alert = alert;
+                track.Title = rule is not null ? Prefix(rule, alert.Device) : Head(alert.Message);
+                _active.Add(track);
                 track.ConditionSince = alert.RaisedAt;
                 track.Notified = true;
                 track.Flapping = alert.Flapping;
@@ -389,7 +402,7 @@ public sealed class AlertEngine
         var limit = rule.For > TimeSpan.Zero ? rule.For : TimeSpan.FromSeconds(30);
         return silent > limit
             ? new Verdict(true, rule.Severity, Prefix(rule, data.Id) + ": no data for " + F(silent.TotalSeconds) + " s", silent.TotalSeconds, "s", IgnoreFor: true)
-            : new Verdict(false, rule.Severity, "", null, null);
+            : new Verdict(false, rule.Severity, "", null, null, Now: "device answering again");
     }
 
     private static Verdict? EvaluateThreshold(AlertRule rule, string device, Reading reading, Track track)
@@ -417,7 +430,7 @@ public sealed class AlertEngine
 
         var word = rule.Direction == AlertDirection.Above ? "above" : "below";
         var message = $"{Prefix(rule, device)}: {rule.Metric} {WithUnit(v, reading.Unit)} {word} {WithUnit(severity == AlertSeverity.Critical && rule.CriticalLevel is { } c ? c : rule.Level, reading.Unit)}";
-        return new Verdict(beyond, severity, message, v, reading.Unit);
+        return new Verdict(beyond, severity, message, v, reading.Unit, Now: $"{rule.Metric} {WithUnit(v, reading.Unit)}");
     }
 
     private static Verdict? EvaluateState(AlertRule rule, string device, Reading reading)
@@ -444,7 +457,8 @@ public sealed class AlertEngine
         }
 
         var message = $"{Prefix(rule, device)}: {rule.Metric} = {(string.IsNullOrEmpty(shown) ? "(none)" : shown)}";
-        return new Verdict(match, rule.Severity, message, reading.Value.TryGetNumber(out var n) ? n : null, null);
+        return new Verdict(match, rule.Severity, message, reading.Value.TryGetNumber(out var n) ? n : null, null,
+            Now: $"{rule.Metric} = {(string.IsNullOrEmpty(shown) ? "(none)" : shown)}");
     }
 
     private static (double Slope, double Fit, int Count, TimeSpan Span) Regress(List<(DateTimeOffset At, double Value)> history)
@@ -492,7 +506,7 @@ public sealed class AlertEngine
             : rule.Severity;
         var unit = string.IsNullOrEmpty(reading.Unit) ? "/min" : reading.Unit + "/min";
         var message = $"{Prefix(rule, device)}: {rule.Metric} changing {F(perMinute)} {unit} (limit {F(rule.Level)} {unit})";
-        return new Verdict(beyond, severity, message, perMinute, unit);
+        return new Verdict(beyond, severity, message, perMinute, unit, Now: $"{rule.Metric} changing {F(perMinute)} {unit}");
     }
 
     private static Verdict? EvaluateProjection(AlertRule rule, string device, Reading reading, Track track, DateTimeOffset now)
@@ -519,7 +533,7 @@ public sealed class AlertEngine
             var towards = below ? slope < 0 : slope > 0;
             if (!towards)
             {
-                return new Verdict(false, rule.Severity, "", null, "s");
+                return new Verdict(false, rule.Severity, "", null, "s", Now: $"{rule.Metric} {WithUnit(latest, reading.Unit)}, not moving towards {WithUnit(rule.Level, reading.Unit)}");
             }
 
             seconds = Math.Max(0, ((rule.Level - fit) / slope) - (now - track.History[^1].At).TotalSeconds);
@@ -528,7 +542,7 @@ public sealed class AlertEngine
         var active = seconds <= rule.Horizon.TotalSeconds;
         var severity = rule.CriticalHorizon is { } ch && seconds <= ch.TotalSeconds ? AlertSeverity.Critical : rule.Severity;
         var message = $"{Prefix(rule, device)}: {rule.Metric} {WithUnit(latest, reading.Unit)} projected to reach {WithUnit(rule.Level, reading.Unit)} in {F(Math.Round(seconds))} s";
-        return new Verdict(active, severity, message, seconds, "s");
+        return new Verdict(active, severity, message, seconds, "s", Now: $"{rule.Metric} {WithUnit(latest, reading.Unit)}");
     }
 
     private void Process(Track track, Verdict? verdict, DateTimeOffset now, List<AlertTransition> output)
@@ -571,7 +585,7 @@ public sealed class AlertEngine
                     track.LowerSince = null;
                 }
 
-                track.Alert = previous with { Message = verdict.Message, Value = verdict.Value, Unit = verdict.Unit, Severity = severity };
+                track.Alert = previous with { Message = verdict.Message, Value = verdict.Value, Unit = verdict.Unit, Severity = severity, ConditionEndedAt = null };
                 if (severity != previous.Severity)
                 {
                     track.LowerSince = null;
@@ -596,9 +610,20 @@ public sealed class AlertEngine
 
         track.GoneSince ??= now;
         var hold = track.Flapping ? _options.FlapHold : rule?.ClearAfter ?? _options.ClearAfter;
-        if (now - track.GoneSince.Value >= hold)
+        var nowText = verdict.Now ?? "condition ended";
+        if (now - track.GoneSince.Value < hold)
         {
-            track.Alert = track.Alert with { ClearedAt = now };
+            // Not cleared yet: say the condition has ended and what it is now, never the raising value as current.
+            track.Alert = track.Alert with
+            {
+                ConditionEndedAt = track.GoneSince,
+                Message = $"{track.Title}: condition ended ({nowText}); clears after {F(hold.TotalSeconds)} s if it stays so",
+            };
+        }
+        else
+        {
+            track.Alert = track.Alert with { ClearedAt = now, ConditionEndedAt = track.GoneSince, Message = $"{track.Title} cleared: {nowText}" };
+            _active.Remove(track);
             RecordTransition(track, now);
             track.Flapping = false;
             if (track.Notified)
@@ -613,6 +638,27 @@ public sealed class AlertEngine
         }
     }
 
+    /// <summary>Keeps every active alert's cause current (a cause raised or cleared after it re-parents it).</summary>
+    private void RefreshCauses()
+    {
+        if (_causes is null)
+        {
+            return;
+        }
+
+        foreach (var track in _active)
+        {
+            var cause = CauseOf(track);
+            if (!string.Equals(cause, track.Alert!.Cause, StringComparison.Ordinal))
+            {
+                track.Alert = track.Alert with { Cause = cause };
+            }
+        }
+    }
+
+    private string? CauseOf(Track track) =>
+        _causes?.CauseOf(track.RuleId, track.Device, id => _tracks.TryGetValue(id, out var t) && t.Alert is not null);
+
     private void Raise(Track track, Verdict verdict, DateTimeOffset now, List<AlertTransition> output)
     {
         RecordTransition(track, now);
@@ -622,6 +668,9 @@ public sealed class AlertEngine
         }
 
         _shelves.TryGetValue(track.Id, out var shelvedUntil);
+        track.Title = track.Rule is { } r ? Prefix(r, track.Device) : Head(verdict.Message);
+        var cause = CauseOf(track);
+        _active.Add(track);
         track.Alert = new AlertInfo
         {
             Id = track.Id,
@@ -634,6 +683,7 @@ public sealed class AlertEngine
             RaisedAt = now,
             ShelvedUntil = shelvedUntil > now ? shelvedUntil : null,
             Flapping = track.Flapping,
+            Cause = cause,
         };
         track.Notified = false;
         Notify(track, AlertTransitionKind.Raised, now, output);
@@ -682,7 +732,8 @@ public sealed class AlertEngine
         }
     }
 
-    private sealed record Verdict(bool Active, AlertSeverity Severity, string Message, double? Value, string? Unit, bool IgnoreFor = false);
+    /// <param name="Now">What the condition is now (the value and unit), for an alert waiting to clear and for the clear.</param>
+    private sealed record Verdict(bool Active, AlertSeverity Severity, string Message, double? Value, string? Unit, bool IgnoreFor = false, string? Now = null);
 
     private sealed class DeviceData(string id)
     {
@@ -695,8 +746,18 @@ public sealed class AlertEngine
         public Dictionary<string, Reading> Latest { get; } = new(StringComparer.Ordinal);
     }
 
+    /// <summary>The part of a message before its first ": " (the alert's title, e.g. "Generator late (gen-1)").</summary>
+    private static string Head(string message)
+    {
+        var colon = message.IndexOf(": ", StringComparison.Ordinal);
+        return colon > 0 ? message[..colon] : message;
+    }
+
     private sealed class Track(string id, string ruleId, string device, AlertRule? rule)
     {
+        /// <summary>What the alert is, without values ("UPS load high (ups)"): heads the ended and cleared messages.</summary>
+        public string Title { get; set; } = id;
+
         public string Id { get; } = id;
 
         public string RuleId { get; } = ruleId;

@@ -44,6 +44,17 @@ public static class FailoverRules
     public const string GeneratorOverload = "generator-overload";
     public const string RuntimeDisagreement = "runtime-disagreement";
     public const string RetransferCompleted = "retransfer-completed";
+    public const string LoadLost = "load-lost";
+    public const string GeneratorFailedToStabilise = "generator-failed-to-stabilise";
+    public const string GeneratorTripped = "generator-tripped";
+
+    /// <summary>Every rule id the analyzer can raise (for shelving ahead and the docs).</summary>
+    public static IReadOnlyList<string> All { get; } =
+    [
+        UtilityLost, GeneratorStartRequired, GeneratorLate, GeneratorFailedToStart, GeneratorFailedToStabilise, GeneratorTripped,
+        GeneratorUnstable, TransferFailed, MarginLow, DepletionBeforeGenerator, FuelHoursLow, GeneratorOverload, RuntimeDisagreement,
+        RetransferCompleted, LoadLost,
+    ];
 }
 
 /// <summary>The failover picture of one UPS (the <c>failover</c> state: status API and MQTT).</summary>
@@ -92,14 +103,34 @@ public sealed record FailoverUpsState
 
     public double? FuelHoursRemaining { get; init; }
 
+    /// <summary>normal | on-battery | at-risk | unknown | critical | load-lost (<see cref="Verdicts"/>).</summary>
+    public string Verdict { get; init; } = Verdicts.Unknown;
+
+    public int VerdictCode => Verdicts.Code(Verdict);
+
+    /// <summary>Seconds until the battery is empty (the runtime used), only while on battery.</summary>
+    public double? SecondsLeft { get; init; }
+
+    /// <summary>Why the verdict is what it is, in one sentence with the values.</summary>
+    public string Cause { get; init; } = "";
+
+    /// <summary>The one thing to do now.</summary>
+    public string Action { get; init; } = "";
+
+    /// <summary>docs/runbook.md section for the verdict; null when nothing is wrong.</summary>
+    public string? Runbook { get; init; }
+
     public DateTimeOffset At { get; init; }
 }
 
 /// <summary>What one evaluation produced: the per-UPS states, the active conditions and one-shot events.</summary>
+/// <param name="Notes">Per alert id, what the condition is now (for an alert whose condition has ended: "what changed, the value now").</param>
 public sealed record FailoverEvaluation(
     IReadOnlyList<FailoverUpsState> States,
     IReadOnlyList<AlertCondition> Conditions,
-    IReadOnlyList<AlertCondition> Events);
+    IReadOnlyList<AlertCondition> Events,
+    SiteVerdict Site,
+    IReadOnlyDictionary<string, string> Notes);
 
 /// <summary>
 /// Watches the configured power chain (utility → ATS ← generator; ATS → UPS) and computes, per UPS, the runtime
@@ -123,8 +154,11 @@ public sealed class FailoverAnalyzer
     private readonly Dictionary<string, ChainState> _chainStates = new(StringComparer.Ordinal);
     private readonly Dictionary<string, RuntimeEstimator> _estimators = new(StringComparer.Ordinal);
     private readonly Dictionary<string, BatteryModel> _models;
+    private readonly IReadOnlyDictionary<string, IReadOnlyList<string>> _pdus;
 
-    public FailoverAnalyzer(IEnumerable<FailoverChain> chains, FailoverOptions options, TimeProvider time, IDictionary<string, BatteryModel>? learned = null)
+    /// <param name="pdus">PDUs fed by each UPS (Topology:Ups): all of them dead means the load is lost.</param>
+    public FailoverAnalyzer(IEnumerable<FailoverChain> chains, FailoverOptions options, TimeProvider time, IDictionary<string, BatteryModel>? learned = null,
+        IReadOnlyDictionary<string, IReadOnlyList<string>>? pdus = null)
     {
         ArgumentNullException.ThrowIfNull(chains);
         ArgumentNullException.ThrowIfNull(options);
@@ -133,6 +167,7 @@ public sealed class FailoverAnalyzer
         _options = options;
         _time = time;
         _models = learned is null ? new(StringComparer.Ordinal) : new(learned, StringComparer.Ordinal);
+        _pdus = pdus ?? new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
         foreach (var chain in _chains)
         {
             _chainStates[chain.Ats] = new ChainState();
@@ -203,12 +238,13 @@ public sealed class FailoverAnalyzer
             var states = new List<FailoverUpsState>();
             var conditions = new List<AlertCondition>();
             var events = new List<AlertCondition>();
+            var notes = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var chain in _chains)
             {
-                EvaluateChain(chain, now, states, conditions, events);
+                EvaluateChain(chain, now, states, conditions, events, notes);
             }
 
-            return new FailoverEvaluation(states, conditions, events);
+            return new FailoverEvaluation(states, conditions, events, SiteVerdict.From(states, now), notes);
         }
     }
 
@@ -243,7 +279,8 @@ public sealed class FailoverAnalyzer
         return d;
     }
 
-    private void EvaluateChain(FailoverChain chain, DateTimeOffset now, List<FailoverUpsState> states, List<AlertCondition> conditions, List<AlertCondition> events)
+    private void EvaluateChain(FailoverChain chain, DateTimeOffset now, List<FailoverUpsState> states, List<AlertCondition> conditions, List<AlertCondition> events,
+        Dictionary<string, string> notes)
     {
         var st = _chainStates[chain.Ats];
         var ats = Fresh(chain.Ats, now);
@@ -271,9 +308,18 @@ public sealed class FailoverAnalyzer
         }
         else if (!utilityDown)
         {
+            if (st.OutageStart is { } ended)
+            {
+                st.LastOutage = now - ended;
+            }
+
             st.OutageStart = null;
             st.GeneratorUpThisOutage = false;
         }
+
+        notes[AlertIds.Make(FailoverRules.UtilityLost, chain.Ats)] = utilityDown
+            ? $"utility down for {S((now - st.UtilityDownSince!.Value).TotalSeconds)}"
+            : st.LastOutage is { } outageLength ? $"utility back after {VerdictRules.Duration(outageLength.TotalSeconds)}" : "utility present";
 
         // Retransfer completed: source2 → source1 with the utility back.
         if (position is not null)
@@ -312,6 +358,11 @@ public sealed class FailoverAnalyzer
         }
         else
         {
+            if (st.GeneratorUpSince is { } upSince)
+            {
+                st.LastUpFor = now - upSince;
+            }
+
             st.GeneratorUpSince = null;
         }
 
@@ -326,25 +377,53 @@ public sealed class FailoverAnalyzer
 
         DateTimeOffset? deadline = st.OutageStart is { } outage ? outage + _options.StartDeadline : null;
         var onGenerator = position == "source2" && Bool(ats, MetricNames.AtsSource2Available) != false;
-        if (chain.Generator is not null && deadline is { } dl && utilityLost && now >= dl && !genUp && !onGenerator && !st.GeneratorUpThisOutage)
+        var failStartAlarm = Text(gen, "generator.alarm.fail-to-start") is { } fta && RaisedAlarmConditions.Contains(fta);
+        var failed = genState == "failed" || failStartAlarm;
+
+        // Late only while it could still come: once it has failed, the failure is the alert (late never follows it).
+        var late = chain.Generator is not null && deadline is { } dl && utilityLost && now >= dl && !genUp && !onGenerator && !st.GeneratorUpThisOutage && !failed;
+        if (late)
         {
             conditions.Add(new AlertCondition(FailoverRules.GeneratorLate, genName, AlertSeverity.Warning,
                 $"Generator late ({genName}): not available {S((now - st.OutageStart!.Value).TotalSeconds)} after utility loss (deadline {S(_options.StartDeadline.TotalSeconds)}); state {genState}",
                 (now - st.OutageStart!.Value).TotalSeconds, "s"));
         }
 
-        var failStartAlarm = Text(gen, "generator.alarm.fail-to-start") is { } fta && RaisedAlarmConditions.Contains(fta);
-        var failed = genState == "failed" || failStartAlarm;
+        // A generator that ran this outage and then failed did start: it failed to stabilise (it ran for less than
+        // the stabilisation window) or tripped (it ran longer).
+        string? failure = null;
         if (chain.Generator is not null && failed && (startRequired || utilityLost))
         {
-            conditions.Add(new AlertCondition(FailoverRules.GeneratorFailedToStart, genName, AlertSeverity.Critical,
-                $"Generator failed ({genName}): state {genState}{(failStartAlarm ? ", fail-to-start alarm" : "")}; it will not carry the load"));
+            var ran = st.LastUpFor ?? TimeSpan.Zero;
+            failure = !st.GeneratorUpThisOutage ? FailoverRules.GeneratorFailedToStart
+                : ran < _options.StabilisationWindow ? FailoverRules.GeneratorFailedToStabilise
+                : FailoverRules.GeneratorTripped;
+            var detail = $"state {genState}{(failStartAlarm ? ", fail-to-start alarm" : "")}; it will not carry the load";
+            conditions.Add(failure switch
+            {
+                FailoverRules.GeneratorFailedToStart => new AlertCondition(FailoverRules.GeneratorFailedToStart, genName, AlertSeverity.Critical,
+                    $"Generator failed to start ({genName}): {detail}"),
+                FailoverRules.GeneratorFailedToStabilise => new AlertCondition(FailoverRules.GeneratorFailedToStabilise, genName, AlertSeverity.Critical,
+                    $"Generator failed to stabilise ({genName}): it ran {S(ran.TotalSeconds)} and stopped; {detail}"),
+                _ => new AlertCondition(FailoverRules.GeneratorTripped, genName, AlertSeverity.Critical,
+                    $"Generator tripped ({genName}): it ran {S(ran.TotalSeconds)} and stopped; {detail}"),
+            });
+        }
+
+        var genNote = st.OutageStart is { } o0
+            ? (st.GeneratorUpSince is { } up ? $"generator {genState} {S((up - o0).TotalSeconds)} after utility loss" : $"generator {genState} {S((now - o0).TotalSeconds)} after utility loss")
+            : $"generator {genState}";
+        foreach (var rule in (ReadOnlySpan<string>)[FailoverRules.GeneratorStartRequired, FailoverRules.GeneratorLate, FailoverRules.GeneratorFailedToStart,
+            FailoverRules.GeneratorFailedToStabilise, FailoverRules.GeneratorTripped])
+        {
+            notes[AlertIds.Make(rule, genName)] = genNote;
         }
 
         if (gen is not null && genUp && now - st.GeneratorUpSince!.Value >= _options.StabilityGrace)
         {
             var f = Number(gen, MetricNames.GeneratorFrequency);
             var v = Number(gen, "generator.voltage.l1n");
+            notes[AlertIds.Make(FailoverRules.GeneratorUnstable, genName)] = $"frequency {(f is { } f0 ? F(f0) + " Hz" : "unknown")}, voltage {(v is { } v0 ? F(v0) + " V" : "unknown")}";
             var fBad = f is { } fv && Math.Abs(fv - _options.NominalFrequency) > _options.FrequencyTolerance * _options.NominalFrequency;
             var vBad = v is { } vv && Math.Abs(vv - _options.NominalVoltage) > _options.VoltageTolerance * _options.NominalVoltage;
             if (fBad || vBad)
@@ -355,6 +434,7 @@ public sealed class FailoverAnalyzer
             }
         }
 
+        notes[AlertIds.Make(FailoverRules.TransferFailed, chain.Ats)] = $"ATS on {position ?? "unknown"}";
         if (genUp && utilityLost && ats is not null && position != "source2" && now - st.GeneratorUpSince!.Value >= _options.TransferTimeout)
         {
             conditions.Add(new AlertCondition(FailoverRules.TransferFailed, chain.Ats, AlertSeverity.Critical,
@@ -397,6 +477,12 @@ public sealed class FailoverAnalyzer
                     $"Generator fuel ({genName}): {F(Math.Round(h, 1))} h left at the current burn ({F(Math.Round(st.FuelBurn, 2))} %/h, level {F(Math.Round(level, 1))} %)",
                     h, "h"));
             }
+        }
+
+        notes[AlertIds.Make(FailoverRules.FuelHoursLow, genName)] = st.FuelHours is { } fh ? $"{F(Math.Round(fh, 1))} h of fuel left" : $"generator {genState}";
+        if (Number(gen, "generator.power.percent") is { } pct0)
+        {
+            notes[AlertIds.Make(FailoverRules.GeneratorOverload, genName)] = $"{F(pct0)} % of rated power";
         }
 
         if (Number(gen, "generator.power.percent") is { } loadPct && loadPct > _options.OverloadWarningPercent)
@@ -461,7 +547,22 @@ public sealed class FailoverAnalyzer
                 upsPhase = FailoverPhases.UtilityLost;
             }
 
-            if (relevant && !(onGenerator && !onBattery) && used is { } runtime)
+            var loadLost = LoadLost(upsId, ups, now);
+            if (loadLost is not null)
+            {
+                conditions.Add(new AlertCondition(FailoverRules.LoadLost, upsId, AlertSeverity.Critical, $"Load lost ({upsId}): {loadLost}"));
+            }
+
+            notes[AlertIds.Make(FailoverRules.LoadLost, upsId)] = ups is null ? "no data from the UPS"
+                : $"output on (status {Text(ups, MetricNames.UpsStatus) ?? "unknown"}{(Number(ups, MetricNames.OutputVoltage) is { } ov ? ", " + F(ov) + " V" : "")})";
+            var marginNote = !onBattery ? (onGenerator ? "on generator" : "UPS on line")
+                : margin is { } m0 ? $"margin {S(m0)}" : used is { } u0 ? $"battery empty in {S(u0)}" : "runtime unknown";
+            notes[AlertIds.Make(FailoverRules.MarginLow, upsId)] = marginNote;
+            notes[AlertIds.Make(FailoverRules.DepletionBeforeGenerator, upsId)] = marginNote;
+            notes[AlertIds.Make(FailoverRules.RuntimeDisagreement, upsId)] =
+                $"reported {(reported is { } rp ? S(rp) : "unknown")}, observed {(estimate is { } es ? S(es) : "unknown")}";
+
+            if (loadLost is null && relevant && !(onGenerator && !onBattery) && used is { } runtime)
             {
                 if (need is null)
                 {
@@ -495,6 +596,28 @@ public sealed class FailoverAnalyzer
                     (rep - est) / est, "ratio"));
             }
 
+            var (verdict, cause, action, runbook) = VerdictRules.Decide(new VerdictInputs
+            {
+                Ups = upsId,
+                Ats = chain.Ats,
+                Generator = chain.Generator,
+                UpsFresh = ups is not null,
+                GeneratorFresh = gen is not null,
+                LoadLost = loadLost,
+                OnBattery = onBattery,
+                UtilityLost = utilityLost,
+                OnGenerator = onGenerator,
+                UtilityLostSeconds = st.UtilityDownSince is { } down ? (now - down).TotalSeconds : null,
+                GeneratorState = genState,
+                GeneratorMode = mode,
+                GeneratorFailure = failure,
+                GeneratorLate = late,
+                NeedSeconds = need,
+                RuntimeSeconds = used,
+                RuntimeSource = usedName,
+                MarginSeconds = margin,
+            }, o);
+            var secondsLeft = onBattery && loadLost is null ? used : null;
             states.Add(new FailoverUpsState
             {
                 Ups = upsId,
@@ -513,11 +636,49 @@ public sealed class FailoverAnalyzer
                 GeneratorNeedSeconds = need,
                 MarginSeconds = margin,
                 StartDeadline = deadline,
-                DepletionAt = onBattery && used is { } left ? now + TimeSpan.FromSeconds(left) : null,
+                DepletionAt = secondsLeft is { } left ? now + TimeSpan.FromSeconds(left) : null,
                 FuelHoursRemaining = fuelHours,
+                Verdict = verdict,
+                SecondsLeft = secondsLeft,
+                Cause = cause,
+                Action = action,
+                Runbook = runbook,
                 At = now,
             });
         }
+    }
+
+    /// <summary>
+    /// Why the load behind a UPS is lost, or null: its output is off (status OFF), its output voltage is near 0, or
+    /// every PDU it feeds reads near 0 V. "Near 0" is below <see cref="FailoverOptions.LoadLostVoltageFraction"/> of
+    /// the UPS's nominal output voltage (or <see cref="FailoverOptions.NominalVoltage"/>). Only fresh readings count.
+    /// </summary>
+    private string? LoadLost(string upsId, DeviceData? ups, DateTimeOffset now)
+    {
+        if (ups is null)
+        {
+            return null;
+        }
+
+        var threshold = _options.LoadLostVoltageFraction * (Number(ups, "output.voltage.nominal") ?? _options.NominalVoltage);
+        var reasons = new List<string>(2);
+        var tokens = Status(ups);
+        if (tokens.Contains("OFF", StringComparer.Ordinal))
+        {
+            reasons.Add($"output off (status {string.Join(' ', tokens)})");
+        }
+        else if (Number(ups, MetricNames.OutputVoltage) is { } volts && volts < threshold)
+        {
+            reasons.Add($"output voltage {F(volts)} V");
+        }
+
+        if (_pdus.TryGetValue(upsId, out var pdus) && pdus.Count > 0
+            && pdus.All(p => Number(Fresh(p, now), "pdu.input.voltage") is { } v && v < threshold))
+        {
+            reasons.Add($"{(pdus.Count == 1 ? "PDU " : "PDUs ")}{string.Join(", ", pdus)} at 0 V");
+        }
+
+        return reasons.Count == 0 ? null : string.Join("; ", reasons);
     }
 
     private static double Slope(List<(DateTimeOffset At, double Value)> points)
@@ -551,6 +712,10 @@ public sealed class FailoverAnalyzer
         public DateTimeOffset? UtilityDownSince { get; set; }
 
         public DateTimeOffset? OutageStart { get; set; }
+
+        public TimeSpan? LastOutage { get; set; }
+
+        public TimeSpan? LastUpFor { get; set; }
 
         public string? LastPosition { get; set; }
 

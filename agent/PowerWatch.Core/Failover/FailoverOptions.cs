@@ -51,6 +51,12 @@ public sealed class FailoverOptions
     /// <summary>Allowed voltage deviation as a fraction of nominal (±10 %).</summary>
     public double VoltageTolerance { get; set; } = 0.10;
 
+    /// <summary>A generator that fails within this time of becoming available failed to stabilise; later, it tripped.</summary>
+    public TimeSpan StabilisationWindow { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>A UPS output (or PDU input) below this fraction of nominal voltage counts as dead for <c>load-lost</c>.</summary>
+    public double LoadLostVoltageFraction { get; set; } = 0.1;
+
     /// <summary>A device is treated as unknown when not heard for this long (or device.available is false).</summary>
     public TimeSpan StaleAfter { get; set; } = TimeSpan.FromSeconds(10);
 
@@ -102,6 +108,11 @@ public sealed class FailoverOptions
         if (RuntimeDisagreement <= 0)
         {
             yield return $"{key}:RuntimeDisagreement must be > 0.";
+        }
+
+        if (LoadLostVoltageFraction is <= 0 or >= 1)
+        {
+            yield return $"{key}:LoadLostVoltageFraction must be between 0 and 1 (e.g. 0.1 = 10 % of nominal).";
         }
 
         if (DischargeWindow < TimeSpan.FromSeconds(10))

@@ -314,6 +314,12 @@ public static class MetricCatalog
         b.Add(N(MetricNames.FailoverGeneratorNeed, Seconds, MetricGroup.Failover, "Seconds the generator still needs to carry the load (absent when it cannot: failed, not in auto, unknown)."));
         b.Add(T(MetricNames.FailoverGeneratorState, MetricGroup.Failover, "State of the generator feeding this UPS's ATS (`unknown` when its readings are stale)."));
         b.Add(N(MetricNames.FailoverFuelHours, Hours, MetricGroup.Failover, "Generator fuel remaining, in hours at the present burn rate."));
+        b.Add(T(MetricNames.FailoverVerdict, MetricGroup.Failover, "Verdict of the site (site point) or of this UPS: never `normal` when a device it depends on is silent.", [.. Verdicts.All]));
+        b.Add(N(MetricNames.FailoverVerdictCode, None, MetricGroup.Failover, "The verdict as a number for thresholds: 0 normal, 1 on-battery, 2 at-risk, 3 unknown, 4 critical, 5 load-lost."));
+        b.Add(N(MetricNames.FailoverSecondsLeft, Seconds, MetricGroup.Failover, "Seconds until the battery is empty (site point: the first UPS to run out); only while on battery."));
+        b.Add(N(MetricNames.FailoverMarginKnown, None, MetricGroup.Failover, "1 when the UPS point has a margin, 0 when it has none (the generator cannot carry the load, or the runtime is unknown): shows \"no margin\" instead of an old value."));
+        b.Add(T(MetricNames.FailoverCause, MetricGroup.Failover, "Why the verdict is what it is, with the values."));
+        b.Add(T(MetricNames.FailoverAction, MetricGroup.Failover, "Site point: the one recommended action for the verdict."));
 
         return b.ToImmutable();
     }

@@ -23,8 +23,9 @@ internal sealed class FailoverHarness
     {
         Site = Site.Create(description);
         Failover = failover ?? new FailoverOptions();
-        Analyzer = new FailoverAnalyzer([new FailoverChain("ats", "generator", ["ups"])], Failover, Site.Clock);
-        Engine = new AlertEngine(rules ?? DefaultAlertRules.Create(), engine ?? new AlertEngineOptions(), Site.Clock);
+        FailoverChain[] chains = [new FailoverChain("ats", "generator", ["ups"])];
+        Analyzer = new FailoverAnalyzer(chains, Failover, Site.Clock);
+        Engine = new AlertEngine(rules ?? DefaultAlertRules.Create(), engine ?? new AlertEngineOptions(), Site.Clock, new ChainCauses(chains));
         foreach (var (id, kind) in Devices)
         {
             Engine.RegisterDevice(id, kind);
@@ -51,6 +52,12 @@ internal sealed class FailoverHarness
     public List<Seen> Seen { get; } = [];
 
     public List<(double At, FailoverUpsState State)> States { get; } = [];
+
+    /// <summary>The site verdict after every poll.</summary>
+    public List<(double At, SiteVerdict Site)> Verdicts { get; } = [];
+
+    /// <summary>After every poll: the number of active critical alerts that are root causes (not folded under another).</summary>
+    public List<(double At, int Count)> UnfoldedCriticals { get; } = [];
 
     /// <summary>Called after every poll with the virtual seconds and the UPS state (for true-runtime comparisons).</summary>
     public Action<double, FailoverUpsState, Site>? OnPoll { get; set; }
@@ -95,13 +102,15 @@ internal sealed class FailoverHarness
         }
 
         var evaluation = Analyzer.Evaluate();
-        Record(Engine.ApplyConditions(evaluation.Conditions));
+        Record(Engine.ApplyConditions(evaluation.Conditions, evaluation.Notes));
         foreach (var e in evaluation.Events)
         {
             Record([Engine.Event(e.Rule, e.Device, e.Severity, e.Message)]);
         }
 
         Record(Engine.Tick());
+        Verdicts.Add((Seconds, evaluation.Site));
+        UnfoldedCriticals.Add((Seconds, AlertTree.Roots(Engine.Active()).Count(a => a.Severity == AlertSeverity.Critical)));
         foreach (var state in evaluation.States)
         {
             States.Add((Seconds, state));
@@ -145,6 +154,7 @@ internal static class SiteReadings
                 N(MetricNames.BatteryRuntime, Math.Floor(ups.ReportedRuntimeSeconds), "s");
                 N(MetricNames.UpsLoad, Math.Round(ups.LoadPercent * 256) / 256, "%");
                 N(MetricNames.InputVoltage, Math.Round(ups.InputVoltage, 1), "V");
+                N(MetricNames.OutputVoltage, Math.Round(ups.OutputVoltage, 1), "V");
                 break;
             case "generator":
                 var g = site.Generator;
