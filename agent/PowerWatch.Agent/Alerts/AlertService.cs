@@ -29,6 +29,7 @@ internal sealed partial class AlertService : BackgroundService
     private readonly SemaphoreSlim _saveGate = new(1, 1);
     private readonly Actions.AlertActionDispatcher? _actions;
     private IReadOnlyList<FailoverUpsState> _failover = [];
+    private SiteVerdict? _site;
 
     public AlertService(IOptions<AgentOptions> options, ReadingHub hub, TimeProvider time, ILogger<AlertService> logger, IServiceProvider services)
     {
@@ -43,19 +44,23 @@ internal sealed partial class AlertService : BackgroundService
         _actions = services.GetService(typeof(Actions.AlertActionDispatcher)) as Actions.AlertActionDispatcher;
         var alerts = _options.Alerts;
         _statePath = Path.Combine(_options.DataDirectory, alerts.StateFile);
-        Engine = new AlertEngine(DefaultAlertRules.Merge(alerts.IncludeDefaults, alerts.Rules), alerts.Engine, time);
+        var chains = _options.Topology.Ats.Select(a => new FailoverChain(a.Id, a.Generator, a.Feeds, a.UtilityMeter)).ToList();
+        var pdus = _options.Topology.Ups.ToDictionary(u => u.Id, u => (IReadOnlyList<string>)u.Pdus, StringComparer.Ordinal);
+        Engine = new AlertEngine(DefaultAlertRules.Merge(alerts.IncludeDefaults, alerts.Rules), alerts.Engine, time, new ChainCauses(chains, pdus));
         foreach (var device in _options.Devices)
         {
             Engine.RegisterDevice(device.Id, device.Kind);
         }
 
-        var chains = _options.Topology.Ats.Select(a => new FailoverChain(a.Id, a.Generator, a.Feeds, a.UtilityMeter)).ToList();
         var saved = AlertStateFile.Load(_statePath);
         Engine.Restore(saved.Engine);
-        Analyzer = new FailoverAnalyzer(chains, alerts.Failover, time, saved.Batteries);
+        Analyzer = new FailoverAnalyzer(chains, alerts.Failover, time, saved.Batteries, pdus);
     }
 
     public AlertEngine Engine { get; }
+
+    /// <summary>The alert settings this service runs with.</summary>
+    public AlertOptions Options => _options.Alerts;
 
     public FailoverAnalyzer Analyzer { get; }
 
@@ -69,6 +74,21 @@ internal sealed partial class AlertService : BackgroundService
             }
         }
     }
+
+    /// <summary>The site verdict of the last evaluation (before the first one: computed now from no data, i.e. unknown).</summary>
+    public SiteVerdict Site
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _site ?? SiteVerdict.From(_failover, _time.GetUtcNow()) with { Verdict = Verdicts.Unknown, Cause = "No evaluation yet: the agent is starting." };
+            }
+        }
+    }
+
+    /// <summary>Ids of the active alerts folded (directly or through others) under <paramref name="id"/>.</summary>
+    public IReadOnlyList<string> ConsequencesOf(string id) => AlertTree.Descendants(Engine.Active(), id);
 
     /// <summary>Acknowledges an alert (status API); publishes and persists.</summary>
     public async Task<AlertTransition?> AcknowledgeAsync(string id, string by, CancellationToken cancellationToken)
@@ -126,11 +146,12 @@ internal sealed partial class AlertService : BackgroundService
         lock (_gate)
         {
             _failover = evaluation.States;
+            _site = evaluation.Site;
         }
 
         _actions?.ObserveFailover(evaluation.States);
 
-        var transitions = Engine.ApplyConditions(evaluation.Conditions).ToList();
+        var transitions = Engine.ApplyConditions(evaluation.Conditions, evaluation.Notes).ToList();
         transitions.AddRange(evaluation.Events.Select(e => Engine.Event(e.Rule, e.Device, e.Severity, e.Message)));
         return transitions;
     }
@@ -147,10 +168,7 @@ internal sealed partial class AlertService : BackgroundService
                 await HandleAsync(transitions, stoppingToken);
                 if (_events is not null)
                 {
-                    var states = Failover;
-                    var phase = states.Count == 0 ? FailoverPhases.Normal : states.MaxBy(s => FailoverPhases.Urgency(s.Phase))!.Phase;
-                    await _events.PublishFailoverAsync(new FailoverMessage(_time.GetUtcNow(), phase,
-                        [.. states.Select(FailoverMargin.From)]), stoppingToken);
+                    await _events.PublishFailoverAsync(FailoverMessage.From(Site, Failover), stoppingToken);
                 }
             }
         }
@@ -167,14 +185,14 @@ internal sealed partial class AlertService : BackgroundService
         }
 
         // Actions run off this loop (bounded queue); enqueueing never blocks evaluation.
-        _actions?.Enqueue(transitions);
+        _actions?.Enqueue(transitions, ConsequencesOf);
         foreach (var t in transitions)
         {
             LogTransition(t.Kind, t.Alert.Id, t.Alert.Severity, t.Alert.Message);
             var a = t.Alert;
             if (_events is not null)
             {
-                await _events.PublishEventAsync(new EventMessage(t.At, t.Kind.ToWireName(), a.Message, a.Id, a.Rule, a.Device, a.Severity.ToWireName(), a.Value), cancellationToken);
+                await _events.PublishEventAsync(new EventMessage(t.At, t.Kind.ToWireName(), a.Message, a.Id, a.Rule, a.Device, a.Severity.ToWireName(), a.Value, a.Cause), cancellationToken);
             }
 
             if (_alerts is not null && t.Kind != AlertTransitionKind.Event)
@@ -182,14 +200,14 @@ internal sealed partial class AlertService : BackgroundService
                 if (a.Active)
                 {
                     await _alerts.PublishAlertAsync(new AlertMessage(a.Id, a.Rule, a.Device, a.Severity.ToWireName(), a.Acknowledged ? "acknowledged" : "active",
-                        a.Message, a.Value, a.RaisedAt, null, a.Acknowledged ? t.At : null), cancellationToken);
+                        a.Message, a.Value, a.RaisedAt, null, a.Acknowledged ? t.At : null, a.Cause), cancellationToken);
                 }
                 else
                 {
                     // The cleared state first, so history (ingest → InfluxDB, annotations, the alerts table) sees
                     // the clear; then the empty retained message removes the alert from the broker.
                     await _alerts.PublishAlertAsync(new AlertMessage(a.Id, a.Rule, a.Device, a.Severity.ToWireName(), "cleared",
-                        a.Message, a.Value, a.RaisedAt, a.ClearedAt ?? t.At, null), cancellationToken);
+                        a.Message, a.Value, a.RaisedAt, a.ClearedAt ?? t.At, null, a.Cause), cancellationToken);
                     await _alerts.ClearAlertAsync(a.Id, cancellationToken);
                 }
             }

@@ -48,10 +48,15 @@ internal sealed class AlertStateFile
 internal sealed partial class AlertJsonContext : JsonSerializerContext;
 
 /// <summary><c>/api/alerts</c> body.</summary>
-internal sealed record AlertsDto(IReadOnlyList<AlertInfo> Active, IReadOnlyList<AlertInfo> Recent, long Suppressed);
+internal sealed record AlertsDto(IReadOnlyList<AlertInfo> Active, IReadOnlyList<AlertInfo> Recent, long Suppressed)
+{
+    /// <summary>With <c>?roots=true</c>: per root alert, the ids of the active alerts folded under it.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, IReadOnlyList<string>>? Consequences { get; init; }
+}
 
 /// <summary><c>/api/failover</c> body.</summary>
-internal sealed record FailoverDto(DateTimeOffset At, IReadOnlyList<FailoverUpsState> Ups);
+internal sealed record FailoverDto(DateTimeOffset At, IReadOnlyList<FailoverUpsState> Ups, SiteVerdict Site);
 
 /// <summary>
 /// Severity as on the MQTT wire and in the docs (<c>info</c>, <c>warning</c>, <c>critical</c>) in /api/alerts and the

@@ -25,6 +25,13 @@ public sealed class AlertOptions
     /// <summary>How often time-based conditions (for, clear delays, stale, deadlines) are re-evaluated.</summary>
     public TimeSpan EvaluationInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Whether alerts that are consequences of another active alert (their <c>cause</c> is set) run webhook, command
+    /// and Modbus actions too. Default false: actions fire for the cause and list its consequences; MQTT events still
+    /// carry every transition.
+    /// </summary>
+    public bool NotifyConsequences { get; set; }
+
     /// <summary>State file (active alerts, shelves, learned battery models) under the data directory.</summary>
     public string StateFile { get; set; } = "alerts.json";
 

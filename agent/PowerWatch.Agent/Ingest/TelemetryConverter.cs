@@ -193,6 +193,11 @@ public static class TelemetryConverter
             sitePoint.Field(MetricNames.FailoverMessage, message.GetString()!);
         }
 
+        TextField(sitePoint, root, "verdict", MetricNames.FailoverVerdict);
+        NumberField(sitePoint, root, "verdict_code", MetricNames.FailoverVerdictCode);
+        NumberField(sitePoint, root, "seconds_left", MetricNames.FailoverSecondsLeft);
+        TextField(sitePoint, root, "cause", MetricNames.FailoverCause);
+        TextField(sitePoint, root, "action", MetricNames.FailoverAction);
         List<Point> points = [sitePoint.Timestamp(ts)];
         if (root.TryGetProperty("margins", out var margins))
         {
@@ -215,6 +220,14 @@ public static class TelemetryConverter
                 NumberField(p, m, "generator_need_seconds", MetricNames.FailoverGeneratorNeed);
                 TextField(p, m, "generator_state", MetricNames.FailoverGeneratorState);
                 NumberField(p, m, "fuel_hours", MetricNames.FailoverFuelHours);
+                TextField(p, m, "verdict", MetricNames.FailoverVerdict);
+                NumberField(p, m, "verdict_code", MetricNames.FailoverVerdictCode);
+                NumberField(p, m, "seconds_left", MetricNames.FailoverSecondsLeft);
+                TextField(p, m, "cause", MetricNames.FailoverCause);
+
+                // Present in every UPS point, so "no margin" is a value a dashboard can show, not a missing field
+                // that last() would fill with the last good margin.
+                p.Field(MetricNames.FailoverMarginKnown, m.TryGetProperty("margin_seconds", out var ms) && ms.ValueKind == JsonValueKind.Number ? 1.0 : 0.0);
                 points.Add(p.Timestamp(ts));
             }
         }

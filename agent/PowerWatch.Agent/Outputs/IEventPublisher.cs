@@ -36,7 +36,8 @@ public sealed record AlertMessage(
     double? Value,
     DateTimeOffset Raised,
     DateTimeOffset? Cleared = null,
-    DateTimeOffset? Acknowledged = null);
+    DateTimeOffset? Acknowledged = null,
+    string? Cause = null);
 
 /// <summary>
 /// Event payload (docs/schemas/event.schema.json). Type: raised | escalated | cleared | acknowledged | action | outbox-dropped | …
@@ -49,7 +50,8 @@ public sealed record EventMessage(
     string? Rule = null,
     string? Device = null,
     string? Severity = null,
-    double? Value = null);
+    double? Value = null,
+    string? Cause = null);
 
 /// <summary>
 /// One UPS's failover picture in the failover payload (docs/schemas/failover.schema.json): its phase, the runtime the
@@ -79,6 +81,19 @@ public sealed record FailoverMargin(string Ups, string Phase)
 
     public string? GeneratorState { get; init; }
 
+    /// <summary>normal | on-battery | at-risk | unknown | critical | load-lost.</summary>
+    public string? Verdict { get; init; }
+
+    /// <summary>0 normal … 5 load-lost (higher = worse).</summary>
+    public int? VerdictCode { get; init; }
+
+    /// <summary>Seconds until the battery is empty, only while on battery.</summary>
+    public double? SecondsLeft { get; init; }
+
+    public DateTimeOffset? DepletionAt { get; init; }
+
+    public string? Cause { get; init; }
+
     /// <summary>Projects the analyzer's state of one UPS onto the wire record.</summary>
     public static FailoverMargin From(PowerWatch.Core.Failover.FailoverUpsState s)
     {
@@ -95,9 +110,55 @@ public sealed record FailoverMargin(string Ups, string Phase)
             Ats = s.Ats,
             Generator = s.Generator,
             GeneratorState = s.GeneratorState,
+            Verdict = s.Verdict,
+            VerdictCode = s.VerdictCode,
+            SecondsLeft = s.SecondsLeft,
+            DepletionAt = s.DepletionAt,
+            Cause = s.Cause,
         };
     }
 }
 
 /// <summary>Failover analyzer state (docs/schemas/failover.schema.json). State is the analyzer's phase name (e.g. utility, utility-lost, generator-starting, on-generator).</summary>
-public sealed record FailoverMessage(DateTimeOffset Ts, string State, IReadOnlyList<FailoverMargin> Margins, string? Message = null);
+public sealed record FailoverMessage(DateTimeOffset Ts, string State, IReadOnlyList<FailoverMargin> Margins, string? Message = null)
+{
+    /// <summary>The site verdict: normal | on-battery | at-risk | unknown | critical | load-lost.</summary>
+    public string? Verdict { get; init; }
+
+    public int? VerdictCode { get; init; }
+
+    /// <summary>Seconds until the first UPS battery of the site is empty (only while on battery).</summary>
+    public double? SecondsLeft { get; init; }
+
+    public DateTimeOffset? DepletionAt { get; init; }
+
+    /// <summary>reported | estimate | none: which runtime <see cref="SecondsLeft"/> is.</summary>
+    public string? RuntimeSource { get; init; }
+
+    public string? Cause { get; init; }
+
+    public string? Action { get; init; }
+
+    /// <summary>docs/runbook.md section for the verdict.</summary>
+    public string? Runbook { get; init; }
+
+    /// <summary>The failover payload of one evaluation: the site verdict and one margin per UPS.</summary>
+    public static FailoverMessage From(PowerWatch.Core.Failover.SiteVerdict site, IReadOnlyList<PowerWatch.Core.Failover.FailoverUpsState> states)
+    {
+        ArgumentNullException.ThrowIfNull(site);
+        ArgumentNullException.ThrowIfNull(states);
+        var phase = states.Count == 0 ? PowerWatch.Core.Failover.FailoverPhases.Normal
+            : states.MaxBy(s => PowerWatch.Core.Failover.FailoverPhases.Urgency(s.Phase))!.Phase;
+        return new FailoverMessage(site.At, phase, [.. states.Select(FailoverMargin.From)])
+        {
+            Verdict = site.Verdict,
+            VerdictCode = site.Code,
+            SecondsLeft = site.SecondsLeft,
+            DepletionAt = site.DepletionAt,
+            RuntimeSource = site.RuntimeSource,
+            Cause = site.Cause,
+            Action = site.Action,
+            Runbook = site.Runbook,
+        };
+    }
+}

@@ -21,17 +21,21 @@ namespace PowerWatch.Agent.Status;
 /// </summary>
 public static class AlertsApi
 {
-    private static readonly string[] FailoverRuleIds =
-    [
-        FailoverRules.UtilityLost, FailoverRules.GeneratorStartRequired, FailoverRules.GeneratorLate, FailoverRules.GeneratorFailedToStart,
-        FailoverRules.GeneratorUnstable, FailoverRules.TransferFailed, FailoverRules.MarginLow, FailoverRules.DepletionBeforeGenerator,
-        FailoverRules.FuelHoursLow, FailoverRules.GeneratorOverload, FailoverRules.RuntimeDisagreement, FailoverRules.RetransferCompleted,
-    ];
-
     public static IEndpointRouteBuilder MapPowerWatchAlerts(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/alerts", (AlertService alerts) =>
-            Results.Json(new AlertsDto(alerts.Engine.Active(), alerts.Engine.Recent(), alerts.Engine.Suppressed), AlertJsonContext.Default.AlertsDto));
+        app.MapGet("/api/alerts", (AlertService alerts, bool? roots) =>
+        {
+            var active = alerts.Engine.Active();
+            if (roots != true)
+            {
+                return Results.Json(new AlertsDto(active, alerts.Engine.Recent(), alerts.Engine.Suppressed), AlertJsonContext.Default.AlertsDto);
+            }
+
+            // Root causes only, each with the ids folded under it.
+            var top = AlertTree.Roots(active);
+            var folded = top.ToDictionary(a => a.Id, a => AlertTree.Descendants(active, a.Id), StringComparer.Ordinal);
+            return Results.Json(new AlertsDto(top, alerts.Engine.Recent(), alerts.Engine.Suppressed) { Consequences = folded }, AlertJsonContext.Default.AlertsDto);
+        });
         app.MapPost("/api/alerts/{id}/ack", async (AlertService alerts, string id, string? by, CancellationToken ct) =>
             await alerts.AcknowledgeAsync(id, string.IsNullOrWhiteSpace(by) ? "api" : by, ct) is null
                 ? Error(StatusCodes.Status404NotFound, $"no active alert '{id}'")
@@ -58,7 +62,7 @@ public static class AlertsApi
                 : Results.NoContent();
         });
         app.MapGet("/api/failover", (AlertService alerts, TimeProvider time) =>
-            Results.Json(new FailoverDto(time.GetUtcNow(), alerts.Failover), AlertJsonContext.Default.FailoverDto));
+            Results.Json(new FailoverDto(time.GetUtcNow(), alerts.Failover, alerts.Site), AlertJsonContext.Default.FailoverDto));
         return app;
     }
 
@@ -97,7 +101,7 @@ public static class AlertsApi
             return false;
         }
 
-        var ruleKnown = engine.Rules.Any(r => string.Equals(r.Id, parts[0], StringComparison.Ordinal)) || FailoverRuleIds.Contains(parts[0], StringComparer.Ordinal);
+        var ruleKnown = engine.Rules.Any(r => string.Equals(r.Id, parts[0], StringComparison.Ordinal)) || FailoverRules.All.Contains(parts[0], StringComparer.Ordinal);
         var t = options.Topology;
         var deviceKnown = options.Devices.Any(d => string.Equals(d.Id, parts[1], StringComparison.Ordinal))
             || t.Ats.Any(a => a.Id == parts[1] || a.Generator == parts[1] || a.UtilityMeter == parts[1])

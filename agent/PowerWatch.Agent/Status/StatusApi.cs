@@ -4,9 +4,15 @@ using Microsoft.AspNetCore.Routing;
 using PowerWatch.Agent.Hosting;
 using PowerWatch.Agent.Outputs.Mqtt;
 using PowerWatch.Agent.Polling;
+using PowerWatch.Agent.Alerts;
 using PowerWatch.Core;
+using PowerWatch.Core.Alerts;
+using PowerWatch.Core.Failover;
 
 namespace PowerWatch.Agent.Status;
+
+/// <summary>What <c>/metrics</c> exposes of the failover analysis and the alerts.</summary>
+internal sealed record FailoverMetrics(SiteVerdict Site, IReadOnlyList<FailoverUpsState> Ups, IReadOnlyList<AlertInfo> Active);
 
 /// <summary>The status API: health, devices, live readings, Prometheus metrics and the status page.</summary>
 public static class StatusApi
@@ -40,8 +46,12 @@ public static class StatusApi
             return Results.Json(result, StatusJsonContext.Default.IReadOnlyListDeviceReadingsDto);
         });
 
-        app.MapGet("/metrics", (AgentRuntime runtime, TimeProvider time, MqttOutputHolder mqtt) =>
-            Results.Text(Prometheus(runtime, time.GetUtcNow(), mqtt.Output?.GetMetrics()), "text/plain; version=0.0.4; charset=utf-8"));
+        app.MapGet("/metrics", (AgentRuntime runtime, TimeProvider time, MqttOutputHolder mqtt, AlertService alerts) =>
+        {
+            var failover = alerts.Options.Enabled ? new FailoverMetrics(alerts.Site, alerts.Failover, alerts.Engine.Active()) : null;
+            return Results.Text(Prometheus(runtime.Options.Site, runtime.Options.Agent, runtime.Devices, time.GetUtcNow(), mqtt.Output?.GetMetrics(), failover),
+                "text/plain; version=0.0.4; charset=utf-8");
+        });
 
         app.MapGet("/", () => Results.Content(StatusPage.Html, "text/html; charset=utf-8"));
         app.MapPowerWatchAlerts();
@@ -82,7 +92,8 @@ public static class StatusApi
         return Prometheus(runtime.Options.Site, runtime.Options.Agent, runtime.Devices, now, mqtt);
     }
 
-    internal static string Prometheus(string site, string agent, IReadOnlyList<DeviceState> devices, DateTimeOffset now, MqttOutputMetrics? mqtt)
+    internal static string Prometheus(string site, string agent, IReadOnlyList<DeviceState> devices, DateTimeOffset now, MqttOutputMetrics? mqtt,
+        FailoverMetrics? failover = null)
     {
         var w = new PrometheusWriter();
         var byName = new SortedDictionary<string, (string Metric, List<(string Device, double Value)> Samples)>(StringComparer.Ordinal);
@@ -145,7 +156,58 @@ public static class StatusApi
             WriteMqtt(w, agentLabels, mqtt, now);
         }
 
+        if (failover is not null)
+        {
+            WriteFailover(w, site, failover);
+        }
+
         return w.ToString();
+    }
+
+    /// <summary>
+    /// The verdict, margins, depletion and alert counts (only when the alert service runs): a Prometheus user alerts on
+    /// <c>powerwatch_site_verdict &gt;= 2</c> or on <c>powerwatch_failover_margin_known == 0</c> without reading MQTT.
+    /// </summary>
+    private static void WriteFailover(PrometheusWriter w, string site, FailoverMetrics f)
+    {
+        w.Family("powerwatch_site_verdict", "gauge", "Site verdict: 0 normal, 1 on-battery, 2 at-risk, 3 unknown, 4 critical, 5 load-lost (higher = worse).");
+        w.Sample("powerwatch_site_verdict", [("site", site)], f.Site.Code);
+        w.Family("powerwatch_failover_verdict", "gauge", "Verdict of one UPS, coded as powerwatch_site_verdict.");
+        foreach (var s in f.Ups)
+        {
+            w.Sample("powerwatch_failover_verdict", [("site", site), ("ups", s.Ups)], s.VerdictCode);
+        }
+
+        w.Family("powerwatch_failover_margin_known", "gauge", "1 when the UPS has a failover margin; 0 when it has none (the generator cannot carry the load, or the runtime is unknown).");
+        foreach (var s in f.Ups)
+        {
+            w.Sample("powerwatch_failover_margin_known", [("site", site), ("ups", s.Ups)], s.MarginSeconds is null ? 0L : 1L);
+        }
+
+        w.Family("powerwatch_failover_margin_seconds", "gauge", "Runtime margin of the UPS: runtime left minus the time the generator still needs to carry the load (absent when not known).");
+        foreach (var s in f.Ups.Where(s => s.MarginSeconds is not null))
+        {
+            w.Sample("powerwatch_failover_margin_seconds", [("site", site), ("ups", s.Ups)], Math.Round(s.MarginSeconds!.Value, 1));
+        }
+
+        w.Family("powerwatch_battery_depletion_seconds", "gauge", "Seconds until the UPS battery is empty at the present load (only while on battery).");
+        foreach (var s in f.Ups.Where(s => s.SecondsLeft is not null))
+        {
+            w.Sample("powerwatch_battery_depletion_seconds", [("site", site), ("ups", s.Ups)], Math.Round(s.SecondsLeft!.Value, 1));
+        }
+
+        w.Family("powerwatch_alerts_active", "gauge", "Active alerts by severity (consequences included).");
+        foreach (var severity in (ReadOnlySpan<AlertSeverity>)[AlertSeverity.Info, AlertSeverity.Warning, AlertSeverity.Critical])
+        {
+            w.Sample("powerwatch_alerts_active", [("site", site), ("severity", severity.ToWireName())], f.Active.Count(a => a.Severity == severity));
+        }
+
+        var roots = AlertTree.Roots(f.Active);
+        w.Family("powerwatch_alerts_root_active", "gauge", "Active alerts by severity that are root causes (not folded under another active alert).");
+        foreach (var severity in (ReadOnlySpan<AlertSeverity>)[AlertSeverity.Info, AlertSeverity.Warning, AlertSeverity.Critical])
+        {
+            w.Sample("powerwatch_alerts_root_active", [("site", site), ("severity", severity.ToWireName())], roots.Count(a => a.Severity == severity));
+        }
     }
 
     private static void WriteMqtt(PrometheusWriter w, (string, string)[] labels, MqttOutputMetrics m, DateTimeOffset now)

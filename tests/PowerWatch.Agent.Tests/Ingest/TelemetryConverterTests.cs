@@ -37,15 +37,17 @@ public sealed class TelemetryConverterTests
                 RuntimeSeconds = 600, RuntimeSource = "estimate", RuntimeReportedSeconds = 700, RuntimeEstimatedSeconds = 600,
                 GeneratorNeedSeconds = 45, MarginSeconds = 555, FuelHours = 7.5, GeneratorState = "cranking", Ats = "ats-1", Generator = "gen-1",
             },
-            new FailoverMargin("ups-b", "generator-unavailable") { RuntimeSeconds = 300, RuntimeSource = "reported" },
-        ], "generator cranking"));
+            new FailoverMargin("ups-b", "generator-unavailable") { RuntimeSeconds = 300, RuntimeSource = "reported", Verdict = "critical", VerdictCode = 4, SecondsLeft = 300, Cause = "gen failed" },
+        ], "generator cranking") { Verdict = "critical", VerdictCode = 4, SecondsLeft = 300, Cause = "gen failed", Action = "shed" });
         Assert.True(TelemetryConverter.TryConvert("pw", "pw/dc1/failover", fo, out var f, out _));
         // docs/ingest.md "Schema": a site point and one point per UPS tagged device, fields named as in the catalogue.
         Assert.Equal(
-            "failover,site=dc1 failover.state=\"utility-lost\",failover.message=\"generator cranking\" 1795243978123\n" +
+            "failover,site=dc1 failover.state=\"utility-lost\",failover.message=\"generator cranking\",failover.verdict=\"critical\",failover.verdict.code=4," +
+            "failover.seconds.left=300,failover.cause=\"gen failed\",failover.action=\"shed\" 1795243978123\n" +
             "failover,ats=ats-1,device=ups-a,generator=gen-1,site=dc1 failover.phase=\"utility-lost\",failover.margin=555,failover.runtime=600,failover.runtime.source=\"estimate\"," +
-            "failover.runtime.reported=700,failover.runtime.estimate=600,failover.generator.need=45,failover.generator.state=\"cranking\",failover.fuel.hours=7.5 1795243978123\n" +
-            "failover,device=ups-b,site=dc1 failover.phase=\"generator-unavailable\",failover.runtime=300,failover.runtime.source=\"reported\" 1795243978123\n",
+            "failover.runtime.reported=700,failover.runtime.estimate=600,failover.generator.need=45,failover.generator.state=\"cranking\",failover.fuel.hours=7.5,failover.margin.known=1 1795243978123\n" +
+            "failover,device=ups-b,site=dc1 failover.phase=\"generator-unavailable\",failover.runtime=300,failover.runtime.source=\"reported\"," +
+            "failover.verdict=\"critical\",failover.verdict.code=4,failover.seconds.left=300,failover.cause=\"gen failed\",failover.margin.known=0 1795243978123\n",
             ToText(f));
     }
 

@@ -209,7 +209,7 @@ public sealed class AlertsApiHttpTests : IClassFixture<AlertsApiHttpTests.Agent>
     {
         using var doc = JsonDocument.Parse(await Http.GetStringAsync(new Uri("api/failover", UriKind.Relative)));
         var root = doc.RootElement;
-        Assert.Equal(["at", "ups"], root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["at", "ups", "site"], root.EnumerateObject().Select(p => p.Name));
         Assert.True(root.GetProperty("at").TryGetDateTimeOffset(out _), root.ToString());
         var ups = Assert.Single(root.GetProperty("ups").EnumerateArray());
         Assert.Equal("ups", ups.GetProperty("ups").GetString());
@@ -218,10 +218,17 @@ public sealed class AlertsApiHttpTests : IClassFixture<AlertsApiHttpTests.Agent>
         Assert.False(string.IsNullOrEmpty(ups.GetProperty("phase").GetString()), ups.ToString());
         // No data from the generator: its state is unknown, never a guessed "stopped".
         Assert.Equal("unknown", ups.GetProperty("generatorState").GetString());
-        foreach (var field in new[] { "utilityLost", "onBattery", "runtimeUsed", "runtimeEstimateSource" })
+        foreach (var field in new[] { "utilityLost", "onBattery", "runtimeUsed", "runtimeEstimateSource", "verdict", "verdictCode", "cause", "action" })
         {
             Assert.True(ups.TryGetProperty(field, out _), $"{field} missing: {ups}");
         }
+
+        // The site verdict is the (only) UPS's, with its code, cause and action; never "normal" by default.
+        var site = root.GetProperty("site");
+        Assert.Equal(ups.GetProperty("verdict").GetString(), site.GetProperty("verdict").GetString());
+        Assert.Equal(ups.GetProperty("verdictCode").GetInt32(), site.GetProperty("code").GetInt32());
+        Assert.False(string.IsNullOrEmpty(site.GetProperty("cause").GetString()), site.ToString());
+        Assert.False(string.IsNullOrEmpty(site.GetProperty("action").GetString()), site.ToString());
     }
 
     [Fact]

@@ -2,6 +2,8 @@ using PowerWatch.Agent.Outputs.Mqtt;
 using PowerWatch.Agent.Polling;
 using PowerWatch.Agent.Status;
 using PowerWatch.Core;
+using PowerWatch.Core.Alerts;
+using PowerWatch.Core.Failover;
 
 namespace PowerWatch.Agent.Tests.Status;
 
@@ -220,6 +222,58 @@ public sealed class PrometheusExpositionTests
         }
 
         return Samples(text);
+    }
+
+    [Fact]
+    public void Failover_families_expose_the_site_verdict_margins_depletion_and_alert_counts()
+    {
+        var site = new SiteVerdict { Verdict = Verdicts.Critical, SecondsLeft = 183.44, Cause = "c", Action = "a", At = Now };
+        FailoverUpsState[] ups =
+        [
+            new() { Ups = "ups-a", Phase = FailoverPhases.GeneratorUnavailable, GeneratorState = "failed", Verdict = Verdicts.Critical, SecondsLeft = 183.44 },
+            new() { Ups = "ups-b", Phase = FailoverPhases.Normal, GeneratorState = "stopped", Verdict = Verdicts.Normal, MarginSeconds = 412.26 },
+        ];
+        AlertInfo[] active =
+        [
+            new() { Id = "generator-failed-to-start:gen", Rule = "generator-failed-to-start", Device = "gen", Severity = AlertSeverity.Critical, Message = "m", RaisedAt = Now },
+            new() { Id = "failover-margin:ups-a", Rule = "failover-margin", Device = "ups-a", Severity = AlertSeverity.Critical, Message = "m", RaisedAt = Now, Cause = "generator-failed-to-start:gen" },
+            new() { Id = "utility-lost:ats", Rule = "utility-lost", Device = "ats", Severity = AlertSeverity.Warning, Message = "m", RaisedAt = Now },
+        ];
+
+        var text = StatusApi.Prometheus("dc1", "agent-1", [], Now, mqtt: null, new FailoverMetrics(site, ups, active));
+        var expected = string.Join('\n',
+            "# HELP powerwatch_site_verdict Site verdict: 0 normal, 1 on-battery, 2 at-risk, 3 unknown, 4 critical, 5 load-lost (higher = worse).",
+            "# TYPE powerwatch_site_verdict gauge",
+            "powerwatch_site_verdict{site=\"dc1\"} 4",
+            "# HELP powerwatch_failover_verdict Verdict of one UPS, coded as powerwatch_site_verdict.",
+            "# TYPE powerwatch_failover_verdict gauge",
+            "powerwatch_failover_verdict{site=\"dc1\",ups=\"ups-a\"} 4",
+            "powerwatch_failover_verdict{site=\"dc1\",ups=\"ups-b\"} 0",
+            "# HELP powerwatch_failover_margin_known 1 when the UPS has a failover margin; 0 when it has none (the generator cannot carry the load, or the runtime is unknown).",
+            "# TYPE powerwatch_failover_margin_known gauge",
+            "powerwatch_failover_margin_known{site=\"dc1\",ups=\"ups-a\"} 0",
+            "powerwatch_failover_margin_known{site=\"dc1\",ups=\"ups-b\"} 1",
+            "# HELP powerwatch_failover_margin_seconds Runtime margin of the UPS: runtime left minus the time the generator still needs to carry the load (absent when not known).",
+            "# TYPE powerwatch_failover_margin_seconds gauge",
+            "powerwatch_failover_margin_seconds{site=\"dc1\",ups=\"ups-b\"} 412.3",
+            "# HELP powerwatch_battery_depletion_seconds Seconds until the UPS battery is empty at the present load (only while on battery).",
+            "# TYPE powerwatch_battery_depletion_seconds gauge",
+            "powerwatch_battery_depletion_seconds{site=\"dc1\",ups=\"ups-a\"} 183.4",
+            "# HELP powerwatch_alerts_active Active alerts by severity (consequences included).",
+            "# TYPE powerwatch_alerts_active gauge",
+            "powerwatch_alerts_active{site=\"dc1\",severity=\"info\"} 0",
+            "powerwatch_alerts_active{site=\"dc1\",severity=\"warning\"} 1",
+            "powerwatch_alerts_active{site=\"dc1\",severity=\"critical\"} 2",
+            "# HELP powerwatch_alerts_root_active Active alerts by severity that are root causes (not folded under another active alert).",
+            "# TYPE powerwatch_alerts_root_active gauge",
+            "powerwatch_alerts_root_active{site=\"dc1\",severity=\"info\"} 0",
+            "powerwatch_alerts_root_active{site=\"dc1\",severity=\"warning\"} 1",
+            "powerwatch_alerts_root_active{site=\"dc1\",severity=\"critical\"} 1",
+            "");
+        var start = text.IndexOf("# HELP powerwatch_site_verdict", StringComparison.Ordinal);
+        Assert.True(start > 0, text);
+        Assert.Equal(expected, text[start..]);
+        AssertWellFormed(text);
     }
 
     internal static List<(string Name, string Labels, double Value)> Samples(string text) =>

@@ -30,7 +30,9 @@ internal sealed record WebhookPayload(
     [property: JsonPropertyName("message")] string Message,
     [property: JsonPropertyName("value")] double? Value,
     [property: JsonPropertyName("raised")] DateTimeOffset Raised,
-    [property: JsonPropertyName("ts")] DateTimeOffset Ts);
+    [property: JsonPropertyName("ts")] DateTimeOffset Ts,
+    [property: JsonPropertyName("cause")] string? Cause,
+    [property: JsonPropertyName("consequences")] IReadOnlyList<string> Consequences);
 
 [JsonSerializable(typeof(WebhookPayload))]
 internal sealed partial class WebhookJsonContext : JsonSerializerContext;
@@ -51,7 +53,7 @@ internal sealed partial class AlertActionDispatcher : IAsyncDisposable
     private readonly Func<string, ModbusCommandTarget?> _modbus;
     private readonly HttpClient _http;
     private readonly bool _ownsHttp;
-    private readonly Channel<(string Action, string Trigger, AlertInfo Alert)> _queue;
+    private readonly Channel<(string Action, string Trigger, AlertInfo Alert, IReadOnlyList<string> Consequences)> _queue;
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _gate = new();
     private readonly HashSet<Task> _running = [];
@@ -70,15 +72,20 @@ internal sealed partial class AlertActionDispatcher : IAsyncDisposable
         _ownsHttp = http is null;
         _http = http ?? new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
         _ruleActions = options.Rules.Where(r => r.Actions.Count > 0).ToDictionary(r => r.Id, r => (IReadOnlyList<string>)r.Actions, StringComparer.Ordinal);
-        _queue = Channel.CreateBounded<(string, string, AlertInfo)>(new BoundedChannelOptions(options.ActionQueueCapacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
+        _queue = Channel.CreateBounded<(string, string, AlertInfo, IReadOnlyList<string>)>(new BoundedChannelOptions(options.ActionQueueCapacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
         _loop = Task.Run(LoopAsync);
     }
 
     /// <summary>Raised after every action run with its outcome (after the event is published).</summary>
     public event EventHandler<AlertActionOutcome>? Completed;
 
-    /// <summary>Maps transitions to configured actions and queues them; never blocks (a full queue drops and logs).</summary>
-    public int Enqueue(IEnumerable<AlertTransition> transitions)
+    /// <summary>
+    /// Maps transitions to configured actions and queues them; never blocks (a full queue drops and logs). Alerts
+    /// that are consequences of another active alert (<see cref="AlertInfo.Cause"/>) run no action unless
+    /// <see cref="AlertOptions.NotifyConsequences"/> is set: the cause's actions fire, listing the consequences
+    /// active at that moment (<paramref name="consequencesOf"/>).
+    /// </summary>
+    public int Enqueue(IEnumerable<AlertTransition> transitions, Func<string, IReadOnlyList<string>>? consequencesOf = null)
     {
         ArgumentNullException.ThrowIfNull(transitions);
         var queued = 0;
@@ -91,7 +98,7 @@ internal sealed partial class AlertActionDispatcher : IAsyncDisposable
                 AlertTransitionKind.Cleared => "cleared",
                 _ => null,
             };
-            if (trigger is null)
+            if (trigger is null || (t.Alert.Cause is not null && !_options.NotifyConsequences))
             {
                 continue;
             }
@@ -107,9 +114,10 @@ internal sealed partial class AlertActionDispatcher : IAsyncDisposable
                     && (x.Device is null || string.Equals(x.Device, t.Alert.Device, StringComparison.Ordinal))
                     && x.On.Contains(trigger, StringComparer.Ordinal))
                 .Select(x => x.Action));
+            var consequences = names.Count > 0 && consequencesOf is not null ? consequencesOf(t.Alert.Id) : [];
             foreach (var name in names.Distinct(StringComparer.Ordinal))
             {
-                if (_queue.Writer.TryWrite((name, trigger, t.Alert)))
+                if (_queue.Writer.TryWrite((name, trigger, t.Alert, consequences)))
                 {
                     queued++;
                 }
@@ -163,7 +171,7 @@ internal sealed partial class AlertActionDispatcher : IAsyncDisposable
                             Value = margin,
                             RaisedAt = now,
                         };
-                        if (_queue.Writer.TryWrite((name, "margin", alert)))
+                        if (_queue.Writer.TryWrite((name, "margin", alert, [])))
                         {
                             fired++;
                         }
@@ -185,7 +193,11 @@ internal sealed partial class AlertActionDispatcher : IAsyncDisposable
     }
 
     /// <summary>Runs one named action now (the queue calls this; so can tests).</summary>
-    public async Task<AlertActionOutcome> RunAsync(string name, string trigger, AlertInfo alert, CancellationToken cancellationToken)
+    public Task<AlertActionOutcome> RunAsync(string name, string trigger, AlertInfo alert, CancellationToken cancellationToken) =>
+        RunAsync(name, trigger, alert, [], cancellationToken);
+
+    /// <summary>Runs one named action now for an alert and the consequences folded under it.</summary>
+    public async Task<AlertActionOutcome> RunAsync(string name, string trigger, AlertInfo alert, IReadOnlyList<string> consequences, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(alert);
         AlertActionOutcome outcome;
@@ -199,8 +211,8 @@ internal sealed partial class AlertActionDispatcher : IAsyncDisposable
             {
                 outcome = action.Kind switch
                 {
-                    AlertActionKinds.Webhook => await RunWebhookAsync(name, action, trigger, alert, cancellationToken),
-                    AlertActionKinds.Command => await RunCommandAsync(name, action, trigger, alert, cancellationToken),
+                    AlertActionKinds.Webhook => await RunWebhookAsync(name, action, trigger, alert, consequences, cancellationToken),
+                    AlertActionKinds.Command => await RunCommandAsync(name, action, trigger, alert, consequences, cancellationToken),
                     AlertActionKinds.Shutdown => Allowed(HostKey, name)
                         ? await RunHardwareCommandAsync(name, action, trigger, alert, cancellationToken)
                         : Refuse(name, action.Kind, HostKey, name, alert, trigger),
@@ -241,9 +253,9 @@ internal sealed partial class AlertActionDispatcher : IAsyncDisposable
         return new AlertActionOutcome(name, kind, false, true, $"'{command}' on '{device}' is not in PowerWatch:Alerts:AllowedCommands");
     }
 
-    private async Task<AlertActionOutcome> RunWebhookAsync(string name, AlertActionOptions a, string trigger, AlertInfo alert, CancellationToken cancellationToken)
+    private async Task<AlertActionOutcome> RunWebhookAsync(string name, AlertActionOptions a, string trigger, AlertInfo alert, IReadOnlyList<string> consequences, CancellationToken cancellationToken)
     {
-        var payload = new WebhookPayload(name, trigger, alert.Id, alert.Rule, alert.Device, alert.Severity.ToWireName(), alert.Message, alert.Value, alert.RaisedAt, _time.GetUtcNow());
+        var payload = new WebhookPayload(name, trigger, alert.Id, alert.Rule, alert.Device, alert.Severity.ToWireName(), alert.Message, alert.Value, alert.RaisedAt, _time.GetUtcNow(), alert.Cause, consequences);
         var detail = "";
         int? status = null;
         var delay = a.Backoff;
@@ -293,8 +305,8 @@ internal sealed partial class AlertActionDispatcher : IAsyncDisposable
         return new AlertActionOutcome(name, a.Kind, false, false, $"{detail} after {a.MaxAttempts} attempts", a.MaxAttempts, HttpStatus: status);
     }
 
-    private Task<AlertActionOutcome> RunCommandAsync(string name, AlertActionOptions a, string trigger, AlertInfo alert, CancellationToken cancellationToken) =>
-        RunProcessAsync(name, a, trigger, alert, cancellationToken);
+    private Task<AlertActionOutcome> RunCommandAsync(string name, AlertActionOptions a, string trigger, AlertInfo alert, IReadOnlyList<string> consequences, CancellationToken cancellationToken) =>
+        RunProcessAsync(name, a, trigger, alert, cancellationToken, consequences);
 
     private Task<AlertActionOutcome> RunHardwareCommandAsync(string name, AlertActionOptions a, string trigger, AlertInfo alert, CancellationToken cancellationToken)
     {
@@ -302,7 +314,8 @@ internal sealed partial class AlertActionDispatcher : IAsyncDisposable
         return RunProcessAsync(name, a, trigger, alert, cancellationToken);
     }
 
-    private async Task<AlertActionOutcome> RunProcessAsync(string name, AlertActionOptions a, string trigger, AlertInfo alert, CancellationToken cancellationToken)
+    private async Task<AlertActionOutcome> RunProcessAsync(string name, AlertActionOptions a, string trigger, AlertInfo alert, CancellationToken cancellationToken,
+        IReadOnlyList<string>? consequences = null)
     {
         var psi = new ProcessStartInfo(a.Path!) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = false };
         foreach (var arg in a.Args)
@@ -317,6 +330,8 @@ internal sealed partial class AlertActionDispatcher : IAsyncDisposable
         psi.Environment["POWERWATCH_ALERT_STATE"] = trigger;
         psi.Environment["POWERWATCH_ALERT_MESSAGE"] = alert.Message;
         psi.Environment["POWERWATCH_ALERT_VALUE"] = alert.Value?.ToString(CultureInfo.InvariantCulture) ?? "";
+        psi.Environment["POWERWATCH_ALERT_CAUSE"] = alert.Cause ?? "";
+        psi.Environment["POWERWATCH_ALERT_CONSEQUENCES"] = string.Join(' ', consequences ?? []);
 
         using var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {a.Path}");
         var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
@@ -403,9 +418,9 @@ internal sealed partial class AlertActionDispatcher : IAsyncDisposable
     {
         try
         {
-            await foreach (var (name, trigger, alert) in _queue.Reader.ReadAllAsync(_stop.Token))
+            await foreach (var (name, trigger, alert, consequences) in _queue.Reader.ReadAllAsync(_stop.Token))
             {
-                var task = RunQueuedAsync(name, trigger, alert);
+                var task = RunQueuedAsync(name, trigger, alert, consequences);
                 lock (_gate)
                 {
                     _running.Add(task);
@@ -419,12 +434,12 @@ internal sealed partial class AlertActionDispatcher : IAsyncDisposable
         }
     }
 
-    private async Task RunQueuedAsync(string name, string trigger, AlertInfo alert)
+    private async Task RunQueuedAsync(string name, string trigger, AlertInfo alert, IReadOnlyList<string> consequences)
     {
         await Task.Yield();
         try
         {
-            await RunAsync(name, trigger, alert, _stop.Token);
+            await RunAsync(name, trigger, alert, consequences, _stop.Token);
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
