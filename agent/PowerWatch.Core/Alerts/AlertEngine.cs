@@ -1,3 +1,4 @@
+// Longer than 600 lines because the five rule kinds are still evaluated inline with the raise/clear lifecycle under one lock; splitting them into one evaluator per kind is planned (architecture issue).
 using System.Globalization;
 
 namespace PowerWatch.Core.Alerts;
