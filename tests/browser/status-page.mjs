@@ -140,6 +140,7 @@ async function phases(page) {
     // phase (fake API), expected verdict, active alerts
     ["normal", "normal", 0],
     ["on-battery", "on-battery", 3],
+    ["at-risk", "at-risk", 4],
     ["critical", "critical", 6],
     ["load-lost", "load-lost", 7],
     ["unknown", "unknown", 2],
@@ -150,7 +151,8 @@ async function phases(page) {
     await setPhase(phase);
     await waitForPhase(page, phase, verdict, alerts);
     const o = await observe(page);
-    o.screenshot = await shot(page, `status-${n++}-${phase}`);
+    const number = n++;
+    o.screenshot = await shot(page, `status-${number}-${phase}`);
     report.phases[phase] = o;
 
     if (phase === "on-battery") {
@@ -194,13 +196,13 @@ async function phases(page) {
         title: await page.locator(`.alert[data-alert="${shelveId}"] .badge.shelf time`).getAttribute("title"),
       };
       const after = await observe(page);
-      after.screenshot = await shot(page, "status-3-critical-after-ack-and-shelve", true);
+      after.screenshot = await shot(page, `status-${number}-critical-after-ack-and-shelve`, true);
       report.phases["critical-after"] = after;
 
       await page.setViewportSize({ width: 800, height: 1000 });
       await page.evaluate(() => window.scrollTo(0, 0));
       const narrow = await observe(page);
-      narrow.screenshot = await shot(page, "status-3-critical-800px");
+      narrow.screenshot = await shot(page, `status-${number}-critical-800px`);
       report.phases["critical-800"] = narrow;
       await page.setViewportSize({ width: 1280, height: 800 });
     }

@@ -132,6 +132,7 @@ internal sealed class FakeStatusApi : IAsyncDisposable
         {
             "normal" => ("stopped", "OL CHRG", 100.0, 1500.0),
             "on-battery" => ("cranking", "OB DISCHRG", 96.0, 600.0),
+            "at-risk" => ("warming", "OB DISCHRG", 88.0, 300.0),
             "critical" => ("failed", "OB DISCHRG", 71.0, 183.0),
             "load-lost" => ("failed", "OFF LB", 0.0, 0.0),
             _ => ("failed", "OB DISCHRG", 64.0, 140.0),
@@ -178,6 +179,8 @@ internal sealed class FakeStatusApi : IAsyncDisposable
             "normal" => ("normal", 0, (DateTimeOffset?)null, "Utility available; UPS ups online, battery full.", "No action needed.", (string?)null),
             "on-battery" => ("on-battery", 1, _phaseAt.AddSeconds(600), "Utility lost at the ATS; UPS ups on battery; generator gen-1 cranking.",
                 "Watch generator gen-1 start; prepare to shed load if it is not on load within 2 min.", "utility-lost"),
+            "at-risk" => ("at-risk", 2, _phaseAt.AddSeconds(300), "Failover margin of ups is 40 s: generator gen-1 is still warming up.",
+                "Prepare to shed non-essential load; shed it if gen-1 is not on load within 1 min.", "margin-low"),
             "critical" => ("critical", 4, _phaseAt.AddSeconds(183.4), "Generator gen-1 failed to start: it stopped after 3 crank attempts (fail to start).",
                 "Shed non-essential load now; start gen-1 manually or call the generator contractor.", "generator-failed-to-start"),
             "load-lost" => ("load-lost", 5, _phaseAt.AddSeconds(-5), "UPS ups output off: battery exhausted before the generator took the load.",
@@ -185,12 +188,13 @@ internal sealed class FakeStatusApi : IAsyncDisposable
             _ => ("unknown", 3, null, "UPS ups is not answering: its battery state is unknown.", "Check UPS ups's network link and the agent's poll errors; do not assume the load is protected.", "comms-lost"),
         };
         double? secondsLeft = depletion is { } d ? Math.Max(0, (d - now).TotalSeconds) : null;
-        var onBattery = _phase is "on-battery" or "critical" or "load-lost";
+        var onBattery = _phase is "on-battery" or "at-risk" or "critical" or "load-lost";
         var ups = new JsonObject
         {
             ["ups"] = Ups, ["ats"] = Ats, ["generator"] = Generator, ["phase"] = _phase == "normal" ? "normal" : "utility-lost",
             ["utilityLost"] = _phase != "normal", ["onBattery"] = onBattery, ["runtimeUsedSeconds"] = secondsLeft, ["runtimeUsed"] = "reported",
-            ["marginSeconds"] = _phase == "on-battery" ? 420.0 : null, ["generatorState"] = _phase == "on-battery" ? "cranking" : (_phase == "normal" ? "stopped" : "failed"),
+            ["marginSeconds"] = _phase switch { "on-battery" => 420.0, "at-risk" => 40.0, _ => null },
+            ["generatorState"] = _phase switch { "normal" => "stopped", "on-battery" => "cranking", "at-risk" => "warming", _ => "failed" },
             ["depletionAt"] = depletion is { } dd ? Iso(dd) : null,
         };
         if (_phase == "legacy")
@@ -231,6 +235,11 @@ internal sealed class FakeStatusApi : IAsyncDisposable
             case "on-battery":
                 list.Add(("ups-on-battery:ups", "warning", "UPS ups on battery", utility));
                 list.Add(("generator-start-required:gen-1", "info", "Generator gen-1 asked to start", utility));
+                break;
+            case "at-risk":
+                list.Add(("ups-on-battery:ups", "warning", "UPS ups on battery", utility));
+                list.Add(("generator-start-required:gen-1", "info", "Generator gen-1 asked to start", utility));
+                list.Add(("margin-low:ups", "warning", "Failover margin of ups 40 s", utility));
                 break;
             case "critical" or "load-lost":
                 list.Add(("ups-on-battery:ups", "warning", "UPS ups on battery", utility));

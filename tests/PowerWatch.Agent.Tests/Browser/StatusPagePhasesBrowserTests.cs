@@ -8,7 +8,7 @@ namespace PowerWatch.Agent.Tests.Browser;
 /// <summary>
 /// The status page (the real page, served by <see cref="FakeStatusApi"/> with the API contract's JSON) walked by
 /// headless Chromium through the outage "generator fails to start": normal → utility lost, on battery (countdown) →
-/// generator failed (critical) → load lost, then the UPS going silent (unknown) and an agent without the verdict fields
+/// generator slow (at risk) → generator failed (critical) → load lost, then the UPS going silent (unknown) and an agent without the verdict fields
 /// (legacy). One browser run, one report; each test below checks one promise of the page. Screenshots of every phase
 /// are saved under artifacts/screenshots.
 /// </summary>
@@ -61,6 +61,7 @@ public sealed partial class StatusPagePhasesBrowserTests : IClassFixture<StatusP
         {
             ("normal", "normal", "NORMAL", "rgb(71, 71, 71)"),
             ("on-battery", "on-battery", "▲ ON BATTERY", "rgb(255, 193, 7)"),
+            ("at-risk", "at-risk", "▲ AT RISK", "rgb(255, 122, 26)"),
             ("critical", "critical", "◆ CRITICAL", "rgb(211, 47, 47)"),
             ("load-lost", "load-lost", "■ LOAD LOST", "rgb(0, 0, 0)"),
         };
@@ -103,7 +104,7 @@ public sealed partial class StatusPagePhasesBrowserTests : IClassFixture<StatusP
         Assert.Equal("—", S(normal, "countdown"));
         Assert.Equal(JsonValueKind.Null, normal.GetProperty("countdownSeconds").ValueKind);
 
-        foreach (var phase in new[] { "on-battery", "critical", "critical-800" })
+        foreach (var phase in new[] { "on-battery", "at-risk", "critical", "critical-800" })
         {
             var p = await PhaseAsync(phase);
             Assert.Matches(@"^\d\d:\d\d$", S(p, "countdown"));
