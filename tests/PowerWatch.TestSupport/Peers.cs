@@ -16,13 +16,19 @@ public static class Peers
 
     /// <summary>
     /// Finds a program by absolute path or name on PATH (and the sbin and NUT directories); a name of the
-    /// form <c>python:module</c> checks that Debian's python3 can import the module; <c>pkg:name</c> checks pkg-config.
+    /// form <c>python:module</c> checks that Debian's python3 can import the module; <c>pkg:name</c> checks pkg-config; <c>npm:name</c> checks that the Node package is installed in tests/browser/node_modules.
     /// </summary>
     public static string? Find(string program)
     {
         if (program.StartsWith("python:", StringComparison.Ordinal))
         {
             return File.Exists(DebianPython) && Run(DebianPython, ["-c", "import " + program[7..]]) == 0 ? DebianPython : null;
+        }
+
+        if (program.StartsWith("npm:", StringComparison.Ordinal))
+        {
+            // A Node package installed by tests/peers/install.sh into tests/browser/node_modules.
+            return BrowserModules() is { } modules && File.Exists(Path.Combine(modules, program[4..], "package.json")) ? Path.Combine(modules, program[4..]) : null;
         }
 
         if (program.StartsWith("pkg:", StringComparison.Ordinal))
@@ -52,6 +58,22 @@ public static class Peers
 
         return null;
     }
+
+    /// <summary>The repository's tests/browser folder (its node_modules holds the browser test driver), or null.</summary>
+    public static string? BrowserDirectory()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "PowerWatch.sln")))
+            {
+                return Path.Combine(dir.FullName, "tests", "browser");
+            }
+        }
+
+        return null;
+    }
+
+    private static string? BrowserModules() => BrowserDirectory() is { } dir ? Path.Combine(dir, "node_modules") : null;
 
     /// <summary>Finds a program or throws with an install hint; used inside peer tests so CI fails loudly.</summary>
     public static string Require(string program) =>

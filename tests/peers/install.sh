@@ -29,16 +29,27 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "peers: all ${#packages[@]} packages present"
-  exit 0
-fi
-
-if [ "$(id -u)" -ne 0 ]; then
-  SUDO=sudo
 else
-  SUDO=
+  if [ "$(id -u)" -ne 0 ]; then
+    SUDO=sudo
+  else
+    SUDO=
+  fi
+
+  echo "peers: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-echo "peers: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Browser test driver: playwright-core (14 MB, no bundled browser; it drives /usr/bin/chromium) from npm, pinned in
+# tests/browser/package-lock.json, into tests/browser/node_modules (gitignored). Only when absent.
+browser_dir="$(cd "$(dirname "$0")/.." && pwd)/browser"
+if [ ! -f "$browser_dir/node_modules/playwright-core/package.json" ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "peers: npm not found (Node.js 20+ is needed for the status page browser tests)" >&2
+    exit 1
+  fi
+  echo "peers: installing playwright-core into $browser_dir"
+  npm ci --prefix "$browser_dir" --no-audit --no-fund --loglevel=error
+fi

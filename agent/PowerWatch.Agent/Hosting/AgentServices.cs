@@ -8,6 +8,7 @@ using PowerWatch.Agent.Hosting.Windows;
 using PowerWatch.Agent.Outputs.Mqtt;
 using PowerWatch.Agent.Pipeline;
 using PowerWatch.Agent.Polling;
+using PowerWatch.Agent.Status;
 using PowerWatch.Core.Profiles;
 
 namespace PowerWatch.Agent.Hosting;
@@ -37,6 +38,7 @@ public static class AgentServices
         services.AddMqttPublishing();
         PowerWatch.Agent.Alerts.AlertServices.AddPowerWatchAlerts(services);
         services.AddSingleton<IValidateOptions<AgentOptions>, AlertActionsOptionsValidator>();
+        services.AddPowerWatchTrends();
         services.AddSingleton(sp => new PowerWatch.Agent.Alerts.Actions.AlertActionDispatcher(
             sp.GetRequiredService<IOptions<AgentOptions>>().Value.Alerts,
             sp.GetRequiredService<TimeProvider>(),

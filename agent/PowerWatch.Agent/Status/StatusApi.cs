@@ -55,6 +55,7 @@ public static class StatusApi
 
         app.MapGet("/", () => Results.Content(StatusPage.Html, "text/html; charset=utf-8"));
         app.MapPowerWatchAlerts();
+        app.MapPowerWatchTrends();
         return app;
     }
 

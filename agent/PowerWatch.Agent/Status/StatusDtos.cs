@@ -35,6 +35,11 @@ public sealed record ErrorDto(string Error);
 
 public sealed record OverviewDto(string Site, string Agent, DateTimeOffset Now, IReadOnlyList<DeviceDto> Devices, ChainDto Chain);
 
+/// <summary>One trended series: sample times (Unix milliseconds, start of their 10-second slot) and values (null = gap).</summary>
+public sealed record TrendSeriesDto(string Device, string Metric, string Unit, IReadOnlyList<long> T, IReadOnlyList<double?> V);
+
+public sealed record TrendsDto(DateTimeOffset At, double ResolutionSeconds, double WindowSeconds, IReadOnlyList<TrendSeriesDto> Series);
+
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = false)]
 [JsonSerializable(typeof(DeviceDto))]
 [JsonSerializable(typeof(IReadOnlyList<DeviceDto>))]
@@ -44,6 +49,7 @@ public sealed record OverviewDto(string Site, string Agent, DateTimeOffset Now, 
 [JsonSerializable(typeof(HealthDto))]
 [JsonSerializable(typeof(OverviewDto))]
 [JsonSerializable(typeof(ErrorDto))]
+[JsonSerializable(typeof(TrendsDto))]
 [JsonSerializable(typeof(double))]
 [JsonSerializable(typeof(bool))]
 [JsonSerializable(typeof(string))]

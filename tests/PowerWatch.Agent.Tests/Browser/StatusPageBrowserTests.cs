@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net.Http;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 using PowerWatch.Agent.Configuration;
@@ -12,7 +13,9 @@ namespace PowerWatch.Agent.Tests.Browser;
 
 /// <summary>
 /// A real agent host (status API on loopback) polls a simulated APC Smart UPS; headless Debian Chromium loads the
-/// status page, runs its JavaScript, and the dumped DOM shows the live values and the device's availability.
+/// status page, runs its JavaScript, and the dumped DOM shows the live values and the device's availability. A second
+/// real agent whose devices never answer is driven through playwright-core: its comms-lost alert is acknowledged and
+/// shelved with the page's buttons, and the real API shows both.
 /// </summary>
 public sealed partial class StatusPageBrowserTests
 {
@@ -52,9 +55,11 @@ public sealed partial class StatusPageBrowserTests
             // Wait (by polling the API, not by sleeping) until the agent has read the UPS once.
             using var http = new HttpClient { BaseAddress = new Uri(url) };
             await Poll.UntilAsync(
-                async () => (await http.GetStringAsync("api/readings")).Contains("battery.charge", StringComparison.Ordinal),
+                async () => (await http.GetStringAsync("api/readings")) is var r && r.Contains("battery.charge", StringComparison.Ordinal) && r.Contains("ups.model", StringComparison.Ordinal),
                 TimeSpan.FromSeconds(30),
                 () => "the agent's first UPS reading");
+            var trends = await http.GetStringAsync("api/trends");
+            Assert.Contains("\"device\":\"ups-apc\",\"metric\":\"battery.charge\",\"unit\":\"%\"", trends, StringComparison.Ordinal);
 
             using var profile = new TempDir();
             var chromium = Peers.Require("chromium");
@@ -68,19 +73,83 @@ public sealed partial class StatusPageBrowserTests
             var charge = ChargeRow().Match(dom);
             Assert.True(charge.Success, "no battery.charge row in the DOM:\n" + dom);
             Assert.Equal("87", charge.Groups[1].Value);
-            // The device heading carries no " — UNAVAILABLE" suffix (the page's script text itself contains the word).
-            Assert.Matches(@"<h2[^>]*>ups-apc \(ups\)</h2>", dom);
+            // The device heading of the live readings carries no "NO DATA" mark (the page's script text itself contains the words).
+            Assert.Matches(@"<h3 data-device=""ups-apc"">ups-apc \(ups\)</h3>", dom);
             Assert.Contains(">browser-test<", dom, StringComparison.Ordinal);
 
-            // Alerts and failover come from /api/alerts and /api/failover: the script rendered the table's header row
-            // and one line per UPS of the chain (or said the analysis is unavailable when no chain is configured).
-            Assert.Matches(@"<table id=""alerts""><tbody><tr><th>severity</th>", dom);
-            Assert.Matches(@"<div id=""failover""[^>]*>(<div data-ups=|failover analysis not available|</div>)", dom);
+            // The banner shows one of the verdicts; alerts come from /api/alerts (none active here); the UPS has its
+            // box in the chain, online; its model is on its nameplate, apart from the live readings.
+            Assert.Matches(@"<section id=""banner"" class=""v-(normal|on-battery|at-risk|unknown|critical|load-lost)"" data-verdict=""\1""", dom);
+            Assert.Contains(@"<div id=""no-alerts"">No active alerts.</div>", dom, StringComparison.Ordinal);
+            Assert.Matches(@"<div class=""box s-ok"" data-device=""ups-apc"" data-state=""ok"">.*?ONLINE", dom);
+            Assert.Matches(@"<div class=""plate"" data-device=""ups-apc"">.*?<tr data-metric=""ups.model"">", dom);
+            Assert.Matches(@"<div class=""chart"" data-metric=""battery.charge"">.*?<path [^>]*data-device=""ups-apc""", dom);
         }
         finally
         {
             await app.StopAsync();
         }
+    }
+
+    [PeerFact(PageDriver.Chromium, PageDriver.Node, PageDriver.Playwright)]
+    public async Task Status_page_acknowledges_and_shelves_a_real_agents_alert_and_shows_silent_devices_as_no_data()
+    {
+        using var dir = new TempDir("powerwatch-page");
+        var closed = Peers.FreeTcpPort().ToString(CultureInfo.InvariantCulture);
+        var settings = new Dictionary<string, string?>
+        {
+            ["PowerWatch:Site"] = "dc1",
+            ["PowerWatch:Agent"] = "agent-1",
+            ["PowerWatch:DataDirectory"] = dir.File("data"),
+            ["PowerWatch:Alerts:EvaluationInterval"] = "00:00:00.100",
+            ["PowerWatch:Alerts:Rules:0:Id"] = "comms-lost",
+            ["PowerWatch:Alerts:Rules:0:Kind"] = "Stale",
+            ["PowerWatch:Alerts:Rules:0:For"] = "00:00:00",
+            ["PowerWatch:Alerts:Rules:0:Severity"] = "Warning",
+            ["PowerWatch:Topology:Ats:0:Id"] = "ats",
+            ["PowerWatch:Topology:Ats:0:Generator"] = "generator",
+            ["PowerWatch:Topology:Ats:0:Feeds:0"] = "ups",
+        };
+        (string Id, string Kind, string Profile)[] devices = [("ups", "ups", "apc-smart-ups-modbus"), ("generator", "generator", "dse-gencomm"), ("ats", "ats", "powerwatch-ats-v1")];
+        for (var i = 0; i < devices.Length; i++)
+        {
+            var k = $"PowerWatch:Devices:{i}";
+            settings[$"{k}:Id"] = devices[i].Id;
+            settings[$"{k}:Kind"] = devices[i].Kind;
+            settings[$"{k}:Input"] = "modbus";
+            settings[$"{k}:Profile"] = devices[i].Profile;
+            settings[$"{k}:Endpoint"] = $"tcp://127.0.0.1:{closed}";
+            settings[$"{k}:PollInterval"] = "00:00:00.100";
+            settings[$"{k}:Timeout"] = "00:00:00.050";
+        }
+
+        await using var agent = await Status.InProcessAgent.StartAsync(settings);
+        await Poll.UntilAsync(
+            async () => (await agent.Http.GetStringAsync(new Uri("api/alerts", UriKind.Relative))).Contains("\"comms-lost:ups\"", StringComparison.Ordinal)
+                && !(await agent.Http.GetStringAsync(new Uri("api/devices", UriKind.Relative))).Contains("\"available\":true", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(20),
+            () => "comms-lost:ups raised and every device unavailable");
+
+        var report = await PageDriver.RunAsync("agent", agent.Http.BaseAddress!);
+
+        var initial = report.GetProperty("phases").GetProperty("initial");
+        Assert.NotEqual("normal", initial.GetProperty("verdict").GetString());
+        foreach (var box in initial.GetProperty("boxes").EnumerateArray())
+        {
+            // Silent devices (and the utility, known only through the silent ATS) are grey "no data", never "available".
+            Assert.Equal("nodata", box.GetProperty("state").GetString());
+            Assert.Contains("NO DATA", box.GetProperty("text").GetString(), StringComparison.Ordinal);
+            Assert.DoesNotContain("available", box.GetProperty("text").GetString(), StringComparison.OrdinalIgnoreCase);
+        }
+
+        var id = report.GetProperty("actions").GetProperty("ack").GetProperty("id").GetString()!;
+        Assert.Contains("✓ ACKNOWLEDGED by night-op", report.GetProperty("actions").GetProperty("ack").GetProperty("row").GetString(), StringComparison.Ordinal);
+        using var alerts = JsonDocument.Parse(await agent.Http.GetStringAsync(new Uri("api/alerts", UriKind.Relative)));
+        var alert = alerts.RootElement.GetProperty("active").EnumerateArray().Single(a => a.GetProperty("id").GetString() == id);
+        Assert.True(alert.GetProperty("acknowledged").GetBoolean());
+        Assert.Equal("night-op", alert.GetProperty("acknowledgedBy").GetString());
+        var until = alert.GetProperty("shelvedUntil").GetDateTimeOffset();
+        Assert.InRange(until - DateTimeOffset.UtcNow, TimeSpan.FromMinutes(50), TimeSpan.FromMinutes(61));
     }
 
     [GeneratedRegex(@"<tr data-metric=""battery.charge""[^>]*><td>battery.charge</td><td>([^<]*)</td>")]
