@@ -283,7 +283,7 @@ public sealed class FailoverAnalyzer
 
         var genNote = st.OutageStart is { } o0
             ? (st.GeneratorUpSince is { } up ? $"generator {genState} {S((up - o0).TotalSeconds)} after utility loss" : $"generator {genState} {S((now - o0).TotalSeconds)} after utility loss")
-            : $"generator {genState}";
+            : startRequired ? $"generator {genState}" : $"start no longer required (utility back), generator {genState}";
         foreach (var rule in (ReadOnlySpan<string>)[FailoverRules.GeneratorStartRequired, FailoverRules.GeneratorLate, FailoverRules.GeneratorFailedToStart,
             FailoverRules.GeneratorFailedToStabilise, FailoverRules.GeneratorTripped])
         {
