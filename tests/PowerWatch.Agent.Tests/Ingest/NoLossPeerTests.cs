@@ -56,7 +56,7 @@ public sealed class NoLossPeerTests
         async Task WaitForAllAsync(string phase) => await Poll.UntilAsync(
             async () => await CountAsync() >= (next - 1) * Devices.Length,
             TimeSpan.FromSeconds(30),
-            () => $"{phase}: InfluxDB has {CountAsync().GetAwaiter().GetResult()} of {(next - 1) * Devices.Length}; outbox pending {publisher.Pending}, ingest received {ingest.Runner.Received}, acked {ingest.Runner.Acknowledged}");
+            () => $"{phase}: InfluxDB has {CountAsync().GetAwaiter().GetResult()} of {(next - 1) * Devices.Length}; outbox pending {publisher.Pending}, publisher {publisher.GetMetrics()}; ingest received {ingest.Runner.Received}, acked {ingest.Runner.Acknowledged}, confirmations published {ingest.Runner.ConfirmationsPublished} received {ingest.Runner.ConfirmationsReceived}, influx {ingest.Runner.Influx}, run task {ingest.Run.Status} {ingest.Run.Exception?.GetBaseException().Message}");
 
         try
         {
