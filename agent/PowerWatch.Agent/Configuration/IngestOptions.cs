@@ -28,6 +28,18 @@ public sealed class IngestOptions
 
     /// <summary>Unacknowledged messages the broker may have in flight to us (MQTT 5 Receive Maximum).</summary>
     public int ReceiveMaximum { get; set; } = 10_000;
+
+    /// <summary>
+    /// Publish a stored confirmation on <c>{prefix}/{site}/{device}/stored</c> after InfluxDB accepted telemetry, so
+    /// agents with <c>PowerWatch:Mqtt:Delivery = stored</c> release it from their outbox (docs/ingest.md).
+    /// </summary>
+    public bool ConfirmStored { get; set; } = true;
+
+    /// <summary>
+    /// A device's missing <c>seq</c> is reported as a gap (log event 1206, dead letter, <c>GapsReported</c>) once it has
+    /// stayed missing this long; longer than the agents' replay timeout (<c>Mqtt:StoredTimeout</c>, up to 8×).
+    /// </summary>
+    public TimeSpan GapGrace { get; set; } = TimeSpan.FromMinutes(10);
 }
 
 /// <summary>The InfluxDB target (mirrors PowerWatch.Influx's writer options).</summary>

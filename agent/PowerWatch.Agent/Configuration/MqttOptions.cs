@@ -47,7 +47,20 @@ public sealed class MqttOptions
     /// <summary>QoS 1 publishes awaiting PUBACK.</summary>
     public int MaxInFlight { get; set; } = 100;
 
-    /// <summary>The durable on-disk outbox: telemetry is appended here and removed only once the broker acknowledged it.</summary>
+    /// <summary>
+    /// When QoS 1 telemetry leaves the outbox: <c>stored</c> once <c>powerwatch ingest</c> confirmed that InfluxDB
+    /// accepted it (survives a broker that restarts without its sessions; docs/mqtt.md "End-to-end delivery"), or
+    /// <c>broker</c> on the broker's PUBACK (for consumers that do not confirm: Telegraf, third-party subscribers).
+    /// </summary>
+    public string Delivery { get; set; } = "stored";
+
+    /// <summary>With <c>Delivery = stored</c>: unconfirmed telemetry is sent again after this long without confirmations (doubling per fruitless replay, up to 8×).</summary>
+    public TimeSpan StoredTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>With <c>Delivery = stored</c>: most telemetry messages sent and awaiting confirmation; the sender waits beyond it.</summary>
+    public int MaxUnconfirmed { get; set; } = 10_000;
+
+    /// <summary>The durable on-disk outbox: telemetry is appended here and removed only once delivered (see <c>Delivery</c>).</summary>
     public MqttOutboxSettings Outbox { get; set; } = new();
 }
 

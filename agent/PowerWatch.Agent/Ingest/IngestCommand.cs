@@ -163,6 +163,11 @@ public static class IngestCommand
             p.Add(new($"{S}:ReceiveMaximum", "must be 1..65535"));
         }
 
+        if (ingest.GapGrace <= TimeSpan.Zero)
+        {
+            p.Add(new($"{S}:GapGrace", "must be positive"));
+        }
+
         if (ingest.SharedGroup is { Length: > 0 } g && g.AsSpan().IndexOfAny("/+#") >= 0)
         {
             p.Add(new($"{S}:SharedGroup", "must not contain '/', '+' or '#'"));

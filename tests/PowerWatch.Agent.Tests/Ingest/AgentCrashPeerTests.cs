@@ -229,6 +229,7 @@ public sealed class AgentCrashPeerTests(ITestOutputHelper output)
             ["Host"] = "127.0.0.1",
             ["Port"] = mqttPort,
             ["Qos"] = 1,
+            ["Delivery"] = "broker", // what is under test is the outbox across a SIGKILL, with a plain subscriber and no ingest to confirm
             ["ReconnectMinDelay"] = "00:00:00.100",
             ["ReconnectMaxDelay"] = "00:00:00.500",
         };

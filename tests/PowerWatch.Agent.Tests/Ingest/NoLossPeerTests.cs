@@ -1,4 +1,5 @@
 using System.Globalization;
+using PowerWatch.Agent.Outputs.Mqtt;
 using PowerWatch.Agent.Tests.Outputs;
 using PowerWatch.TestSupport;
 
@@ -23,7 +24,7 @@ public sealed class NoLossPeerTests
         await using var influx = await InfluxDaemon.StartAsync(false, Db);
         var outboxDir = dir.File("outbox");
         var (ingestOptions, mqttOptions) = PipelineHarness.IngestSettings(broker.Port, influx.Url, Db, dir.File("dead.txt"));
-        var publisher = await PipelineHarness.StartPublisherAsync(broker.Port, outboxDir);
+        var publisher = await PipelineHarness.StartPublisherAsync(broker.Port, outboxDir, delivery: MqttDelivery.Stored);
         var ingest = new RunningIngest(ingestOptions, mqttOptions);
         long next = 1;
         const int PerPhase = 40;
@@ -55,7 +56,7 @@ public sealed class NoLossPeerTests
         async Task WaitForAllAsync(string phase) => await Poll.UntilAsync(
             async () => await CountAsync() >= (next - 1) * Devices.Length,
             TimeSpan.FromSeconds(30),
-            () => $"{phase}: InfluxDB has {CountAsync().GetAwaiter().GetResult()} of {(next - 1) * Devices.Length}; outbox pending {publisher.Pending}, ingest received {ingest.Runner.Received}, acked {ingest.Runner.Acknowledged}");
+            () => $"{phase}: InfluxDB has {CountAsync().GetAwaiter().GetResult()} of {(next - 1) * Devices.Length}; outbox pending {publisher.Pending}, publisher {publisher.GetMetrics()}; ingest received {ingest.Runner.Received}, acked {ingest.Runner.Acknowledged}, confirmations published {ingest.Runner.ConfirmationsPublished} received {ingest.Runner.ConfirmationsReceived}, influx {ingest.Runner.Influx}, run task {ingest.Run.Status} {ingest.Run.Exception?.GetBaseException().Message}");
 
         try
         {
@@ -85,7 +86,7 @@ public sealed class NoLossPeerTests
             // 4. Publisher dropped without flushing right after appending; a new one opens the same outbox and replays.
             await AppendAsync();
             await publisher.DisposeAsync();
-            publisher = await PipelineHarness.StartPublisherAsync(broker.Port, outboxDir);
+            publisher = await PipelineHarness.StartPublisherAsync(broker.Port, outboxDir, delivery: MqttDelivery.Stored);
             await AppendAsync();
             await WaitForAllAsync("after publisher restart");
 

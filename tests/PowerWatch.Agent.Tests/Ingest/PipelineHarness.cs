@@ -16,8 +16,11 @@ internal static class PipelineHarness
 {
     public static readonly DateTimeOffset T0 = new(2026, 11, 21, 0, 0, 0, TimeSpan.Zero);
 
-    public static MqttOutputSettings PublisherSettings(int port, string outboxDir) => new()
+    /// <summary>Publisher settings; <paramref name="delivery"/> defaults to the broker's PUBACK (most of these tests have no ingest to confirm).</summary>
+    public static MqttOutputSettings PublisherSettings(int port, string outboxDir, MqttDelivery delivery = MqttDelivery.Broker) => new()
     {
+        Delivery = delivery,
+        StoredTimeout = TimeSpan.FromSeconds(2),
         Topics = new MqttTopics("powerwatch", "dc1", "agent-1"),
         Client = new MqttClientOptions { Host = "127.0.0.1", Port = port, ClientId = "pw-agent-test", ProtocolVersion = MqttProtocolVersion.V500, ConnectTimeout = TimeSpan.FromSeconds(5) },
         Outbox = new OutboxOptions { Directory = outboxDir, FsyncMode = FsyncMode.None, CheckpointInterval = TimeSpan.Zero },
@@ -25,9 +28,9 @@ internal static class PipelineHarness
         ReconnectMaxDelay = TimeSpan.FromMilliseconds(500),
     };
 
-    public static async Task<MqttOutput> StartPublisherAsync(int port, string outboxDir, ReadingHub? hub = null)
+    public static async Task<MqttOutput> StartPublisherAsync(int port, string outboxDir, ReadingHub? hub = null, MqttDelivery delivery = MqttDelivery.Broker)
     {
-        var output = new MqttOutput(PublisherSettings(port, outboxDir), hub, TimeProvider.System, NullLogger<MqttOutput>.Instance);
+        var output = new MqttOutput(PublisherSettings(port, outboxDir, delivery), hub, TimeProvider.System, NullLogger<MqttOutput>.Instance);
         await output.StartAsync(CancellationToken.None);
         return output;
     }

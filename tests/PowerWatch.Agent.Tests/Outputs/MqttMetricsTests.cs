@@ -37,6 +37,7 @@ public sealed class MqttMetricsTests
             s["PowerWatch:Mqtt:ReconnectMinDelay"] = "00:00:00.100";
             s["PowerWatch:Mqtt:ReconnectMaxDelay"] = "00:00:00.200";
             s["PowerWatch:Mqtt:Outbox:FsyncMode"] = "None";
+            s["PowerWatch:Mqtt:Delivery"] = "broker"; // no ingest here to confirm what is stored
         }
 
         return s;

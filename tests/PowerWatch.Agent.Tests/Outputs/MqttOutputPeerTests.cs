@@ -39,7 +39,7 @@ public sealed class MqttOutputPeerTests
             }
 
             await Poll.UntilAsync(() => Task.FromResult(Messages(sub).Count >= polls.Count), TimeSpan.FromSeconds(20), () => sub.Output);
-            Assert.Equal(polls.Select(p => $"powerwatch/dc1/ups-a/telemetry|0|{Encoding.UTF8.GetString(Payloads.Telemetry(p))}"), Messages(sub));
+            Assert.Equal(polls.Select(p => $"powerwatch/dc1/ups-a/telemetry|0|{Encoding.UTF8.GetString(Payloads.Telemetry(p, output.Run))}"), Messages(sub));
             await Poll.UntilAsync(() => Task.FromResult(output.Pending == 0), TimeSpan.FromSeconds(10), () => $"pending {output.Pending}");
         }
         finally

@@ -59,6 +59,8 @@ public sealed class PayloadTests
     {
         { "telemetry.schema.json", Encoding.UTF8.GetString(Payloads.Telemetry(UpsPoll(1, T))) },
         { "telemetry.schema.json", Encoding.UTF8.GetString(Payloads.Telemetry(new PollResult("gen-1", "generator", "", T, 7, Quality.Bad, [], "timeout"))) },
+        { "telemetry.schema.json", Encoding.UTF8.GetString(Payloads.Telemetry(UpsPoll(2, T), "4f1c0e5a9b2d7c31")) },
+        { "stored.schema.json", Encoding.UTF8.GetString(new StoredAck("ups-a", "4f1c0e5a9b2d7c31", [new SeqRange(1, 40), new SeqRange(42, 42)], "powerwatch-ingest-1").Encode()) },
         { "alert.schema.json", Encoding.UTF8.GetString(Payloads.Alert(new AlertMessage("a", "r", "d", "warning", "cleared", "m", null, T, T, T))) },
         { "event.schema.json", Encoding.UTF8.GetString(Payloads.Event(new EventMessage(T, "outbox-dropped", "m", Severity: "warning", Value: 3))) },
         { "failover.schema.json", Encoding.UTF8.GetString(Payloads.Failover(new FailoverMessage(T, "on-generator", [new FailoverMargin("ups-a", "on-generator") { GeneratorState = "unknown", RuntimeSource = "none" }, new FailoverMargin("ups-b", "utility-lost") { RuntimeSeconds = 1, MarginSeconds = -3, FuelHours = 2 }], "msg"))) },
@@ -97,5 +99,27 @@ public sealed class PayloadTests
         Assert.Equal("powerwatch/dc1/events", t.Events);
         Assert.Equal("powerwatch/dc1/alerts/ups-a-ob", t.Alert("ups-a-ob"));
         Assert.Equal("powerwatch/dc1/failover", t.Failover);
+        Assert.Equal("powerwatch/dc1/ups-a/stored", t.Stored("ups-a"));
+        Assert.Equal("powerwatch/dc1/+/stored", t.StoredFilter);
+    }
+
+    [Fact]
+    public void Telemetry_payload_carries_the_agent_run_after_seq()
+    {
+        var json = Encoding.UTF8.GetString(Payloads.Telemetry(new PollResult("gen-1", "generator", "", T, 7, Quality.Bad, [], "timeout"), "4f1c0e5a9b2d7c31"));
+        Assert.Equal("""{"ts":"2026-11-21T06:52:58.123Z","seq":7,"run":"4f1c0e5a9b2d7c31","device":"gen-1","kind":"generator","metrics":{},"quality":"bad","error":"timeout"}""", json);
+    }
+
+    [Fact]
+    public void Stored_confirmation_payload_is_frozen()
+    {
+        var ack = new StoredAck("ups-a", "4f1c0e5a9b2d7c31", [new SeqRange(1, 40), new SeqRange(42, 42)], "powerwatch-ingest-1");
+        var json = Encoding.UTF8.GetString(ack.Encode());
+        Assert.Equal("""{"device":"ups-a","run":"4f1c0e5a9b2d7c31","seqs":[[1,40],[42,42]],"by":"powerwatch-ingest-1"}""", json);
+        Assert.True(StoredAck.TryDecode(Encoding.UTF8.GetBytes(json), out var back));
+        Assert.Equal(ack.Device, back!.Device);
+        Assert.Equal(ack.Run, back.Run);
+        Assert.Equal(ack.Seqs, back.Seqs);
+        Assert.Equal(ack.By, back.By);
     }
 }

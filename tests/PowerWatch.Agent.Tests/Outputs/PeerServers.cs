@@ -20,11 +20,20 @@ internal sealed class MosquittoServer : IAsyncDisposable
 
     public int Port { get; }
 
-    public static async Task<MosquittoServer> StartAsync(TempDir dir, bool persistence = true)
+    /// <summary>What mosquitto printed (its log goes to stderr) since its last start.</summary>
+    public string Output => _process?.Output ?? "";
+
+    /// <summary>
+    /// Starts mosquitto. <paramref name="autosaveInterval"/>: seconds between persistence saves (default 1, so a SIGKILL
+    /// loses at most a second; a long one makes a SIGKILL lose the sessions and queues, as a production broker with
+    /// mosquitto's default of 1800 s does). <paramref name="extra"/>: more configuration lines (a bridge).
+    /// </summary>
+    public static async Task<MosquittoServer> StartAsync(TempDir dir, bool persistence = true, int autosaveInterval = 1, IEnumerable<string>? extra = null, string name = "mosquitto")
     {
         var port = Peers.FreeTcpPort();
-        var config = dir.File($"mosquitto-{port}.conf");
-        Directory.CreateDirectory(dir.File("mosquitto-data"));
+        var config = dir.File($"{name}-{port}.conf");
+        var data = dir.File(name == "mosquitto" ? "mosquitto-data" : name + "-data");
+        Directory.CreateDirectory(data);
         var lines = new List<string>
         {
             $"listener {port} 127.0.0.1", "allow_anonymous true", "log_dest stderr", "log_type error", "log_type warning",
@@ -33,9 +42,11 @@ internal sealed class MosquittoServer : IAsyncDisposable
         if (persistence)
         {
             lines.Add("persistence true");
-            lines.Add($"persistence_location {dir.File("mosquitto-data")}/");
-            lines.Add("autosave_interval 1");
+            lines.Add($"persistence_location {data}/");
+            lines.Add($"autosave_interval {autosaveInterval.ToString(CultureInfo.InvariantCulture)}");
         }
+
+        lines.AddRange(extra ?? []);
 
         if (Environment.UserName == "root")
         {

@@ -27,6 +27,25 @@ public sealed class MqttOutputSettings
 
     /// <summary>Outbox entries handed to the client at once (the client's own window bounds what is on the wire).</summary>
     public int MaxOutstanding { get; init; } = 200;
+
+    /// <summary>When a telemetry entry leaves the outbox: on the broker's PUBACK, or once ingest confirmed it stored it.</summary>
+    public MqttDelivery Delivery { get; init; } = MqttDelivery.Stored;
+
+    /// <summary>With <see cref="MqttDelivery.Stored"/>: how long sent telemetry may stay unconfirmed before it is sent again.</summary>
+    public TimeSpan StoredTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>With <see cref="MqttDelivery.Stored"/>: most telemetry entries sent and not yet confirmed (flow control).</summary>
+    public int MaxUnconfirmed { get; init; } = 10_000;
+}
+
+/// <summary>What lets a telemetry entry leave the outbox (docs/mqtt.md "End-to-end delivery").</summary>
+public enum MqttDelivery
+{
+    /// <summary>The broker's acknowledgement (PUBACK): enough for any consumer, lost if the broker forgets.</summary>
+    Broker,
+
+    /// <summary>Ingest's stored confirmation on <c>{prefix}/{site}/{device}/stored</c>: survives a broker that forgets.</summary>
+    Stored,
 }
 
 /// <summary>
@@ -35,6 +54,9 @@ public sealed class MqttOutputSettings
 /// A sender loop reads the outbox in sequence order and publishes each entry, acknowledging the outbox entry only
 /// when the broker acknowledged it (QoS 1 PUBACK). On a lost connection it reconnects with exponential back-off
 /// and replays every unacknowledged entry in order. Alerts, events and failover state also go through the outbox.
+/// With <see cref="MqttDelivery.Stored"/>, a QoS 1 telemetry entry stays in the outbox after its PUBACK until ingest
+/// confirms it stored it (<see cref="StoredAck"/>); unconfirmed entries are sent again when confirmations stop
+/// (<see cref="StoredDeliveryTracker"/>) and after every reconnect.
 /// </summary>
 public sealed partial class MqttOutput : BackgroundService, IAlertPublisher, IEventPublisher, IAsyncDisposable
 {
@@ -44,6 +66,9 @@ public sealed partial class MqttOutput : BackgroundService, IAlertPublisher, IEv
     private readonly ILogger<MqttOutput> _log;
     private readonly TaskCompletionSource<DurableOutbox> _outbox = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Dictionary<string, bool> _availability = new(StringComparer.Ordinal);
+    private readonly StoredDeliveryTracker? _tracker;
+    private readonly TimeSpan _checkInterval;
+    private long _storedConfirmed;
     private long _published;
     private long _dropped;
     private long _appended;
@@ -64,7 +89,26 @@ public sealed partial class MqttOutput : BackgroundService, IAlertPublisher, IEv
         _results = hub?.Subscribe("mqtt-outbox", 10_000);
         _time = timeProvider;
         _log = logger;
+        Run = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
+        if (settings.Delivery == MqttDelivery.Stored)
+        {
+            _tracker = new StoredDeliveryTracker(settings.StoredTimeout, timeProvider);
+        }
+
+        _checkInterval = TimeSpan.FromTicks(Math.Clamp(settings.StoredTimeout.Ticks / 4, TimeSpan.TicksPerMillisecond * 10, TimeSpan.TicksPerSecond));
     }
+
+    /// <summary>This output's run id, written into every telemetry payload (<c>run</c>): <c>seq</c> restarts with each run.</summary>
+    public string Run { get; }
+
+    /// <summary>Telemetry entries confirmed as stored by ingest since start (and acknowledged in the outbox).</summary>
+    public long StoredConfirmed => Interlocked.Read(ref _storedConfirmed);
+
+    /// <summary>Telemetry entries sent and not yet confirmed as stored (0 with <see cref="MqttDelivery.Broker"/>).</summary>
+    public int Unconfirmed => _tracker?.Count ?? 0;
+
+    /// <summary>Replays of unconfirmed telemetry since start (confirmations stopped for the timeout).</summary>
+    public long Replays => _tracker?.Replays ?? 0;
 
     /// <summary>Entries acknowledged by the broker since start.</summary>
     public long Published => Interlocked.Read(ref _published);
@@ -111,6 +155,9 @@ public sealed partial class MqttOutput : BackgroundService, IAlertPublisher, IEv
             PendingBytes = outbox?.PendingBytes ?? 0,
             DiskBytes = outbox?.DiskBytes ?? 0,
             OldestPending = outbox?.OldestPendingTimestamp,
+            StoredConfirmed = Interlocked.Read(ref _storedConfirmed),
+            Unconfirmed = _tracker?.Count ?? 0,
+            Replays = _tracker?.Replays ?? 0,
         };
     }
 
@@ -133,7 +180,7 @@ public sealed partial class MqttOutput : BackgroundService, IAlertPublisher, IEv
             await AppendAsync(outbox, result.Device, topics.Availability(result.Device), Payloads.Offline, MqttQualityOfService.AtLeastOnce, retain: true, cancellationToken);
         }
 
-        await AppendAsync(outbox, result.Device, topics.Telemetry(result.Device), Payloads.Telemetry(result), _settings.TelemetryQos, retain: false, cancellationToken);
+        await AppendAsync(outbox, result.Device, topics.Telemetry(result.Device), Payloads.Telemetry(result, Run), _settings.TelemetryQos, retain: false, cancellationToken);
         if (changed && available)
         {
             await AppendAsync(outbox, result.Device, topics.Availability(result.Device), Payloads.Online, MqttQualityOfService.AtLeastOnce, retain: true, cancellationToken);
@@ -243,6 +290,7 @@ public sealed partial class MqttOutput : BackgroundService, IAlertPublisher, IEv
     private void OnEntriesDropped(object? sender, OutboxDroppedEventArgs e)
     {
         Interlocked.Add(ref _dropped, e.Count);
+        _tracker?.Forget(e.OldestSequence, e.NewestSequence);
         LogDropped(e.Count, e.OldestSequence, e.NewestSequence, e.TotalDropped);
         var message = new EventMessage(
             _time.GetUtcNow(),
@@ -332,11 +380,32 @@ public sealed partial class MqttOutput : BackgroundService, IAlertPublisher, IEv
                 Interlocked.Increment(ref _connects);
                 Volatile.Write(ref _connected, 1);
                 LogConnected(_settings.Client.Host, _settings.Client.Port);
+
+                // Everything unconfirmed goes again on a new connection: the broker may have lost it (or restarted).
+                _tracker?.BeginReplay(backOff: false);
                 outbox.RewindReader();
                 await client.PublishAsync(
                     new MqttMessage { Topic = _settings.Topics.AgentStatus, Payload = Payloads.Online, Retain = true, QualityOfService = MqttQualityOfService.AtLeastOnce },
                     lost.Token);
-                await PumpAsync(client, outbox, lost.Token);
+                var confirmations = Task.CompletedTask;
+                if (_tracker is not null)
+                {
+                    confirmations = ReceiveConfirmationsAsync(client, outbox, _tracker, lost.Token);
+                    var granted = await client.SubscribeAsync(_settings.Topics.StoredFilter, MqttQualityOfService.AtLeastOnce, lost.Token);
+                    if (!granted.Succeeded)
+                    {
+                        LogConfirmationsRefused(_settings.Topics.StoredFilter, granted.ReasonCode.ToString());
+                    }
+                }
+
+                try
+                {
+                    await PumpAsync(client, outbox, lost.Token);
+                }
+                finally
+                {
+                    await confirmations;
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -408,16 +477,24 @@ public sealed partial class MqttOutput : BackgroundService, IAlertPublisher, IEv
             while (true)
             {
                 token.ThrowIfCancellationRequested();
+                ReplayIfDue(outbox);
                 var entries = await outbox.ReadPendingAsync(256, token);
                 if (entries.Count == 0)
                 {
-                    await outbox.WaitForPendingAsync(token);
+                    await WaitOrCheckAsync(outbox.WaitForPendingAsync(token), token);
                     continue;
                 }
 
                 outstanding.RemoveAll(t => t.IsCompleted);
                 foreach (var entry in entries)
                 {
+                    var key = AwaitsStoredConfirmation(entry);
+                    if (key is not null && !await WaitForRoomAsync(outbox, token))
+                    {
+                        // Replayed meanwhile: the outbox was rewound and hands these entries out again.
+                        break;
+                    }
+
                     await slots.WaitAsync(token);
                     var message = new MqttMessage
                     {
@@ -427,10 +504,16 @@ public sealed partial class MqttOutput : BackgroundService, IAlertPublisher, IEv
                         QualityOfService = (MqttQualityOfService)entry.Metadata.Qos,
                     };
 
+                    // Registered before the publish: a confirmation can overtake the PUBACK.
+                    if (key is { } k)
+                    {
+                        _tracker!.Sent(entry.Sequence, k);
+                    }
+
                     // Not cancellable: a message handed to the connection may be delivered anyway; its PUBACK (or
                     // the connection loss) completes it.
                     var publish = client.PublishAsync(message, CancellationToken.None);
-                    outstanding.Add(AcknowledgeWhenDoneAsync(publish, entry.Sequence, message.QualityOfService, outbox, slots));
+                    outstanding.Add(AcknowledgeWhenDoneAsync(publish, entry.Sequence, message.QualityOfService, key is not null, outbox, slots));
                 }
             }
         }
@@ -441,14 +524,105 @@ public sealed partial class MqttOutput : BackgroundService, IAlertPublisher, IEv
         }
     }
 
-    private async Task AcknowledgeWhenDoneAsync(Task publish, long sequence, MqttQualityOfService qos, DurableOutbox outbox, SemaphoreSlim slots)
+    /// <summary>The telemetry key of an entry that leaves the outbox only on a stored confirmation; null when the PUBACK is enough.</summary>
+    private TelemetryKey? AwaitsStoredConfirmation(OutboxEntry entry) =>
+        _tracker is not null
+            && entry.Metadata.Qos == (byte)MqttQualityOfService.AtLeastOnce
+            && !entry.Metadata.Retain
+            && entry.Metadata.Topic is { } topic && topic.EndsWith("/telemetry", StringComparison.Ordinal)
+            && StoredAck.TryReadTelemetryKey(entry.Payload.Span, out var key)
+            ? key
+            : null;
+
+    /// <summary>Waits while too much is unconfirmed; false when a replay was started meanwhile.</summary>
+    private async Task<bool> WaitForRoomAsync(DurableOutbox outbox, CancellationToken token)
+    {
+        while (_tracker!.Count >= _settings.MaxUnconfirmed)
+        {
+            if (ReplayIfDue(outbox))
+            {
+                return false;
+            }
+
+            await WaitOrCheckAsync(_tracker.Changed(), token);
+        }
+
+        return true;
+    }
+
+    /// <summary>Sends every unconfirmed entry again when confirmations stopped (see <see cref="StoredDeliveryTracker"/>).</summary>
+    private bool ReplayIfDue(DurableOutbox outbox)
+    {
+        if (_tracker is null || !_tracker.ReplayDue())
+        {
+            return false;
+        }
+
+        var timeout = _tracker.CurrentTimeout;
+        var count = _tracker.BeginReplay();
+        outbox.RewindReader();
+        LogReplay(count, timeout, _tracker.CurrentTimeout);
+        return true;
+    }
+
+    /// <summary>Waits for a signal, but with stored delivery at most one check interval (to look at the replay timeout).</summary>
+    private async Task WaitOrCheckAsync(Task signal, CancellationToken token)
+    {
+        if (_tracker is null)
+        {
+            await signal;
+            return;
+        }
+
+        try
+        {
+            await signal.WaitAsync(_checkInterval, _time, token);
+        }
+        catch (TimeoutException)
+        {
+            // Time to check the replay timeout.
+        }
+    }
+
+    private async Task ReceiveConfirmationsAsync(MqttClient client, DurableOutbox outbox, StoredDeliveryTracker tracker, CancellationToken token)
+    {
+        try
+        {
+            await foreach (var m in client.ReceivedMessages.ReadAllAsync(token))
+            {
+                if (!m.Topic.EndsWith("/stored", StringComparison.Ordinal) || !StoredAck.TryDecode(m.Payload.Span, out var ack))
+                {
+                    LogBadConfirmation(m.Topic);
+                    continue;
+                }
+
+                var covered = tracker.Confirm(ack!);
+                if (covered.Count > 0)
+                {
+                    await outbox.AcknowledgeAsync(covered, CancellationToken.None);
+                    Interlocked.Add(ref _acknowledged, covered.Count);
+                    Interlocked.Add(ref _storedConfirmed, covered.Count);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or MqttConnectionLostException)
+        {
+            // The connection is over; the next one subscribes again.
+        }
+    }
+
+    private async Task AcknowledgeWhenDoneAsync(Task publish, long sequence, MqttQualityOfService qos, bool awaitStored, DurableOutbox outbox, SemaphoreSlim slots)
     {
         try
         {
             await publish;
-            await outbox.AcknowledgeAsync(sequence, CancellationToken.None);
             Interlocked.Increment(ref _published);
-            Interlocked.Increment(ref _acknowledged);
+            if (!awaitStored)
+            {
+                await outbox.AcknowledgeAsync(sequence, CancellationToken.None);
+                Interlocked.Increment(ref _acknowledged);
+            }
+
             if (qos == MqttQualityOfService.AtMostOnce)
             {
                 Interlocked.Increment(ref _publishedQos0);
@@ -463,6 +637,7 @@ public sealed partial class MqttOutput : BackgroundService, IAlertPublisher, IEv
             // The broker refused this one message (MQTT 5 reason code): retrying cannot help.
             Interlocked.Increment(ref _refused);
             LogRefused(sequence, ex.Message);
+            _tracker?.Forget(sequence, sequence);
             await outbox.AcknowledgeAsync(sequence, CancellationToken.None);
             Interlocked.Increment(ref _acknowledged);
         }
@@ -491,4 +666,13 @@ public sealed partial class MqttOutput : BackgroundService, IAlertPublisher, IEv
 
     [LoggerMessage(EventId = 1105, Level = LogLevel.Warning, Message = "Outbox recovery: {Lost} entries lost to damage, {Truncated} torn bytes cut")]
     private partial void LogRecovered(long lost, long truncated);
+
+    [LoggerMessage(EventId = 1106, Level = LogLevel.Warning, Message = "No stored confirmation for {Count} telemetry entries within {Timeout}: sending them again (next timeout {Next}); is powerwatch ingest running? Consumers that do not confirm need PowerWatch:Mqtt:Delivery = broker")]
+    private partial void LogReplay(int count, TimeSpan timeout, TimeSpan next);
+
+    [LoggerMessage(EventId = 1107, Level = LogLevel.Error, Message = "The broker refused the subscription to stored confirmations {Filter} ({Reason}): telemetry cannot be confirmed and stays in the outbox")]
+    private partial void LogConfirmationsRefused(string filter, string reason);
+
+    [LoggerMessage(EventId = 1108, Level = LogLevel.Warning, Message = "Ignored a message on {Topic}: not a stored confirmation")]
+    private partial void LogBadConfirmation(string topic);
 }

@@ -50,4 +50,13 @@ public sealed record MqttOutputMetrics
 
     /// <summary>Append time of the oldest pending entry; null when nothing is pending.</summary>
     public DateTimeOffset? OldestPending { get; init; }
+
+    /// <summary>Telemetry entries confirmed as stored by ingest (<c>Delivery = stored</c>) since start.</summary>
+    public long StoredConfirmed { get; init; }
+
+    /// <summary>Telemetry entries sent and awaiting ingest's stored confirmation.</summary>
+    public int Unconfirmed { get; init; }
+
+    /// <summary>Replays of unconfirmed telemetry (confirmations stopped for the timeout) since start.</summary>
+    public long Replays { get; init; }
 }

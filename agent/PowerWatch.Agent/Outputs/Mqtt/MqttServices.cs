@@ -55,8 +55,17 @@ public static class MqttServices
             TelemetryQos = (MqttQualityOfService)m.Qos,
             ReconnectMinDelay = m.ReconnectMinDelay,
             ReconnectMaxDelay = m.ReconnectMaxDelay,
+            Delivery = ParseDelivery(m.Delivery) ?? MqttDelivery.Stored,
+            StoredTimeout = m.StoredTimeout,
+            MaxUnconfirmed = m.MaxUnconfirmed,
         };
     }
+
+    /// <summary><c>broker</c> or <c>stored</c> (any case); null for anything else.</summary>
+    public static MqttDelivery? ParseDelivery(string? value) =>
+        string.Equals(value, "broker", StringComparison.OrdinalIgnoreCase) ? MqttDelivery.Broker
+        : string.Equals(value, "stored", StringComparison.OrdinalIgnoreCase) ? MqttDelivery.Stored
+        : null;
 
     /// <summary>Maps the configuration to client options (shared by the agent output and <c>powerwatch ingest</c>).</summary>
     public static MqttClientOptions ToClientOptions(MqttOptions m, string clientId)
@@ -127,6 +136,21 @@ public static class MqttServices
         if (m.MaxInFlight < 1)
         {
             yield return ($"{section}:MaxInFlight", "must be at least 1");
+        }
+
+        if (ParseDelivery(m.Delivery) is null)
+        {
+            yield return ($"{section}:Delivery", $"'{m.Delivery}' is not broker or stored");
+        }
+
+        if (m.StoredTimeout <= TimeSpan.Zero)
+        {
+            yield return ($"{section}:StoredTimeout", "must be positive");
+        }
+
+        if (m.MaxUnconfirmed < 1)
+        {
+            yield return ($"{section}:MaxUnconfirmed", "must be at least 1");
         }
 
         if (string.IsNullOrWhiteSpace(m.Outbox.Directory))

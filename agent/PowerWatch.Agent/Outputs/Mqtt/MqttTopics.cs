@@ -20,6 +20,12 @@ public sealed class MqttTopics
 
     public string Availability(string device) => $"{Prefix}/{Site}/{device}/availability";
 
+    /// <summary>Where ingest confirms what it stored of a device's telemetry (docs/mqtt.md "End-to-end delivery").</summary>
+    public string Stored(string device) => $"{Prefix}/{Site}/{device}/stored";
+
+    /// <summary>The agent's subscription to the stored confirmations of its site.</summary>
+    public string StoredFilter => $"{Prefix}/{Site}/+/stored";
+
     public string AgentStatus => $"{Prefix}/{Site}/agent/{Agent}/status";
 
     public string Events => $"{Prefix}/{Site}/events";

@@ -23,9 +23,10 @@ public static class Payloads
 
     /// <summary>
     /// The telemetry message of one poll: good readings in <c>metrics</c>, the UPS status flags in <c>status</c>,
-    /// names of stale and bad readings in <c>stale</c>/<c>bad</c>, and the poll error if any.
+    /// names of stale and bad readings in <c>stale</c>/<c>bad</c>, and the poll error if any. <paramref name="run"/>
+    /// (the agent process's run id, docs/mqtt.md "End-to-end delivery") tells the runs of <c>seq</c> apart; null omits it.
     /// </summary>
-    public static byte[] Telemetry(PollResult result)
+    public static byte[] Telemetry(PollResult result, string? run = null)
     {
         ArgumentNullException.ThrowIfNull(result);
         var buffer = new ArrayBufferWriter<byte>(256 + (result.Readings.Count * 32));
@@ -34,6 +35,11 @@ public static class Payloads
             w.WriteStartObject();
             w.WriteString("ts", FormatTimestamp(result.Timestamp));
             w.WriteNumber("seq", result.Sequence);
+            if (run is not null)
+            {
+                w.WriteString("run", run);
+            }
+
             w.WriteString("device", result.Device);
             w.WriteString("kind", result.Kind);
             if (!string.IsNullOrEmpty(result.Model))
