@@ -314,6 +314,13 @@ public static class MetricCatalog
         b.Add(N(MetricNames.FailoverGeneratorNeed, Seconds, MetricGroup.Failover, "Seconds the generator still needs to carry the load (absent when it cannot: failed, not in auto, unknown)."));
         b.Add(T(MetricNames.FailoverGeneratorState, MetricGroup.Failover, "State of the generator feeding this UPS's ATS (`unknown` when its readings are stale)."));
         b.Add(N(MetricNames.FailoverFuelHours, Hours, MetricGroup.Failover, "Generator fuel remaining, in hours at the present burn rate."));
+        ImmutableArray<string> verdicts = ["normal", "on-battery", "at-risk", "unknown", "critical", "load-lost"];
+        b.Add(T(MetricNames.FailoverVerdict, MetricGroup.Failover, "Verdict of the site (site point) or of this UPS (per-UPS point); never safe by default.", verdicts));
+        b.Add(N(MetricNames.FailoverVerdictCode, None, MetricGroup.Failover, "The verdict as a number for dashboards: normal 0, on-battery 1, at-risk 2, unknown 3, critical 4, load-lost 5."));
+        b.Add(N(MetricNames.FailoverSecondsLeft, Seconds, MetricGroup.Failover, "Seconds left to battery depletion (site point: of the worst UPS); written only while on battery."));
+        b.Add(N(MetricNames.FailoverMarginKnown, None, MetricGroup.Failover, "1 when `failover.margin` is present in the same point, 0 when it is absent (the generator cannot carry the load or the runtime is unknown)."));
+        b.Add(T(MetricNames.FailoverCause, MetricGroup.Failover, "The root cause behind the verdict (an alert id or a short text), when there is one."));
+        b.Add(T(MetricNames.FailoverAction, MetricGroup.Failover, "Site point: the recommended operator action, when there is one."));
 
         return b.ToImmutable();
     }

@@ -14,6 +14,12 @@ public static class MetricNames
     public const string FailoverGeneratorNeed = "failover.generator.need";
     public const string FailoverGeneratorState = "failover.generator.state";
     public const string FailoverFuelHours = "failover.fuel.hours";
+    public const string FailoverVerdict = "failover.verdict";
+    public const string FailoverVerdictCode = "failover.verdict.code";
+    public const string FailoverSecondsLeft = "failover.seconds_left";
+    public const string FailoverMarginKnown = "failover.margin.known";
+    public const string FailoverCause = "failover.cause";
+    public const string FailoverAction = "failover.action";
     public const string DeviceAvailable = "device.available";
     public const string DeviceMfr = "device.mfr";
     public const string DeviceModel = "device.model";
