@@ -2,6 +2,12 @@ namespace PowerWatch.Core.Tests;
 
 public sealed class MetricCatalogTests
 {
+    /// <summary>
+    /// Names fixed by a cross-team contract before this rule was applied to them: the failover schema's
+    /// <c>failover.seconds_left</c> (agent payload, ingest and dashboards agreed on the exact InfluxDB field name).
+    /// </summary>
+    private static readonly HashSet<string> AgreedExceptions = new(StringComparer.Ordinal) { MetricNames.FailoverSecondsLeft };
+
     [Fact]
     public void Catalogue_doc_is_fresh()
     {
@@ -24,10 +30,16 @@ public sealed class MetricCatalogTests
     {
         var names = MetricCatalog.All.Select(d => d.Name).ToList();
         Assert.Equal(names.Count, names.Distinct(StringComparer.Ordinal).Count());
-        foreach (var name in names)
+        foreach (var name in names.Where(n => !AgreedExceptions.Contains(n)))
         {
             Assert.Matches(@"^[a-z0-9]+(\.([a-z0-9-]+|\{n\}|\{name\}))+$", name);
         }
+    }
+
+    [Fact]
+    public void Agreed_exceptions_to_the_naming_rule_are_catalogued()
+    {
+        Assert.All(AgreedExceptions, n => Assert.True(MetricCatalog.TryFind(n, out _), n));
     }
 
     [Fact]
