@@ -19,7 +19,14 @@ public static class DashboardLint
 
     public static IReadOnlyList<string> All(string file, JsonElement dashboard) =>
         [.. Header(dashboard), .. PanelIds(dashboard), .. Datasources(dashboard), .. VariablesDefined(file, dashboard),
-            .. QueriesMatchSchema(file, dashboard), .. TimeQueries(file, dashboard), .. UnitsAndThresholds(dashboard), .. AlertAnnotations(dashboard)];
+            .. QueriesMatchSchema(file, dashboard), .. TimeQueries(file, dashboard), .. UnitsAndThresholds(dashboard), .. AlertAnnotations(dashboard),
+            .. CurrentValues(dashboard), .. NoMarginShown(dashboard)];
+
+    /// <summary>How old the newest failover point may be for a stat to show it: the agent publishes one per evaluation (1 s).</summary>
+    public static readonly TimeSpan FailoverFreshness = TimeSpan.FromSeconds(10);
+
+    /// <summary>How old the newest telemetry may be for a stat to show it: the comms-lost rule's 30 s.</summary>
+    public static readonly TimeSpan TelemetryFreshness = TimeSpan.FromSeconds(30);
 
     public static IEnumerable<string> Header(JsonElement d)
     {
@@ -183,6 +190,100 @@ public static class DashboardLint
                 yield return $"panel {p.GetProperty("id").GetInt32()} '{p.GetProperty("title").GetString()}' has no thresholds";
             }
         }
+    }
+
+    /// <summary>
+    /// A stat shows the state at the end of the time range and cannot present stale data as current: every query is
+    /// restricted to a freshness window ending there (<c>time &gt; ${__to}ms - 10s</c> for failover, at most 30 s for
+    /// telemetry), so no point in it reads <c>noValue</c> ("NO DATA") instead of the last value; the reducer is
+    /// <c>last</c> (the newest value, null included), never <c>lastNotNull</c>, which would carry an older value over a null.
+    /// </summary>
+    public static IEnumerable<string> CurrentValues(JsonElement d)
+    {
+        foreach (var p in GrafanaDashboards.Panels(d).Where(p => p.GetProperty("type").GetString() == "stat"))
+        {
+            var name = $"panel {p.GetProperty("id").GetInt32()} '{p.GetProperty("title").GetString()}'";
+            var calcs = p.GetProperty("options").GetProperty("reduceOptions").GetProperty("calcs").EnumerateArray().Select(c => c.GetString()).ToList();
+            if (calcs is not ["last"])
+            {
+                yield return $"{name}: reduce with [last] (the newest value, null included), not [{string.Join(", ", calcs)}]";
+            }
+
+            if (!p.GetProperty("fieldConfig").GetProperty("defaults").TryGetProperty("noValue", out var noValue) || string.IsNullOrEmpty(noValue.GetString()))
+            {
+                yield return $"{name}: no noValue text for a panel without fresh data";
+            }
+
+            foreach (var t in p.GetProperty("targets").EnumerateArray())
+            {
+                var query = t.GetProperty("query").GetString()!;
+                var window = FreshnessWindow(query);
+                var limit = query.Contains("FROM \"failover\"", StringComparison.Ordinal) ? FailoverFreshness : TelemetryFreshness;
+                if (window is null)
+                {
+                    yield return $"{name}: query has no freshness window 'time > ${{__to}}ms - N' ({query})";
+                }
+                else if (window > limit)
+                {
+                    yield return $"{name}: freshness window {window} is longer than {limit}";
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// A stat showing <c>failover.margin</c> never shows an older margin for a UPS whose newest point has none. InfluxQL's
+    /// <c>last("failover.margin")</c> returns the last point that still had a margin, and a null mapping in Grafana would
+    /// also catch "no data at all"; so the query adds, per UPS, the newest point's margin and
+    /// <c>("failover.margin.known" - 1) * 1000000000</c> of the newest point (≈ −10⁹ when it has no margin), and a range
+    /// mapping reads that as "NO MARGIN" in red.
+    /// </summary>
+    public static IEnumerable<string> NoMarginShown(JsonElement d)
+    {
+        foreach (var p in GrafanaDashboards.Panels(d).Where(p => p.GetProperty("type").GetString() == "stat"))
+        {
+            var queries = p.GetProperty("targets").EnumerateArray().Select(t => t.GetProperty("query").GetString()!).ToList();
+            if (!queries.Any(q => q.Contains("\"failover.margin\"", StringComparison.Ordinal)))
+            {
+                continue;
+            }
+
+            var name = $"panel {p.GetProperty("id").GetInt32()} '{p.GetProperty("title").GetString()}'";
+            foreach (var q in queries.Where(q => q.Contains("\"failover.margin\"", StringComparison.Ordinal)))
+            {
+                if (!q.Contains("(\"failover.margin.known\" - 1) * 1000000000", StringComparison.Ordinal)
+                    || System.Text.RegularExpressions.Regex.Count(q, "ORDER BY time DESC LIMIT 1") < 2
+                    || q.Contains("(\"failover.margin\")", StringComparison.Ordinal))
+                {
+                    yield return $"{name}: must add the newest point's \"failover.margin\" and (\"failover.margin.known\" - 1) * 1000000000 (each ORDER BY time DESC LIMIT 1), never aggregate the margin itself: {q}";
+                }
+            }
+
+            var mapsMarker = p.GetProperty("fieldConfig").GetProperty("defaults").TryGetProperty("mappings", out var mappings)
+                && mappings.EnumerateArray().Any(m => m.GetProperty("type").GetString() == "range"
+                    && m.GetProperty("options").GetProperty("to").GetDouble() <= -1e8
+                    && m.GetProperty("options").GetProperty("from").GetDouble() <= -1e10
+                    && m.GetProperty("options").GetProperty("result").GetProperty("text").GetString() == "NO MARGIN"
+                    && m.GetProperty("options").GetProperty("result").GetProperty("color").GetString() == "red");
+            if (!mapsMarker)
+            {
+                yield return $"{name}: the no-margin marker (≈ −10⁹) must read NO MARGIN in red (range mapping from ≤ −10¹⁰ to ≤ −10⁸)";
+            }
+        }
+    }
+
+    /// <summary>The length N of a <c>time &gt; ${__to}ms - N</c> clause, or null when there is none.</summary>
+    public static TimeSpan? FreshnessWindow(string query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var m = System.Text.RegularExpressions.Regex.Match(query, @"time > \$\{__to\}ms - (\d+)(s|m)\b");
+        if (!m.Success)
+        {
+            return null;
+        }
+
+        var n = int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        return m.Groups[2].Value == "s" ? TimeSpan.FromSeconds(n) : TimeSpan.FromMinutes(n);
     }
 
     /// <summary>An enabled alerts annotation exists (Grafana draws dashboard annotations on every time panel).</summary>

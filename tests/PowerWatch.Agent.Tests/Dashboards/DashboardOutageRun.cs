@@ -19,10 +19,9 @@ namespace PowerWatch.Agent.Tests.Dashboards;
 /// kind, alerts, failover points (with the analyzer's time-windowed outputs), the generator on load and the ATS on
 /// source 2.
 /// </summary>
-public sealed class DashboardOutageRun : IAsyncLifetime
+public class DashboardOutageRun : IAsyncLifetime
 {
     public const string Database = "powerwatch";
-    private const string Scenario = "utility-loss-good-generator";
 
     /// <summary>
     /// Virtual time runs this many times real time: the generator is on load 23 virtual seconds after the outage,
@@ -35,6 +34,31 @@ public sealed class DashboardOutageRun : IAsyncLifetime
     /// analyzer's fuel-burn regression (window <see cref="FuelWindow"/>) yields fuel hours within the test.
     /// </summary>
     private const double TankLitres = 1;
+
+    private readonly string _scenario;
+    private readonly double? _tankLitres;
+    private readonly IReadOnlyList<string> _required;
+
+    /// <summary>The good-generator outage: the generator starts and takes the load; returns once it is on load and the ATS on source 2.</summary>
+    public DashboardOutageRun()
+        : this("utility-loss-good-generator", TankLitres, [
+            "SELECT \"failover.runtime.estimate\" FROM \"failover\" LIMIT 1",
+            "SELECT \"failover.fuel.hours\" FROM \"failover\" LIMIT 1",
+            "SELECT \"generator.state\" FROM \"generator\" WHERE \"generator.state\" = 'on-load' LIMIT 1",
+            "SELECT \"ats.position\" FROM \"ats\" WHERE \"ats.position\" = 'source2' LIMIT 1",
+        ])
+    {
+    }
+
+    /// <param name="scenario">A file of simulators/scenarios (without .scn).</param>
+    /// <param name="tankLitres">The generator's day tank, or null for the demo site's.</param>
+    /// <param name="required">Queries that must answer with a series (besides telemetry of every kind, alerts and failover) before the run is ready.</param>
+    protected DashboardOutageRun(string scenario, double? tankLitres, IReadOnlyList<string> required)
+    {
+        _scenario = scenario;
+        _tankLitres = tankLitres;
+        _required = required;
+    }
 
     private static readonly TimeSpan FuelWindow = TimeSpan.FromSeconds(20);
 
@@ -184,11 +208,11 @@ public sealed class DashboardOutageRun : IAsyncLifetime
         _ingest = PeerProcess.Start("dotnet", [AgentDll, "ingest", "--config", ingestConfig]);
         await _ingest.WaitForOutputAsync("Ingest subscribed", Patience);
 
-        var scenario = await ScenarioParser.LoadAsync(Path.Combine(GrafanaDashboards.RepositoryRoot(), "simulators", "scenarios", Scenario + ".scn"), CancellationToken.None);
+        var scenario = await ScenarioParser.LoadAsync(Path.Combine(GrafanaDashboards.RepositoryRoot(), "simulators", "scenarios", _scenario + ".scn"), CancellationToken.None);
         _site = await SiteHost.StartAsync(new SiteHostOptions
         {
             Speed = Speed,
-            Site = new SiteDescription { Generator = new GeneratorOptions { TankLitres = TankLitres } },
+            Site = _tankLitres is { } litres ? new SiteDescription { Generator = new GeneratorOptions { TankLitres = litres } } : new SiteDescription(),
         }, CancellationToken.None);
         var agentConfig = _dir.File("agent.json");
         await File.WriteAllTextAsync(agentConfig, AgentConfiguration(_site.ToAgentConfigurationJson(), _broker.Port, _dir.File("data"), StatusUrl));
@@ -205,12 +229,7 @@ public sealed class DashboardOutageRun : IAsyncLifetime
                 .. PowerWatchSchema.DeviceKinds.Select(k => $"SELECT * FROM \"{k}\" LIMIT 1"),
                 "SELECT * FROM \"alerts\" LIMIT 1",
                 "SELECT * FROM \"failover\" LIMIT 1",
-
-                // The analyzer's time-windowed outputs: the discharge estimate while on battery, fuel hours once the burn shows.
-                "SELECT \"failover.runtime.estimate\" FROM \"failover\" LIMIT 1",
-                "SELECT \"failover.fuel.hours\" FROM \"failover\" LIMIT 1",
-                "SELECT \"generator.state\" FROM \"generator\" WHERE \"generator.state\" = 'on-load' LIMIT 1",
-                "SELECT \"ats.position\" FROM \"ats\" WHERE \"ats.position\" = 'source2' LIMIT 1",
+                .. _required,
             ];
             await WaitUntilAsync(
                 async () =>
@@ -225,12 +244,12 @@ public sealed class DashboardOutageRun : IAsyncLifetime
 
                     return true;
                 },
-                () => "telemetry of every kind, alerts, failover and the generator on load: missing "
+                () => $"telemetry of every kind, alerts, failover and the state {_scenario} leads to: missing "
                     + string.Join("; ", required.Where(q => !HasSeriesAsync(q).GetAwaiter().GetResult())));
         }
         finally
         {
-            // Later events (utility restore at 600 s) are not needed; the site keeps running on generator.
+            // Later events are not needed: the site keeps running in the state the scenario has reached.
             await stopPlaying.CancelAsync();
             await play;
         }
@@ -284,3 +303,14 @@ public sealed class DashboardOutageRun : IAsyncLifetime
         }
         """;
 }
+
+/// <summary>
+/// The seed outage (simulators/scenarios/generator-fails-to-start.scn): the utility fails at 10 s with the UPS at 100 %
+/// load and every crank fails, so the generator is <c>failed</c> at 68 s and the batteries run out at about 310 s
+/// (virtual; at 4× about 15 s and 75 s after the outage starts). <see cref="DashboardOutageRun.StartAsync"/> returns once
+/// the generator's <c>failed</c> state is in InfluxDB, i.e. in the critical phase: on battery, nothing coming.
+/// </summary>
+public sealed class FailedGeneratorOutageRun() : DashboardOutageRun(
+    "generator-fails-to-start",
+    null,
+    ["SELECT \"generator.state\" FROM \"generator\" WHERE \"generator.state\" = 'failed' LIMIT 1"]);

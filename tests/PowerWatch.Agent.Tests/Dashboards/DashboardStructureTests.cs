@@ -58,13 +58,80 @@ public sealed class DashboardStructureTests
     }
 
     [Fact]
-    public void Overview_headline_is_the_failover_margin_per_ups()
+    public void Overview_headline_is_the_site_verdict_then_the_countdown_then_the_margin_per_ups()
     {
         using var doc = GrafanaDashboards.Load("power-chain-overview.json");
-        var first = GrafanaDashboards.Panels(doc.RootElement).First(p => p.GetProperty("type").GetString() != "row");
-        Assert.Equal("stat", first.GetProperty("type").GetString());
-        Assert.Contains("last(\"failover.margin\")", first.GetProperty("targets")[0].GetProperty("query").GetString(), StringComparison.Ordinal);
-        Assert.Contains("GROUP BY \"device\"", first.GetProperty("targets")[0].GetProperty("query").GetString(), StringComparison.Ordinal);
+        var first = GrafanaDashboards.Panels(doc.RootElement).Where(p => p.GetProperty("type").GetString() != "row").Take(3).ToList();
+        Assert.Equal(["Site verdict", "Countdown to battery depletion", "Failover margin per UPS"], first.Select(p => p.GetProperty("title").GetString()));
+        Assert.All(first, p => Assert.Equal("stat", p.GetProperty("type").GetString()));
+        Assert.All(first, p => Assert.Equal(1, p.GetProperty("gridPos").GetProperty("y").GetInt32()));
+        Assert.Contains("\"failover.verdict.code\"", Query(first[0]), StringComparison.Ordinal);
+        Assert.Contains("\"device\" = ''", Query(first[0]), StringComparison.Ordinal);
+        Assert.Contains("\"failover.seconds.left\"", Query(first[1]), StringComparison.Ordinal);
+        Assert.Contains("\"failover.margin.known\"", Query(first[2]), StringComparison.Ordinal);
+        Assert.Contains("GROUP BY \"device\"", Query(first[2]), StringComparison.Ordinal);
+        Assert.DoesNotContain("last(\"failover.margin\")", Query(first[2]), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Verdict_codes_read_as_the_verdict_words_and_nothing_is_green_by_default()
+    {
+        using var doc = GrafanaDashboards.Load("power-chain-overview.json");
+        var verdict = GrafanaDashboards.Panel(doc.RootElement, "Site verdict");
+        var options = verdict.GetProperty("fieldConfig").GetProperty("defaults").GetProperty("mappings")[0].GetProperty("options");
+        foreach (var (word, code) in FailoverVerdictContract.Codes)
+        {
+            var text = options.GetProperty(code.ToString(System.Globalization.CultureInfo.InvariantCulture)).GetProperty("text").GetString();
+            Assert.Equal(word.Replace('-', ' ').ToUpperInvariant(), text);
+        }
+
+        Assert.Equal("red", options.GetProperty("4").GetProperty("color").GetString());
+        Assert.Equal("NO DATA", verdict.GetProperty("fieldConfig").GetProperty("defaults").GetProperty("noValue").GetString());
+    }
+
+    [Fact]
+    public void Headline_panels_show_no_data_in_grey_when_the_newest_failover_point_is_older_than_ten_seconds()
+    {
+        using var doc = GrafanaDashboards.Load("power-chain-overview.json");
+        using var empty = JsonDocument.Parse("""{"statement_id":0}""");
+        foreach (var (title, text) in new[] { ("Site verdict", "NO DATA"), ("Failover margin per UPS", "NO DATA"), ("Countdown to battery depletion", "NO COUNTDOWN") })
+        {
+            var panel = GrafanaDashboards.Panel(doc.RootElement, title);
+            Assert.Equal(TimeSpan.FromSeconds(10), DashboardLint.FreshnessWindow(Query(panel)));
+            var shown = Assert.Single(GrafanaStatDisplay.Evaluate(panel, empty.RootElement));
+            Assert.Equal(text, shown.Text);
+            Assert.Contains(shown.Color, new[] { "#808080", "text" });
+        }
+    }
+
+    [Fact]
+    public void Margin_panel_reads_no_margin_in_red_for_the_newest_point_without_a_margin_not_the_last_good_value()
+    {
+        using var doc = GrafanaDashboards.Load("power-chain-overview.json");
+        var panel = GrafanaDashboards.Panel(doc.RootElement, "Failover margin per UPS");
+
+        // What InfluxDB 1.6 answers for the panel's query when ups-a's newest point has no margin (its last good one was 50 s)
+        // and ups-b's newest has 250 s and ups-c's −25 s (the battery runs out 25 s before the generator can take the load).
+        using var answer = JsonDocument.Parse("""
+            {"statement_id":0,"series":[
+              {"name":"failover","tags":{"device":"ups-a"},"columns":["time","margin"],"values":[["1970-01-01T00:00:00Z",-999999950]]},
+              {"name":"failover","tags":{"device":"ups-b"},"columns":["time","margin"],"values":[["1970-01-01T00:00:00Z",250]]},
+              {"name":"failover","tags":{"device":"ups-c"},"columns":["time","margin"],"values":[["1970-01-01T00:00:00Z",-25]]}]}
+            """);
+        Assert.Equal(
+            [new StatTile("ups-a", -999999950, "NO MARGIN", "red"), new StatTile("ups-b", 250, "250", "green"), new StatTile("ups-c", -25, "-25", "red")],
+            GrafanaStatDisplay.Evaluate(panel, answer.RootElement));
+    }
+
+    [Fact]
+    public void Countdown_reads_the_newest_site_point_and_no_countdown_when_it_has_none()
+    {
+        using var doc = GrafanaDashboards.Load("power-chain-overview.json");
+        var panel = GrafanaDashboards.Panel(doc.RootElement, "Countdown to battery depletion");
+        using var onBattery = JsonDocument.Parse("""{"statement_id":0,"series":[{"name":"failover","columns":["time","seconds_left","verdict"],"values":[["2026-12-07T17:11:46.641Z",250,4]]}]}""");
+        using var back = JsonDocument.Parse("""{"statement_id":0,"series":[{"name":"failover","columns":["time","seconds_left","verdict"],"values":[["2026-12-07T17:11:46.641Z",null,0]]}]}""");
+        Assert.Equal([new StatTile("seconds_left", 250, "250", "red")], GrafanaStatDisplay.Evaluate(panel, onBattery.RootElement));
+        Assert.Equal([new StatTile("seconds_left", null, "NO COUNTDOWN", "text")], GrafanaStatDisplay.Evaluate(panel, back.RootElement));
     }
 
     [Fact]
@@ -136,6 +203,33 @@ public sealed class DashboardStructureTests
         var broken = Mutate("ups-detail.json", d => d["annotations"]!["list"]!.AsArray().RemoveAt(1));
         Assert.NotEmpty(DashboardLint.AlertAnnotations(broken));
     }
+
+    [Fact]
+    public void Lint_catches_a_stat_that_carries_the_last_non_null_value_over()
+    {
+        var broken = Mutate("power-chain-overview.json", d => d["panels"]![1]!["options"]!["reduceOptions"]!["calcs"] = new JsonArray("lastNotNull"));
+        Assert.Contains(DashboardLint.CurrentValues(broken), p => p.Contains("lastNotNull", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Lint_catches_a_stat_without_a_freshness_window()
+    {
+        var broken = Mutate("generator-detail.json", d => SetFirstQuery(d, q => q.Replace(" AND time > ${__to}ms - 30s", "", StringComparison.Ordinal)));
+        Assert.Contains(DashboardLint.CurrentValues(broken), p => p.Contains("no freshness window", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Lint_catches_the_old_margin_headline_that_shows_the_last_good_value()
+    {
+        var broken = Mutate("power-chain-overview.json", d =>
+        {
+            var margin = d["panels"]!.AsArray().Single(p => p!["title"]!.GetValue<string>() == "Failover margin per UPS")!;
+            margin["targets"]![0]!["query"] = "SELECT last(\"failover.margin\") FROM \"failover\" WHERE \"site\" =~ /^$site$/ AND $timeFilter AND time > ${__to}ms - 10s GROUP BY \"device\"";
+        });
+        Assert.NotEmpty(DashboardLint.NoMarginShown(broken));
+    }
+
+    private static string Query(JsonElement panel) => panel.GetProperty("targets")[0].GetProperty("query").GetString()!;
 
     private static JsonElement Mutate(string file, Action<JsonNode> change)
     {

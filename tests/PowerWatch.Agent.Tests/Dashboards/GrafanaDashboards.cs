@@ -85,4 +85,17 @@ public static class GrafanaDashboards
 
     public static IEnumerable<JsonElement> Variables(JsonElement dashboard) =>
         dashboard.GetProperty("templating").GetProperty("list").EnumerateArray();
+
+    /// <summary>The selected value of every custom variable (e.g. <c>nominal_frequency</c> → ["50"]), as Grafana uses it when the dashboard opens.</summary>
+    public static Dictionary<string, IReadOnlyList<string>> CustomVariableDefaults(JsonElement dashboard) =>
+        Variables(dashboard)
+            .Where(v => v.GetProperty("type").GetString() == "custom")
+            .ToDictionary(
+                v => v.GetProperty("name").GetString()!,
+                v => (IReadOnlyList<string>)[v.GetProperty("current").GetProperty("value").GetString()!],
+                StringComparer.Ordinal);
+
+    /// <summary>The panel with this title (exactly one).</summary>
+    public static JsonElement Panel(JsonElement dashboard, string title) =>
+        Panels(dashboard).Single(p => p.GetProperty("title").GetString() == title);
 }

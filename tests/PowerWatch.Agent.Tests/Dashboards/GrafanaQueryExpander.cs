@@ -7,7 +7,8 @@ namespace PowerWatch.Agent.Tests.Dashboards;
 /// <summary>
 /// Expands Grafana's InfluxQL macros and template variables the way Grafana's InfluxDB data source does,
 /// so a dashboard query can be run against a real InfluxDB: <c>$timeFilter</c> → <c>time &gt;= …ms and time &lt;= …ms</c>,
-/// <c>$__interval</c> / <c>$__interval_ms</c>, and <c>$name</c> / <c>${name}</c> / <c>[[name]]</c>.
+/// <c>$__interval</c> / <c>$__interval_ms</c>, the global time-range variables <c>${__from}</c> / <c>${__to}</c> (epoch
+/// milliseconds, Grafana's default format for them), and <c>$name</c> / <c>${name}</c> / <c>[[name]]</c>.
 /// Inside a regex literal (<c>/^$site$/</c>) a value is regex-escaped and several values become <c>(a|b)</c>; "All"
 /// (an empty value list) becomes <c>.*</c>.
 /// </summary>
@@ -18,7 +19,13 @@ public static partial class GrafanaQueryExpander
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(variables);
+        var fromMs = from.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+        var toMs = to.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
         var text = query
+            .Replace("${__from}", fromMs, StringComparison.Ordinal)
+            .Replace("${__to}", toMs, StringComparison.Ordinal)
+            .Replace("$__from", fromMs, StringComparison.Ordinal)
+            .Replace("$__to", toMs, StringComparison.Ordinal)
             .Replace("$timeFilter", $"time >= {from.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)}ms and time <= {to.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)}ms", StringComparison.Ordinal)
             .Replace("$__interval_ms", ((long)interval.TotalMilliseconds).ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
             .Replace("$__interval", FormatInterval(interval), StringComparison.Ordinal);

@@ -15,6 +15,14 @@ public sealed class GrafanaQueryExpanderTests
         Assert.Equal($"SELECT x FROM y WHERE time >= {From.ToUnixTimeMilliseconds()}ms and time <= {To.ToUnixTimeMilliseconds()}ms", q);
     }
 
+    [Fact]
+    public void Time_range_variables_become_epoch_milliseconds_so_a_freshness_window_ends_at_the_range_end()
+    {
+        var q = GrafanaQueryExpander.Expand("WHERE time > ${__to}ms - 10s AND time > $__from", Vars(), From, To, TimeSpan.FromSeconds(10));
+        Assert.Equal($"WHERE time > {To.ToUnixTimeMilliseconds()}ms - 10s AND time > {From.ToUnixTimeMilliseconds()}", q);
+        Assert.Empty(GrafanaQueryExpander.VariablesUsed("WHERE time > ${__to}ms - 10s"));
+    }
+
     [Theory]
     [InlineData(500, "500ms")]
     [InlineData(10_000, "10s")]

@@ -13,6 +13,11 @@ public sealed partial record InfluxQlSelect(string Measurement, IReadOnlyList<st
     public static InfluxQlSelect? TryParse(string query)
     {
         ArgumentNullException.ThrowIfNull(query);
+        if (query.Contains("FROM (", StringComparison.OrdinalIgnoreCase))
+        {
+            return TryParseNested(query);
+        }
+
         var m = SelectFrom().Match(query);
         if (!m.Success)
         {
@@ -24,6 +29,33 @@ public sealed partial record InfluxQlSelect(string Measurement, IReadOnlyList<st
         var patterns = RegexSelector().Matches(list).Select(x => new Regex(x.Groups[1].Value, RegexOptions.CultureInvariant)).ToList();
         return new InfluxQlSelect(m.Groups["measurement"].Value, fields, patterns);
     }
+
+    /// <summary>
+    /// A query over subqueries (<c>SELECT sum("v") FROM (SELECT "a" AS "v" FROM "m" …), (…)</c>): the one measurement
+    /// every inner FROM names, and every quoted identifier that is neither a measurement, an alias, nor a name an
+    /// alias defines (tags are filtered by the caller, as for plain queries).
+    /// </summary>
+    private static InfluxQlSelect? TryParseNested(string query)
+    {
+        var measurements = FromMeasurement().Matches(query).Select(x => x.Groups[1].Value).Distinct(StringComparer.Ordinal).ToList();
+        if (measurements.Count != 1 || !query.TrimStart().StartsWith("SELECT", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var aliases = Alias().Matches(query).Select(x => x.Groups[1].Value.Trim('"')).ToHashSet(StringComparer.Ordinal);
+        var text = FromMeasurement().Replace(Alias().Replace(query, ""), "");
+        text = SingleQuoted().Replace(text, "''");
+        var fields = QuotedIdentifier().Matches(text).Select(x => x.Groups[1].Value)
+            .Where(f => !aliases.Contains(f)).Distinct(StringComparer.Ordinal).ToList();
+        return new InfluxQlSelect(measurements[0], fields, []);
+    }
+
+    [GeneratedRegex(@"FROM\s+""([^""]+)""", RegexOptions.IgnoreCase)]
+    private static partial Regex FromMeasurement();
+
+    [GeneratedRegex(@"'[^']*'")]
+    private static partial Regex SingleQuoted();
 
     [GeneratedRegex(@"^\s*SELECT\s+(?<list>.+?)\s+FROM\s+""(?<measurement>[^""]+)""", RegexOptions.IgnoreCase | RegexOptions.Singleline)]
     private static partial Regex SelectFrom();
