@@ -150,6 +150,12 @@ public sealed partial class StatusPageBrowserTests
         Assert.Equal("night-op", alert.GetProperty("acknowledgedBy").GetString());
         var until = alert.GetProperty("shelvedUntil").GetDateTimeOffset();
         Assert.InRange(until - DateTimeOffset.UtcNow, TimeSpan.FromMinutes(50), TimeSpan.FromMinutes(61));
+
+        // The trend service samples each UPS's failover margin every 10 s (null here: nothing is known), for the page's chart.
+        await Poll.UntilAsync(
+            async () => (await agent.Http.GetStringAsync(new Uri("api/trends", UriKind.Relative))).Contains("\"device\":\"ups\",\"metric\":\"failover.margin\"", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(30),
+            () => "a failover.margin trend sample of ups");
     }
 
     [GeneratedRegex(@"<tr data-metric=""battery.charge""[^>]*><td>battery.charge</td><td>([^<]*)</td>")]

@@ -75,7 +75,9 @@ public sealed partial class StatusPagePhasesBrowserTests : IClassFixture<StatusP
 
         var critical = await PhaseAsync("critical");
         Assert.StartsWith("Generator gen-1 failed to start", S(critical, "cause"), StringComparison.Ordinal);
-        Assert.Equal("Do now:Shed non-essential load now; start gen-1 manually or call the generator contractor.", S(critical, "action"));
+        Assert.Equal(
+            "Do now:Shed non-essential load now; start gen-1 manually or call the generator contractor. — runbook: docs/runbook.md § generator-failed-to-start",
+            S(critical, "action"));
 
         // Load lost: a distinct shape too, a thick flashing border.
         var lost = await PhaseAsync("load-lost");
