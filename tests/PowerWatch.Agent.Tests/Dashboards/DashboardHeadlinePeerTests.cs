@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using PowerWatch.TestSupport;
 using Xunit.Abstractions;
 
 namespace PowerWatch.Agent.Tests.Dashboards;
