@@ -47,7 +47,10 @@ public static class SiteTimerSets
         return false;
     }
 
-    /// <summary>Sets the ATS and generator start-path timers of <paramref name="site"/> to the named set (other options are kept).</summary>
+    /// <summary>
+    /// Sets the timers the two sets differ in (ATS engine-start and transfer delays, controller start delay, time to fire,
+    /// safety delay) on <paramref name="site"/>; everything else (preheat, warm-up, crank cycle, cool-down) is kept.
+    /// </summary>
     public static void Apply(SiteDescription site, SiteTimers timers)
     {
         ArgumentNullException.ThrowIfNull(site);
@@ -65,12 +68,7 @@ public static class SiteTimerSets
         site.Ats.EngineStartDelay = ats.EngineStartDelay;
         site.Ats.TransferDelay = ats.TransferDelay;
         site.Generator.StartDelay = generator.StartDelay;
-        site.Generator.Preheat = generator.Preheat;
         site.Generator.FiringTime = generator.FiringTime;
         site.Generator.SafetyDelay = generator.SafetyDelay;
-        site.Generator.WarmUp = generator.WarmUp;
-        site.Generator.CrankTime = generator.CrankTime;
-        site.Generator.CrankRest = generator.CrankRest;
-        site.Generator.CrankAttempts = generator.CrankAttempts;
     }
 }
