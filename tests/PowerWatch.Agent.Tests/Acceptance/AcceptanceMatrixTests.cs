@@ -34,14 +34,34 @@ public sealed class AcceptanceMatrixTests(ITestOutputHelper output)
     [MemberData(nameof(Scenarios))]
     public async Task Scenario_raises_the_expected_alerts_in_order_through_the_real_agent(string scenario)
     {
-        var expected = AlertTimelineFile.Load(AlertsFile(scenario));
-        using var patience = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        var result = await AcceptanceRun.RunAsync(scenario, expected.Speed, expected.PollInterval, patience.Token);
+        // POWERWATCH_WRITE_ALERTS=1 rewrites the file from the run (keeping its speed and poll lines): review the diff.
+        var path = AlertsFile(scenario);
+        var write = Environment.GetEnvironmentVariable("POWERWATCH_WRITE_ALERTS") == "1";
+        var expected = File.Exists(path) ? AlertTimelineFile.Load(path) : null;
+        Assert.True(expected is not null || write, $"{path} is missing (POWERWATCH_WRITE_ALERTS=1 writes it from a run)");
+        if (expected is { Slow: true } && Environment.GetEnvironmentVariable("POWERWATCH_ACCEPTANCE_SLOW") != "1")
+        {
+            output.WriteLine($"{scenario}: marked slow; set POWERWATCH_ACCEPTANCE_SLOW=1 to run it");
+            return;
+        }
+
+        using var patience = new CancellationTokenSource(TimeSpan.FromMinutes(10));
+        var result = await AcceptanceRun.RunAsync(scenario, expected?.Speed ?? 1000, expected?.PollInterval, patience.Token);
         var rendered = result.Render();
         output.WriteLine(rendered);
+        if (write)
+        {
+            var header = File.Exists(path)
+                ? File.ReadLines(path).TakeWhile(l => l.Length == 0 || l.StartsWith('#') || l.StartsWith("speed", StringComparison.Ordinal) || l.StartsWith("poll", StringComparison.Ordinal) || l.StartsWith("slow", StringComparison.Ordinal)).ToList()
+                : [$"# Expected alert timeline of {scenario}.scn through the real agent (format: simulators/README.md)."];
+            var never = File.Exists(path) ? File.ReadLines(path).Where(l => l.StartsWith("never", StringComparison.Ordinal)).ToList() : [];
+            var body = rendered.Split('\n').Where(l => l.Length > 0 && !l.StartsWith('#'));
+            await File.WriteAllLinesAsync(path, [.. header, .. body, .. never], patience.Token);
+            return;
+        }
 
-        var problems = expected.Check(result.Timeline);
-        Assert.True(problems.Count == 0, $"{string.Join("\n", problems)}\n--- actual timeline ({Path.GetFileName(AlertsFile(scenario))} syntax):\n{rendered}");
+        var problems = expected!.Check(result.Timeline);
+        Assert.True(problems.Count == 0, $"{string.Join("\n", problems)}\n--- actual timeline ({Path.GetFileName(path)} syntax):\n{rendered}");
     }
 
     private static string AlertsFile(string scenario) => Path.Combine(AcceptanceRun.ScenarioDirectory, scenario + ".alerts");

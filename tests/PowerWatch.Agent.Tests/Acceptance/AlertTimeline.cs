@@ -86,6 +86,7 @@ public sealed class AlertTimelineException(string file, int line, string reason)
 /// <code>
 /// speed 1000                                      optional: site clock speed-up for the run (default 1000)
 /// poll 1s                                         optional: every device's poll interval (default: the agent's, 1 s)
+/// slow                                            optional: a run of minutes, checked only with POWERWATCH_ACCEPTANCE_SLOW=1
 /// raised   utility-lost:ats      warning          the next transition (kind rule:device [severity] [cause ID|none])
 /// cleared  utility-lost:ats
 /// verdict  on-battery                             the next change of the site verdict
@@ -106,6 +107,9 @@ public sealed class AlertTimelineFile
 
     public TimeSpan? PollInterval { get; init; }
 
+    /// <summary>The <c>slow</c> line: the run takes minutes; checked only with POWERWATCH_ACCEPTANCE_SLOW=1.</summary>
+    public bool Slow { get; init; }
+
     public required IReadOnlyList<ExpectedEntry> Sequence { get; init; }
 
     public required IReadOnlyList<ForbiddenAlert> Never { get; init; }
@@ -123,6 +127,7 @@ public sealed class AlertTimelineFile
         var never = new List<ForbiddenAlert>();
         double speed = 1000;
         TimeSpan? poll = null;
+        var slow = false;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var lines = text.Split('\n');
         for (var i = 0; i < lines.Length; i++)
@@ -149,6 +154,11 @@ public sealed class AlertTimelineFile
                     Require(t.Length == 2 && Durations.TryParse(t[1], out var interval) && interval > TimeSpan.Zero, "expected 'poll <duration>', e.g. 'poll 5s'");
                     poll = Durations.TryParse(t[1], out interval) ? interval : null;
                     break;
+                case "slow":
+                    Once("slow");
+                    Require(t.Length == 1, "expected 'slow' alone");
+                    slow = true;
+                    break;
                 case "verdict":
                     Require(t.Length == 2, "expected 'verdict <normal|on-battery|at-risk|unknown|critical|load-lost>'");
                     sequence.Add(new ExpectedEntry(lineNo, "verdict", t[1], null, null, null));
@@ -166,7 +176,7 @@ public sealed class AlertTimelineFile
                     never.Add(new ForbiddenAlert(lineNo, rule, device, severity));
                     break;
                 default:
-                    Require(Kinds.Contains(t[0]), $"unknown statement '{t[0]}' (expected raised, escalated, deescalated, cleared, event, verdict, never, speed, poll)");
+                    Require(Kinds.Contains(t[0]), $"unknown statement '{t[0]}' (expected raised, escalated, deescalated, cleared, event, verdict, never, speed, poll, slow)");
                     Require(t.Length >= 2, $"expected '{t[0]} <rule>:<device> [severity] [cause <rule:device>|none]'");
                     var (r, d) = SplitId(t[1], allowWildcard: false);
                     Require(d is not null, $"'{t[1]}' is not <rule>:<device>");
@@ -215,7 +225,7 @@ public sealed class AlertTimelineFile
             }
         }
 
-        return new AlertTimelineFile { Name = file, Speed = speed, PollInterval = poll, Sequence = sequence, Never = never };
+        return new AlertTimelineFile { Name = file, Speed = speed, PollInterval = poll, Slow = slow, Sequence = sequence, Never = never };
     }
 
     /// <summary>
