@@ -65,6 +65,24 @@ public sealed class SimulationClock : TimeProvider
         return new SimulationClock(baseProvider, speed, start ?? DefaultStart);
     }
 
+    /// <summary>
+    /// A live clock created held, at exactly its start: virtual time does not move until <paramref name="hold"/> (and any
+    /// other hold) is disposed. A demo or an acceptance run starts the site and the agent before time runs, so the
+    /// agent's polls fall on whole seconds of site time in every run, whatever the start-up took.
+    /// </summary>
+    public static SimulationClock CreateLive(TimeProvider baseProvider, double speed, out IDisposable hold, DateTimeOffset? start = null)
+    {
+        var clock = CreateLive(baseProvider, speed, start);
+        lock (clock._gate)
+        {
+            clock._holds = 1;
+            clock._holdStart = clock._baseStartTimestamp;
+        }
+
+        hold = new ClockHold(clock);
+        return clock;
+    }
+
     /// <summary>A clock that moves only when <see cref="Advance"/> is called.</summary>
     public static SimulationClock CreateStepped(DateTimeOffset? start = null) => new(null, 1, start ?? DefaultStart);
 

@@ -70,8 +70,8 @@ internal static class DemoCommand
 
         // The scenario's timer set (e.g. `timers dse-factory`) shapes the site; the agent configuration states the same timings.
         // Site time stands still until the agent runs (released by UseSiteClock's hosted service, or here on failure).
-        var clock = SimulationClock.CreateLive(TimeProvider.System, speed);
-        using var startHold = clock.Hold();
+        var clock = SimulationClock.CreateLive(TimeProvider.System, speed, out var held);
+        using var startHold = held;
         await using var host = await SiteHost.StartAsync(new SiteHostOptions { Site = scenario?.SiteFor(null) ?? new SiteDescription(), Clock = clock }, lifetime.Token);
         using var work = new TempWorkspace();
         var configPath = Path.Combine(work.Path, "demo.json");
@@ -109,12 +109,14 @@ internal static class DemoCommand
     /// projection window, estimate and message counts site time, at any <c>--speed</c>. Device I/O is the exception:
     /// request timeouts, pauses between requests and connect delays stay in real time (a 1 s timeout is 1 ms of real
     /// time on a 1000× clock, shorter than a loaded loopback exchange), and each poll holds the site clock while it
-    /// talks to the simulated device (<see cref="SiteHost.HoldTime"/>): an exchange takes no site time, so readings are
-    /// of the instant they are stamped with and polls are never late in site time. The price: when the I/O cannot keep
-    /// up (1000× on a busy machine), the site runs slower than asked; it never runs ahead of the agent.
+    /// talks to the simulated device (<see cref="SiteHost.HoldTime"/>) and until the alert engine has evaluated the
+    /// result (<see cref="Pipeline.ReadingHub"/>): an exchange takes no site time, so readings are of the instant they
+    /// are stamped with, and the site clock fires every timer at exactly its site time, so polls are never late. The
+    /// price: when the I/O cannot keep up (1000× on a busy machine), the site runs slower than asked; it never runs
+    /// ahead of the agent. Design notes: simulators/README.md, "One clock".
     /// </summary>
-    /// <param name="startHold">A hold on the site clock taken when the site started (or null): released once the agent
-    /// has started, so the site does not run ahead — at 1000× a second of start-up is a quarter of an hour of outage.</param>
+    /// <param name="startHold">A hold on the site clock taken before the site started (or null): released once every
+    /// device has been polled, so the site does not run ahead — at 1000× a second of start-up is a quarter of an hour.</param>
     internal static void UseSiteClock(IServiceCollection services, SiteHost host, IDisposable? startHold)
     {
         services.RemoveAll<TimeProvider>();

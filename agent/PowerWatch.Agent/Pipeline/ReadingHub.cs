@@ -117,6 +117,24 @@ public sealed class ReadingHub
 
         public override Task Completion => inner.Completion;
 
+        public override bool CanCount => inner.CanCount;
+
+        public override int Count => inner.Count;
+
+        public override bool CanPeek => inner.CanPeek;
+
+        public override bool TryPeek([MaybeNullWhen(false)] out PollResult item)
+        {
+            if (inner.TryPeek(out var next))
+            {
+                item = next.Result;
+                return true;
+            }
+
+            item = null;
+            return false;
+        }
+
         public override bool TryRead([MaybeNullWhen(false)] out PollResult item)
         {
             Interlocked.Exchange(ref _current, null)?.Dispose();

@@ -75,8 +75,7 @@ public static class AcceptanceRun
 
         // Site time stands still until the agent has polled every device, so the scenario's first seconds (or, at 1000×,
         // minutes) are not spent starting it.
-        var clock = SimulationClock.CreateLive(TimeProvider.System, speed);
-        var startHold = clock.Hold();
+        var clock = SimulationClock.CreateLive(TimeProvider.System, speed, out var startHold);
         await using var host = await SiteHost.StartAsync(new SiteHostOptions { Site = scenario.SiteFor(null), Clock = clock, Step = scenario.Step }, cancellationToken);
         var configPath = dir.File("site.json");
         await File.WriteAllTextAsync(configPath, host.ToAgentConfigurationJson(), cancellationToken);
