@@ -73,6 +73,7 @@ internal static class ServeVerb
             if (scenarioFile is not null)
             {
                 played = await ScenarioParser.LoadAsync(scenarioFile.FullName, cancellationToken).ConfigureAwait(false);
+                description = played.SiteFor(description);
             }
         }
         catch (Exception ex) when (ex is ScenarioException or SiteConfigurationException or IOException or UnauthorizedAccessException)

@@ -12,6 +12,10 @@ public sealed class Site
     public static readonly TimeSpan DefaultStep = TimeSpan.FromMilliseconds(100);
 
     private readonly Lock _gate = new();
+
+    // One integrator at a time: the live physics loop and a face catching the physics up to the clock (SiteHost.HoldTime).
+    private readonly Lock _advance = new();
+    private readonly List<ScheduledAction> _scheduled = [];
     private readonly EventLog _log = new();
     private readonly Random _random;
     private readonly Pdu[] _pdus;
@@ -196,16 +200,95 @@ public sealed class Site
         AdvanceTo(Elapsed + duration, step);
     }
 
-    /// <summary>Integrates up to <paramref name="elapsed"/> in fixed steps.</summary>
+    /// <summary>
+    /// Integrates up to <paramref name="elapsed"/> in fixed steps; a step never crosses the time of a
+    /// <see cref="Schedule">scheduled</see> action, which is applied at exactly its time, before the step that starts there.
+    /// </summary>
     public void AdvanceTo(TimeSpan elapsed, TimeSpan step)
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(step, TimeSpan.Zero);
-        while (Elapsed < elapsed)
+        lock (_advance)
         {
-            var left = elapsed - Elapsed;
-            Step(left < step ? left : step);
+            ApplyScheduled();
+            while (Elapsed < elapsed)
+            {
+                var left = elapsed - Elapsed;
+                var dt = left < step ? left : step;
+                var next = NextScheduled();
+                if (next is { } at && at > Elapsed && at < Elapsed + dt)
+                {
+                    dt = at - Elapsed;
+                }
+
+                Step(dt);
+                ApplyScheduled();
+            }
         }
     }
+
+    /// <summary>
+    /// Applies <paramref name="action"/> (under the site lock) when the integrated time reaches <paramref name="at"/>
+    /// (at once if it already has): on a live site, scenario events land on their exact virtual instant whatever the
+    /// speed, instead of whenever a timer callback gets round to them. <paramref name="applied"/> runs after it, outside
+    /// the lock, with the time it was applied at.
+    /// </summary>
+    public void Schedule(TimeSpan at, Action<Site> action, Action<TimeSpan>? applied = null)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        lock (_gate)
+        {
+            _scheduled.Add(new ScheduledAction(at, _scheduled.Count == 0 ? 0 : _scheduled.Max(a => a.Order) + 1, action, applied));
+        }
+
+        if (Clock.IsStepped || Elapsed >= at)
+        {
+            lock (_advance)
+            {
+                ApplyScheduled();
+            }
+        }
+    }
+
+    private TimeSpan? NextScheduled()
+    {
+        lock (_gate)
+        {
+            return _scheduled.Count == 0 ? null : _scheduled.Min(a => a.At);
+        }
+    }
+
+    private void ApplyScheduled()
+    {
+        while (true)
+        {
+            ScheduledAction? due = null;
+            TimeSpan now;
+            lock (_gate)
+            {
+                now = Elapsed;
+                foreach (var a in _scheduled)
+                {
+                    if (a.At <= now && (due is null || a.At < due.At || (a.At == due.At && a.Order < due.Order)))
+                    {
+                        due = a;
+                    }
+                }
+
+                if (due is null)
+                {
+                    return;
+                }
+
+                _scheduled.Remove(due);
+                due.Action(this);
+            }
+
+            Publish();
+            due.Applied?.Invoke(now);
+        }
+    }
+
+    private sealed record ScheduledAction(TimeSpan At, long Order, Action<Site> Action, Action<TimeSpan>? Applied);
 
     /// <summary>
     /// Live mode: follows <see cref="Clock"/> (which must not be stepped), integrating in <paramref name="step"/>

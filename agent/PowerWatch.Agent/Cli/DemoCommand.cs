@@ -1,7 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using PowerWatch.Agent.Hosting;
+using PowerWatch.Agent.Polling;
 using PowerWatch.Simulators;
 using PowerWatch.Simulators.Faces;
 using PowerWatch.Simulators.Scenarios;
@@ -65,7 +68,11 @@ internal static class DemoCommand
             lifetime.CancelAfter(d);
         }
 
-        await using var host = await SiteHost.StartAsync(new SiteHostOptions { Speed = speed }, lifetime.Token);
+        // The scenario's timer set (e.g. `timers dse-factory`) shapes the site; the agent configuration states the same timings.
+        // Site time stands still until the agent runs (released by UseSiteClock's hosted service, or here on failure).
+        var clock = SimulationClock.CreateLive(TimeProvider.System, speed, out var held);
+        using var startHold = held;
+        await using var host = await SiteHost.StartAsync(new SiteHostOptions { Site = scenario?.SiteFor(null) ?? new SiteDescription(), Clock = clock }, lifetime.Token);
         using var work = new TempWorkspace();
         var configPath = Path.Combine(work.Path, "demo.json");
         await File.WriteAllTextAsync(configPath, host.ToAgentConfigurationJson(), lifetime.Token);
@@ -88,9 +95,68 @@ internal static class DemoCommand
             ["PowerWatch:DataDirectory"] = Path.Combine(work.Path, "data"),
             ["PowerWatch:Status:Url"] = statusUrl,
         };
-        var exit = await PowerWatchCommandLine.RunAgentAsync(configPath, overrides, lifetime.Token, services => services.AddHostedService(sp => ActivatorUtilities.CreateInstance<ConsoleReporter>(sp, host.Site)));
+        var exit = await PowerWatchCommandLine.RunAgentAsync(configPath, overrides, lifetime.Token, services =>
+        {
+            UseSiteClock(services, host, startHold);
+            services.AddHostedService(sp => ActivatorUtilities.CreateInstance<ConsoleReporter>(sp, host.Site));
+        });
         await play;
         return exit;
+    }
+
+    /// <summary>
+    /// One clock: the agent runs on the simulated site's clock, so every poll interval, debounce, <c>for</c> duration,
+    /// projection window, estimate and message counts site time, at any <c>--speed</c>. Device I/O is the exception:
+    /// request timeouts, pauses between requests and connect delays stay in real time (a 1 s timeout is 1 ms of real
+    /// time on a 1000× clock, shorter than a loaded loopback exchange), and each poll holds the site clock while it
+    /// talks to the simulated device (<see cref="SiteHost.HoldTime"/>) and until the alert engine has evaluated the
+    /// result (<see cref="Pipeline.ReadingHub"/>): an exchange takes no site time, so readings are of the instant they
+    /// are stamped with, and the site clock fires every timer at exactly its site time, so polls are never late. The
+    /// price: when the I/O cannot keep up (1000× on a busy machine), the site runs slower than asked; it never runs
+    /// ahead of the agent. Design notes: simulators/README.md, "One clock".
+    /// </summary>
+    /// <param name="startHold">A hold on the site clock taken before the site started (or null): released once every
+    /// device has been polled, so the site does not run ahead — at 1000× a second of start-up is a quarter of an hour.</param>
+    internal static void UseSiteClock(IServiceCollection services, SiteHost host, IDisposable? startHold)
+    {
+        services.RemoveAll<TimeProvider>();
+        services.AddSingleton<TimeProvider>(host.Site.Clock);
+        services.RemoveAll<DeviceIoTime>();
+        services.AddSingleton(new DeviceIoTime(TimeProvider.System, host.HoldTime));
+        if (startHold is not null)
+        {
+            // Registered after the agent's services, so it starts after them.
+            services.AddHostedService(sp => new ReleaseWhenPolled(startHold, sp.GetRequiredService<AgentRuntime>()));
+        }
+    }
+
+    /// <summary>
+    /// Releases the start-up hold on the site clock once every device has been polled (each first poll holds the clock
+    /// itself): until then the pollers are still connecting and JIT-compiling, which at 1000× would be minutes of an
+    /// outage nobody watched. Real time, checked every 10 ms; released after 30 s whatever happened (a device that
+    /// never answers must not stop the demo).
+    /// </summary>
+    private sealed class ReleaseWhenPolled(IDisposable hold, AgentRuntime runtime) : BackgroundService
+    {
+        protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+        {
+            try
+            {
+                using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(10), TimeProvider.System);
+                var patience = TimeProvider.System.GetTimestamp();
+                while (!runtime.Devices.All(d => d.Polls > 0) && TimeProvider.System.GetElapsedTime(patience) < TimeSpan.FromSeconds(30)
+                    && await timer.WaitForNextTickAsync(stoppingToken))
+                {
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+            }
+            finally
+            {
+                hold.Dispose();
+            }
+        }
     }
 
     private static IEnumerable<string> ScenarioDirectories()

@@ -16,6 +16,9 @@ namespace PowerWatch.Agent.Hosting;
 /// <summary>Service registration for the agent (the composition root calls these).</summary>
 public static class AgentServices
 {
+    /// <summary>The alert service's subscription name on the <see cref="ReadingHub"/> (results are held for it, see <see cref="DeviceIoTime"/>).</summary>
+    internal const string AlertConsumer = "alerts";
+
     /// <summary>
     /// Registers options (validated at start), the reading hub, the runtime (pollers per endpoint), the polling
     /// service, health and systemd notification.
@@ -25,15 +28,19 @@ public static class AgentServices
         services.AddOptions<AgentOptions>().BindConfiguration(AgentOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
+
+        // Device I/O on the agent's clock unless the host says otherwise (the demo: wall-clock I/O on a fast site clock).
+        services.TryAddSingleton(sp => new DeviceIoTime(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<AgentHealth>();
-        services.AddSingleton<ReadingHub>();
+        services.AddSingleton(sp => new ReadingHub(sp.GetRequiredService<DeviceIoTime>().HoldDuringPoll, [AlertConsumer]));
         services.AddSingleton(sp => AgentRuntime.Build(
             sp.GetRequiredService<IOptions<AgentOptions>>().Value,
             profiles,
             sp.GetRequiredService<ReadingHub>(),
             sp.GetRequiredService<AgentHealth>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILoggerFactory>()));
+            sp.GetRequiredService<ILoggerFactory>(),
+            io: sp.GetRequiredService<DeviceIoTime>()));
         services.AddHostedService<PollingService>();
         services.AddMqttPublishing();
         PowerWatch.Agent.Alerts.AlertServices.AddPowerWatchAlerts(services);

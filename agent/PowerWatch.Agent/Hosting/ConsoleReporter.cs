@@ -8,8 +8,8 @@ using PowerWatch.Simulators;
 namespace PowerWatch.Agent.Hosting;
 
 /// <summary>
-/// The demo's console view: every few seconds, one line per device with what the agent currently knows
-/// (the headline values and quality), next to the simulated site's clock.
+/// The demo's console view: every few seconds of real time, one line per device with what the agent currently knows
+/// (the headline values and quality), next to the simulated site's clock and the speed it really ran at.
 /// </summary>
 internal sealed class ConsoleReporter : BackgroundService
 {
@@ -33,12 +33,17 @@ internal sealed class ConsoleReporter : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(5), _time);
+        // The agent's clock is the site's; the console is read by a person, so it reports on real time.
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(5), TimeProvider.System);
+        var previous = _site.Clock.Elapsed;
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                await Console.Out.WriteAsync(Render(_runtime, _time.GetUtcNow(), _site.Clock.Elapsed));
+                var now = _site.Clock.Elapsed;
+                var effective = (now - previous).TotalSeconds / 5;
+                previous = now;
+                await Console.Out.WriteAsync(Render(_runtime, _time.GetUtcNow(), now, effective));
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -46,10 +51,10 @@ internal sealed class ConsoleReporter : BackgroundService
         }
     }
 
-    internal static string Render(AgentRuntime runtime, DateTimeOffset now, TimeSpan simulated)
+    internal static string Render(AgentRuntime runtime, DateTimeOffset now, TimeSpan simulated, double? speed = null)
     {
         var sb = new StringBuilder();
-        sb.Append(CultureInfo.InvariantCulture, $"--- site time {simulated:hh\\:mm\\:ss} ---\n");
+        sb.Append(CultureInfo.InvariantCulture, $"--- site time {simulated:hh\\:mm\\:ss} ---{(speed is { } x ? $" ({x:0.#}x real time)" : "")}\n");
         foreach (var d in runtime.Devices)
         {
             sb.Append(CultureInfo.InvariantCulture, $"{d.Id,-12} ");

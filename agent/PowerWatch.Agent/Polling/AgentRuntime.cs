@@ -40,8 +40,11 @@ public sealed class AgentRuntime : IAsyncDisposable
     /// <summary>The shared client, unit id and profile of a Modbus device (for allow-listed modbus-write actions); null otherwise.</summary>
     internal Alerts.Actions.ModbusCommandTarget? FindModbusTarget(string id) => _modbusTargets.GetValueOrDefault(id);
 
-    public static AgentRuntime Build(AgentOptions options, IReadOnlyDictionary<string, DeviceProfile> profiles, ReadingHub hub, AgentHealth health, TimeProvider time, ILoggerFactory loggers, Func<DeviceOptions, DeviceEndpoint, IDeviceInput>? extraInputs = null)
+    /// <param name="time">The agent's clock: poll schedule, back-off, reading timestamps.</param>
+    /// <param name="io">Clock of device I/O (timeouts, pauses, connect delays) and the optional hold around each poll; default: <paramref name="time"/>, no hold.</param>
+    public static AgentRuntime Build(AgentOptions options, IReadOnlyDictionary<string, DeviceProfile> profiles, ReadingHub hub, AgentHealth health, TimeProvider time, ILoggerFactory loggers, Func<DeviceOptions, DeviceEndpoint, IDeviceInput>? extraInputs = null, DeviceIoTime? io = null)
     {
+        var transport = io?.Transport ?? time;
         var owned = new List<IAsyncDisposable>();
         var states = new List<DeviceState>();
         var pollers = new List<EndpointPoller>();
@@ -81,7 +84,7 @@ public sealed class AgentRuntime : IAsyncDisposable
                             // is the longest any device on this endpoint asked for.
                             Timeout = group.Max(g => g.Device.Timeout),
                             Retries = 0,
-                            TimeProvider = time,
+                            TimeProvider = transport,
                         }));
                         var workarounds = profile!.Workarounds;
                         var planner = new PlannerOptions
@@ -91,16 +94,16 @@ public sealed class AgentRuntime : IAsyncDisposable
                             OneRequestPerField = device.Workarounds.OneRequestPerField || workarounds.OneRequestPerField,
                         };
                         var pause = device.Workarounds.PauseBetweenRequests > workarounds.PauseBetweenRequests ? device.Workarounds.PauseBetweenRequests : workarounds.PauseBetweenRequests;
-                        input = new ModbusDeviceInput(device.Id, modbus, device.UnitId, profile, planner, pause, device.Retries, time);
+                        input = new ModbusDeviceInput(device.Id, modbus, device.UnitId, profile, planner, pause, device.Retries, transport);
                         modbusTargets[device.Id] = new Alerts.Actions.ModbusCommandTarget(modbus, device.UnitId, profile);
                         break;
                     case "nut":
-                        nut ??= Own(owned, new NutClient(endpoint.Host, endpoint.Port, device.Username, device.Password, device.Timeout, time));
+                        nut ??= Own(owned, new NutClient(endpoint.Host, endpoint.Port, device.Username, device.Password, device.Timeout, transport));
                         input = new NutDeviceInput(device.Id, endpoint.Path, nut);
                         break;
                     case "megatec-q1":
                     case "apc-smart":
-                        input = Own(owned, SerialUpsInputs.Create(device, endpoint, time, device.MegatecQ1));
+                        input = Own(owned, SerialUpsInputs.Create(device, endpoint, transport, device.MegatecQ1));
                         break;
                     default:
                         input = extraInputs?.Invoke(device, endpoint)
@@ -114,7 +117,7 @@ public sealed class AgentRuntime : IAsyncDisposable
                 polled.Add(new PolledDevice(state, input, device.SlowPollInterval));
             }
 
-            pollers.Add(new EndpointPoller(first.Endpoint.TransportKey, polled, hub, health, time, backoff, random, logger));
+            pollers.Add(new EndpointPoller(first.Endpoint.TransportKey, polled, hub, health, time, backoff, random, logger, io?.HoldDuringPoll));
         }
 
         return new AgentRuntime(options, states, pollers, owned, modbusTargets);

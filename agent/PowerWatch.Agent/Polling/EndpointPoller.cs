@@ -55,10 +55,13 @@ public sealed partial class EndpointPoller
     private readonly ILogger _logger;
     private readonly TimeSpan _allowance;
     private readonly bool _wakeable;
+    private readonly Func<IDisposable>? _holdDuringPoll;
     private TaskCompletionSource _wake = NewWake();
 
-    public EndpointPoller(string key, IReadOnlyList<PolledDevice> devices, ReadingHub hub, AgentHealth health, TimeProvider time, PollBackoff backoff, Random random, ILogger logger)
+    /// <param name="holdDuringPoll">Optional (the demo: <see cref="DeviceIoTime.HoldDuringPoll"/>): taken before a poll reads the clock, released once its result is published.</param>
+    public EndpointPoller(string key, IReadOnlyList<PolledDevice> devices, ReadingHub hub, AgentHealth health, TimeProvider time, PollBackoff backoff, Random random, ILogger logger, Func<IDisposable>? holdDuringPoll = null)
     {
+        _holdDuringPoll = holdDuringPoll;
         _key = key;
         _devices = devices;
         _hub = hub;
@@ -186,6 +189,7 @@ public sealed partial class EndpointPoller
     /// </summary>
     internal async Task PollOnceAsync(PolledDevice d, CancellationToken cancellationToken, bool requested = false)
     {
+        using var hold = _holdDuringPoll?.Invoke();
         var state = d.State;
         var started = _time.GetUtcNow();
         if (requested)

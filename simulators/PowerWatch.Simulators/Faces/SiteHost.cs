@@ -111,6 +111,7 @@ public sealed class SiteHost : IAsyncDisposable
     private readonly List<IFaceServer> _servers;
     private readonly IDisposable? _serialFace;
     private readonly CancellationTokenSource _stop = new();
+    private TimeSpan _step = Simulators.Site.DefaultStep;
     private Task _physics = Task.CompletedTask;
     private int _disposed;
 
@@ -215,13 +216,31 @@ public sealed class SiteHost : IAsyncDisposable
             throw;
         }
 
-        var host = new SiteHost(site, devices, servers, serialUps, apcFace);
+        var host = new SiteHost(site, devices, servers, serialUps, apcFace) { _step = options.Step };
         if (!clock.IsStepped)
         {
             host._physics = Task.Run(() => site.RunLiveAsync(options.Step, host._stop.Token), CancellationToken.None);
         }
 
         return host;
+    }
+
+    /// <summary>
+    /// Stops the site's clock until the handle is disposed, with the physics integrated up to that instant: what a client
+    /// reads meanwhile is the site at one virtual instant, and the exchange takes no virtual time. The demo wraps each of
+    /// the agent's device polls in it, so at 1000× a Modbus exchange (a fraction of a millisecond of real time, which is
+    /// up to a second of site time) neither ages the readings nor makes polls late; the site runs slower than asked when
+    /// the I/O cannot keep up, instead of the agent falling behind the site. On a stepped clock: no effect.
+    /// </summary>
+    public IDisposable HoldTime()
+    {
+        var hold = Site.Clock.Hold();
+        if (!Site.Clock.IsStepped)
+        {
+            Site.AdvanceTo(Site.Clock.Elapsed, _step);
+        }
+
+        return hold;
     }
 
     /// <summary>The faces of a site, in order: UPS, generator, ATS, PDUs, meter.</summary>
@@ -312,11 +331,36 @@ public sealed class SiteHost : IAsyncDisposable
             w.WriteEndObject();
             w.WriteEndArray();
             w.WriteEndObject();
+            WriteFailoverTimings(w, Site.Description);
             w.WriteEndObject();
             w.WriteEndObject();
         }
 
         return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    /// <summary>
+    /// <c>Alerts:Failover</c> timings of the agent's failover analyzer, stated from the simulated ATS and generator, so
+    /// the agent expects the start sequence this site really runs (utility lost → start contact → crank → fires →
+    /// safety delay → warm-up → available → transfer) rather than its own defaults (the DSE factory timers).
+    /// <c>CrankTime</c> is how long a healthy crank takes to fire here, not the crank limit.
+    /// </summary>
+    private static void WriteFailoverTimings(Utf8JsonWriter w, SiteDescription site)
+    {
+        w.WriteStartObject("Alerts");
+        w.WriteStartObject("Failover");
+        w.WriteString("EngineStartDelay", Format(site.Ats.EngineStartDelay));
+        w.WriteString("GeneratorStartDelay", Format(site.Generator.StartDelay + site.Generator.Preheat));
+        w.WriteString("CrankTime", Format(site.Generator.FiringTime));
+        w.WriteString("SafetyDelay", Format(site.Generator.SafetyDelay));
+        w.WriteString("WarmUp", Format(site.Generator.WarmUp));
+        w.WriteString("TransferDelay", Format(site.Ats.TransferDelay + site.Ats.OpenTransition));
+        w.WriteNumber("NominalFrequency", site.Generator.NominalFrequency);
+        w.WriteNumber("NominalVoltage", site.Generator.NominalVoltage);
+        w.WriteEndObject();
+        w.WriteEndObject();
+
+        static string Format(TimeSpan value) => value.ToString("c", CultureInfo.InvariantCulture);
     }
 
     /// <summary>One line per device: id, kind, endpoint, unit, profile, current fault (and the UPS's serial face).</summary>

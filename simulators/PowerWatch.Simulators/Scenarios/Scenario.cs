@@ -99,6 +99,21 @@ public sealed class Scenario
 
     /// <summary>Integration step (the <c>step</c> line; default 100 ms).</summary>
     public TimeSpan Step { get; init; } = Site.DefaultStep;
+
+    /// <summary>The <c>timers</c> line: the generator and ATS timer set the scenario needs (null: the site's own).</summary>
+    public SiteTimers? Timers { get; init; }
+
+    /// <summary>The site to run on: <paramref name="site"/> (default: the demo site) with this scenario's <see cref="Timers"/> applied.</summary>
+    public SiteDescription SiteFor(SiteDescription? site)
+    {
+        site ??= new SiteDescription();
+        if (Timers is { } timers)
+        {
+            SiteTimerSets.Apply(site, timers);
+        }
+
+        return site;
+    }
 }
 
 /// <summary>A scenario file (or its binding to a site) is invalid; <see cref="Line"/> names the line.</summary>

@@ -4,6 +4,7 @@ namespace PowerWatch.Simulators.Scenarios;
 /// Parses the scenario grammar (one statement per line, '#' starts a comment):
 /// <code>
 /// step &lt;duration&gt;                                   integration step (default 100ms)
+/// timers nfpa110-type10|dse-factory                  generator and ATS start-path timers (default: the site's)
 /// run &lt;duration&gt;                                    simulated time to run (required, once)
 /// at &lt;duration&gt; &lt;device&gt;.&lt;verb&gt; [args…]               a timed event
 /// expect &lt;device&gt;.&lt;property&gt; [op] &lt;value&gt; &lt;timing&gt;   an expectation; op = != &lt; &lt;= &gt; &gt;= has lacks
@@ -24,6 +25,7 @@ public static class ScenarioParser
         TimeSpan? duration = null;
         var step = Site.DefaultStep;
         var stepSeen = false;
+        SiteTimers? timers = null;
         var lines = text.Split('\n');
         var inHeader = true;
         for (var index = 0; index < lines.Length; index++)
@@ -60,6 +62,12 @@ public static class ScenarioParser
                     Require(step > TimeSpan.Zero, lineNo, "step must be positive");
                     stepSeen = true;
                     break;
+                case "timers":
+                    Require(tokens.Length == 2, lineNo, "expected 'timers nfpa110-type10|dse-factory'");
+                    Require(timers is null, lineNo, "'timers' appears twice");
+                    Require(SiteTimerSets.TryParse(tokens[1], out var set), lineNo, $"unknown timer set '{tokens[1]}' (expected nfpa110-type10 or dse-factory)");
+                    timers = set;
+                    break;
                 case "at":
                     Require(tokens.Length >= 3, lineNo, "expected 'at <time> <device>.<verb> [args]'");
                     var at = ParseDuration(tokens[1], lineNo);
@@ -70,7 +78,7 @@ public static class ScenarioParser
                     expectations.Add(ParseExpectation(tokens, content, lineNo));
                     break;
                 default:
-                    throw new ScenarioException(name, lineNo, $"unknown statement '{tokens[0]}' (expected at, expect, run, step)");
+                    throw new ScenarioException(name, lineNo, $"unknown statement '{tokens[0]}' (expected at, expect, run, step, timers)");
             }
 
             void Require(bool ok, int line, string message)
@@ -163,6 +171,7 @@ public static class ScenarioParser
             Expectations = expectations,
             Duration = duration.Value,
             Step = step,
+            Timers = timers,
         };
     }
 

@@ -33,7 +33,7 @@ public static class ScenarioRunner
         ArgumentNullException.ThrowIfNull(scenario);
         ArgumentNullException.ThrowIfNull(options);
         var clock = options.PaceWith is null ? SimulationClock.CreateStepped() : SimulationClock.CreateLive(options.PaceWith, options.Speed);
-        var site = Site.Create(options.Site, clock);
+        var site = Site.Create(scenario.SiteFor(options.Site), clock);
         var source = options.Source == "scenario" ? scenario.Name : options.Source;
 
         var actions = scenario.Actions

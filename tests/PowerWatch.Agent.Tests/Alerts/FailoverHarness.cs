@@ -21,7 +21,8 @@ internal sealed class FailoverHarness
 
     public FailoverHarness(SiteDescription? description = null, FailoverOptions? failover = null, AlertEngineOptions? engine = null, IEnumerable<AlertRule>? rules = null)
     {
-        Site = Site.Create(description);
+        // The analyzer's defaults budget the DSE factory timers; so does this proof's site unless a test says otherwise.
+        Site = Site.Create(description ?? DseFactorySite());
         Failover = failover ?? new FailoverOptions();
         FailoverChain[] chains = [new FailoverChain("ats", "generator", ["ups"])];
         Analyzer = new FailoverAnalyzer(chains, Failover, Site.Clock);
@@ -35,6 +36,14 @@ internal sealed class FailoverHarness
     public static (string Id, string Kind)[] Devices { get; } = [("ups", "ups"), ("generator", "generator"), ("ats", "ats")];
 
     public Site Site { get; }
+
+    /// <summary>The demo site with the DSE5110 factory timers (the simulator's defaults are NFPA 110 Type 10 timers).</summary>
+    public static SiteDescription DseFactorySite()
+    {
+        var site = new SiteDescription();
+        SiteTimerSets.Apply(site, SiteTimers.DseFactory);
+        return site;
+    }
 
     public FailoverOptions Failover { get; }
 

@@ -209,10 +209,13 @@ public class DashboardOutageRun : IAsyncLifetime
         await _ingest.WaitForOutputAsync("Ingest subscribed", Patience);
 
         var scenario = await ScenarioParser.LoadAsync(Path.Combine(GrafanaDashboards.RepositoryRoot(), "simulators", "scenarios", _scenario + ".scn"), CancellationToken.None);
+        // The DSE factory timers: the generator takes the load 23 s of site time after the outage (see Speed).
+        var site = _tankLitres is { } litres ? new SiteDescription { Generator = new GeneratorOptions { TankLitres = litres } } : new SiteDescription();
+        SiteTimerSets.Apply(site, SiteTimers.DseFactory);
         _site = await SiteHost.StartAsync(new SiteHostOptions
         {
             Speed = Speed,
-            Site = _tankLitres is { } litres ? new SiteDescription { Generator = new GeneratorOptions { TankLitres = litres } } : new SiteDescription(),
+            Site = site,
         }, CancellationToken.None);
         var agentConfig = _dir.File("agent.json");
         await File.WriteAllTextAsync(agentConfig, AgentConfiguration(_site.ToAgentConfigurationJson(), _broker.Port, _dir.File("data"), StatusUrl));
