@@ -127,9 +127,12 @@ internal sealed partial class AlertService : BackgroundService
         {
             await foreach (var result in reader.ReadAllAsync(stoppingToken))
             {
-                var transitions = Engine.Observe(result.Device, result.Kind, result.Readings).ToList();
+                // The chain first: a generator failure or utility loss seen in this poll is active before the rules
+                // raise their consequences (the controller's failed flag, on battery), so those are folded at raise
+                // and run no actions of their own.
                 Analyzer.Observe(result.Device, result.Readings);
-                transitions.AddRange(EvaluateFailover());
+                var transitions = EvaluateFailover();
+                transitions.AddRange(Engine.Observe(result.Device, result.Kind, result.Readings));
                 await HandleAsync(transitions, stoppingToken);
             }
         }

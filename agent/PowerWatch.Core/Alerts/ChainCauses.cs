@@ -17,8 +17,8 @@ public interface IAlertCauses
 /// the analyzer's failure (failed to start, failed to stabilise, tripped) of the same generator.</item>
 /// <item>UPS during an outage of its ATS: margin, depletion-before-generator, runtime low, low battery and the charge
 /// projection fold under what keeps the generator from the load (its failure, then the ATS not transferring, then
-/// the generator being late); without one of those they fold under the UPS's own failover margin. On battery folds
-/// under the utility loss.</item>
+/// the generator left out of auto or late); without one of those they fold under the UPS's own failover margin. On
+/// battery folds under the utility loss.</item>
 /// <item>Overload: the UPS's overload flag and bypass fold under its high load; a PDU's overload under its UPS's.</item>
 /// <item>A PDU that goes silent or dead folds under the load loss of the UPS feeding it.</item>
 /// </list>
@@ -111,11 +111,19 @@ public sealed class ChainCauses : IAlertCauses
                 return First(chain.Ats, FailoverRules.UtilityLost, FailoverRules.TransferFailed, "ats-neutral");
             }
 
-            if (BatteryConsequences.Contains(rule) && isActive(AlertIds.Make(FailoverRules.UtilityLost, chain.Ats)))
+            if (BatteryConsequences.Contains(rule))
             {
-                var upstream = chain.Generator is { } gen ? First(gen, [.. GeneratorFailures]) : null;
-                upstream ??= First(chain.Ats, FailoverRules.TransferFailed);
-                upstream ??= chain.Generator is { } g2 ? First(g2, FailoverRules.GeneratorLate) : null;
+                // During an outage (utility lost, or this UPS on battery) the battery runs down because the generator
+                // is not taking the load: its failure, the ATS not transferring, the generator left out of auto, or late.
+                var outage = isActive(AlertIds.Make(FailoverRules.UtilityLost, chain.Ats)) || isActive(AlertIds.Make("ups-on-battery", device));
+                string? upstream = null;
+                if (outage)
+                {
+                    upstream = chain.Generator is { } gen ? First(gen, [.. GeneratorFailures]) : null;
+                    upstream ??= First(chain.Ats, FailoverRules.TransferFailed);
+                    upstream ??= chain.Generator is { } g2 ? First(g2, "generator-not-auto", FailoverRules.GeneratorLate) : null;
+                }
+
                 return upstream ?? (rule == FailoverRules.MarginLow ? null : First(device, FailoverRules.MarginLow, rule));
             }
 

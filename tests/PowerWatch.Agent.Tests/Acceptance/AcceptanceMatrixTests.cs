@@ -60,6 +60,12 @@ public sealed class AcceptanceMatrixTests(ITestOutputHelper output)
             return;
         }
 
+        // Root cause first: during the seed outage no more than three critical alerts are ever unfolded.
+        if (scenario == "generator-fails-to-start")
+        {
+            Assert.InRange(result.PeakUnfoldedCritical, 0, 3);
+        }
+
         var problems = expected!.Check(result.Timeline);
         Assert.True(problems.Count == 0, $"{string.Join("\n", problems)}\n--- actual timeline ({Path.GetFileName(path)} syntax):\n{rendered}");
     }
