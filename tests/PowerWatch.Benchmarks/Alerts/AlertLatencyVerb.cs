@@ -20,7 +20,7 @@ namespace PowerWatch.Benchmarks.Alerts;
 /// event enters the durable outbox for MQTT).
 /// <c>--event load-lost</c>: the simulated UPS turns its output off → <c>load-lost:ups</c> raised.
 /// <c>--event generator-failed</c>: during an outage the simulated generator's controller latches fail-to-start (one
-/// 2 s crank, no start delay, so each round is short) → <c>generator-failed-to-start:generator</c> raised.
+/// short crank, no start delay, so each round is short) → <c>generator-failed-to-start:generator</c> raised.
 /// </summary>
 internal sealed class AlertLatencyVerb : IBenchmarkVerb
 {
@@ -123,7 +123,7 @@ internal sealed class AlertLatencyVerb : IBenchmarkVerb
         using var temp = new TempDir("powerwatch-alert-latency");
         var site = new PowerWatch.Simulators.SiteDescription();
         site.Generator.StartDelay = TimeSpan.Zero;
-        site.Generator.CrankTime = TimeSpan.FromSeconds(2);
+        site.Generator.CrankTime = site.Generator.FiringTime + TimeSpan.FromSeconds(0.5); // a crank that would fire, had it not been faulted
         site.Generator.CrankAttempts = 1;
 
         // Short retransfer and cool-down so that the ATS releases the start contact soon after the utility returns.
