@@ -95,34 +95,7 @@ public sealed partial class StatusPageBrowserTests
     public async Task Status_page_acknowledges_and_shelves_a_real_agents_alert_and_shows_silent_devices_as_no_data()
     {
         using var dir = new TempDir("powerwatch-page");
-        var closed = Peers.FreeTcpPort().ToString(CultureInfo.InvariantCulture);
-        var settings = new Dictionary<string, string?>
-        {
-            ["PowerWatch:Site"] = "dc1",
-            ["PowerWatch:Agent"] = "agent-1",
-            ["PowerWatch:DataDirectory"] = dir.File("data"),
-            ["PowerWatch:Alerts:EvaluationInterval"] = "00:00:00.100",
-            ["PowerWatch:Alerts:Rules:0:Id"] = "comms-lost",
-            ["PowerWatch:Alerts:Rules:0:Kind"] = "Stale",
-            ["PowerWatch:Alerts:Rules:0:For"] = "00:00:00",
-            ["PowerWatch:Alerts:Rules:0:Severity"] = "Warning",
-            ["PowerWatch:Topology:Ats:0:Id"] = "ats",
-            ["PowerWatch:Topology:Ats:0:Generator"] = "generator",
-            ["PowerWatch:Topology:Ats:0:Feeds:0"] = "ups",
-        };
-        (string Id, string Kind, string Profile)[] devices = [("ups", "ups", "apc-smart-ups-modbus"), ("generator", "generator", "dse-gencomm"), ("ats", "ats", "powerwatch-ats-v1")];
-        for (var i = 0; i < devices.Length; i++)
-        {
-            var k = $"PowerWatch:Devices:{i}";
-            settings[$"{k}:Id"] = devices[i].Id;
-            settings[$"{k}:Kind"] = devices[i].Kind;
-            settings[$"{k}:Input"] = "modbus";
-            settings[$"{k}:Profile"] = devices[i].Profile;
-            settings[$"{k}:Endpoint"] = $"tcp://127.0.0.1:{closed}";
-            settings[$"{k}:PollInterval"] = "00:00:00.100";
-            settings[$"{k}:Timeout"] = "00:00:00.050";
-        }
-
+        var settings = Status.AlertsApiHttpTests.Agent.SilentChain(dir.File("data"));
         await using var agent = await Status.InProcessAgent.StartAsync(settings);
         await Poll.UntilAsync(
             async () => (await agent.Http.GetStringAsync(new Uri("api/alerts", UriKind.Relative))).Contains("\"comms-lost:ups\"", StringComparison.Ordinal)

@@ -27,18 +27,18 @@ public sealed class AlertsApiHttpTests : IClassFixture<AlertsApiHttpTests.Agent>
     {
         private readonly TempDir _dir = new("powerwatch-alerts-api");
 
-        public InProcessAgent Running { get; private set; } = null!;
-
-        public string StateFile => _dir.File(Path.Combine("data", "alerts.json"));
-
-        public async Task InitializeAsync()
+        /// <summary>
+        /// An agent whose ATS chain (ups, generator, ats) points at a closed port: every device is silent, comms-lost
+        /// raises at once (stale rule without delay) and the verdict is unknown.
+        /// </summary>
+        internal static Dictionary<string, string?> SilentChain(string dataDirectory)
         {
             var closed = Peers.FreeTcpPort().ToString(CultureInfo.InvariantCulture);
             var settings = new Dictionary<string, string?>
             {
                 ["PowerWatch:Site"] = "dc1",
                 ["PowerWatch:Agent"] = "agent-1",
-                ["PowerWatch:DataDirectory"] = _dir.File("data"),
+                ["PowerWatch:DataDirectory"] = dataDirectory,
                 ["PowerWatch:Alerts:EvaluationInterval"] = "00:00:00.100",
                 ["PowerWatch:Alerts:Rules:0:Id"] = "comms-lost",
                 ["PowerWatch:Alerts:Rules:0:Kind"] = "Stale",
@@ -61,7 +61,16 @@ public sealed class AlertsApiHttpTests : IClassFixture<AlertsApiHttpTests.Agent>
                 settings[$"{k}:Timeout"] = "00:00:00.050";
             }
 
-            Running = await InProcessAgent.StartAsync(settings);
+            return settings;
+        }
+
+        public InProcessAgent Running { get; private set; } = null!;
+
+        public string StateFile => _dir.File(Path.Combine("data", "alerts.json"));
+
+        public async Task InitializeAsync()
+        {
+            Running = await InProcessAgent.StartAsync(SilentChain(_dir.File("data")));
             await Poll.UntilAsync(
                 async () => (await ActiveAsync(Running.Http)).Any(a => a.GetProperty("id").GetString() == "comms-lost:ups"),
                 TimeSpan.FromSeconds(20),
