@@ -16,45 +16,49 @@ namespace PowerWatch.Agent.Alerts;
 /// </summary>
 internal sealed partial class AlertService : BackgroundService
 {
+    /// <summary>This service's subscription name on the <see cref="ReadingHub"/> (results are held for it, see <see cref="Polling.DeviceIoTime"/>).</summary>
+    internal const string Consumer = "alerts";
+
     private readonly ReadingHub _hub;
     private readonly TimeProvider _time;
     private readonly ILogger<AlertService> _logger;
-    private readonly IAlertPublisher? _alerts;
-    private readonly IEventPublisher? _events;
+    private readonly IAlertPublisher _alerts;
+    private readonly IEventPublisher _events;
     private readonly AgentOptions _options;
     private readonly string _statePath;
     private readonly Lock _gate = new();
 
     // One save at a time: the evaluation loop and the status API (ack, shelve) both persist through one temp file.
     private readonly SemaphoreSlim _saveGate = new(1, 1);
-    private readonly Actions.AlertActionDispatcher? _actions;
+    private readonly Actions.AlertActionDispatcher _actions;
     private IReadOnlyList<FailoverUpsState> _failover = [];
     private SiteVerdict? _site;
 
-    public AlertService(IOptions<AgentOptions> options, ReadingHub hub, TimeProvider time, ILogger<AlertService> logger, IServiceProvider services)
+    /// <param name="alerts">Where alert state goes (the MQTT output, or nowhere when MQTT is off).</param>
+    /// <param name="events">Where transitions and the failover state go.</param>
+    /// <param name="actions">Runs the configured webhook, command and modbus-write actions off the evaluation loop.</param>
+    public AlertService(IOptions<AgentOptions> options, ReadingHub hub, TimeProvider time, ILogger<AlertService> logger,
+        IAlertPublisher alerts, IEventPublisher events, Actions.AlertActionDispatcher actions)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(services);
         _options = options.Value;
         _hub = hub;
         _time = time;
         _logger = logger;
-        _alerts = services.GetService(typeof(IAlertPublisher)) as IAlertPublisher;
-        _events = services.GetService(typeof(IEventPublisher)) as IEventPublisher;
-        _actions = services.GetService(typeof(Actions.AlertActionDispatcher)) as Actions.AlertActionDispatcher;
-        var alerts = _options.Alerts;
-        _statePath = Path.Combine(_options.DataDirectory, alerts.StateFile);
+        _alerts = alerts;
+        _events = events;
+        _actions = actions;
+        var settings = _options.Alerts;
+        _statePath = Path.Combine(_options.DataDirectory, settings.StateFile);
         var chains = _options.Topology.Ats.Select(a => new FailoverChain(a.Id, a.Generator, a.Feeds, a.UtilityMeter)).ToList();
         var pdus = _options.Topology.Ups.ToDictionary(u => u.Id, u => (IReadOnlyList<string>)u.Pdus, StringComparer.Ordinal);
-        Engine = new AlertEngine(DefaultAlertRules.Merge(alerts.IncludeDefaults, alerts.Rules), alerts.Engine, time, new ChainCauses(chains, pdus));
+        Engine = new AlertEngine(DefaultAlertRules.Merge(settings.IncludeDefaults, settings.Rules), settings.Engine, time, new ChainCauses(chains, pdus));
         foreach (var device in _options.Devices)
         {
             Engine.RegisterDevice(device.Id, device.Kind);
         }
 
-        var saved = AlertStateFile.Load(_statePath);
-        Engine.Restore(saved.Engine);
-        Analyzer = new FailoverAnalyzer(chains, alerts.Failover, time, saved.Batteries, pdus);
+        Analyzer = new FailoverAnalyzer(chains, settings.Failover, time, pdus: pdus);
     }
 
     public AlertEngine Engine { get; }
@@ -114,6 +118,15 @@ internal sealed partial class AlertService : BackgroundService
         return t;
     }
 
+    /// <summary>Restores the alerts, shelves and battery models saved by the previous run, then starts evaluating.</summary>
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        var saved = AlertStateFile.Load(_statePath);
+        Engine.Restore(saved.Engine);
+        Analyzer.RestoreModels(saved.Batteries);
+        return base.StartAsync(cancellationToken);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!_options.Alerts.Enabled)
@@ -121,7 +134,7 @@ internal sealed partial class AlertService : BackgroundService
             return;
         }
 
-        var reader = _hub.Subscribe("alerts");
+        var reader = _hub.Subscribe(Consumer);
         var tick = TickAsync(stoppingToken);
         try
         {
@@ -152,7 +165,7 @@ internal sealed partial class AlertService : BackgroundService
             _site = evaluation.Site;
         }
 
-        _actions?.ObserveFailover(evaluation.States);
+        _actions.ObserveFailover(evaluation.States);
 
         var transitions = Engine.ApplyConditions(evaluation.Conditions, evaluation.Notes).ToList();
         transitions.AddRange(evaluation.Events.Select(e => Engine.Event(e.Rule, e.Device, e.Severity, e.Message)));
@@ -169,10 +182,7 @@ internal sealed partial class AlertService : BackgroundService
                 var transitions = EvaluateFailover();
                 transitions.AddRange(Engine.Tick());
                 await HandleAsync(transitions, stoppingToken);
-                if (_events is not null)
-                {
-                    await _events.PublishFailoverAsync(FailoverMessage.From(Site, Failover), stoppingToken);
-                }
+                await _events.PublishFailoverAsync(FailoverMessage.From(Site, Failover), stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -188,17 +198,13 @@ internal sealed partial class AlertService : BackgroundService
         }
 
         // Actions run off this loop (bounded queue); enqueueing never blocks evaluation.
-        _actions?.Enqueue(transitions, ConsequencesOf);
+        _actions.Enqueue(transitions, ConsequencesOf);
         foreach (var t in transitions)
         {
             LogTransition(t.Kind, t.Alert.Id, t.Alert.Severity, t.Alert.Message);
             var a = t.Alert;
-            if (_events is not null)
-            {
-                await _events.PublishEventAsync(new EventMessage(t.At, t.Kind.ToWireName(), a.Message, a.Id, a.Rule, a.Device, a.Severity.ToWireName(), a.Value, a.Cause), cancellationToken);
-            }
-
-            if (_alerts is not null && t.Kind != AlertTransitionKind.Event)
+            await _events.PublishEventAsync(new EventMessage(t.At, t.Kind.ToWireName(), a.Message, a.Id, a.Rule, a.Device, a.Severity.ToWireName(), a.Value, a.Cause), cancellationToken);
+            if (t.Kind != AlertTransitionKind.Event)
             {
                 if (a.Active)
                 {

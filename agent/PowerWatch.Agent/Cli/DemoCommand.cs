@@ -95,7 +95,7 @@ internal static class DemoCommand
             ["PowerWatch:DataDirectory"] = Path.Combine(work.Path, "data"),
             ["PowerWatch:Status:Url"] = statusUrl,
         };
-        var exit = await PowerWatchCommandLine.RunAgentAsync(configPath, overrides, lifetime.Token, services =>
+        var exit = await AgentHost.RunAsync(configPath, overrides, lifetime.Token, services =>
         {
             UseSiteClock(services, host, startHold);
             services.AddHostedService(sp => ActivatorUtilities.CreateInstance<ConsoleReporter>(sp, host.Site));

@@ -25,60 +25,9 @@ public static class PowerWatchCommandLine
         command.SetAction(async (parse, ct) =>
         {
             var file = parse.GetValue(config)!;
-            return await RunAgentAsync(file.FullName, [], ct);
+            return await Hosting.AgentHost.RunAsync(file.FullName, [], ct);
         });
         return command;
-    }
-
-    /// <summary>Loads, validates and runs the agent until cancelled; returns the process exit code.</summary>
-    public static async Task<int> RunAgentAsync(string configPath, IEnumerable<KeyValuePair<string, string?>> overrides, CancellationToken cancellationToken, Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? configure = null)
-    {
-        var name = Path.GetFileName(configPath);
-        IConfiguration configuration;
-        try
-        {
-            configuration = new ConfigurationBuilder()
-                .AddJsonFile(configPath, optional: false, reloadOnChange: false)
-                .AddInMemoryCollection(overrides)
-                .AddEnvironmentVariables()
-                .Build();
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException)
-        {
-            await Console.Error.WriteLineAsync($"{name}: {ex.InnerException?.Message ?? ex.Message}");
-            return 2;
-        }
-
-        var (options, problems) = ConfigValidator.BindAndValidate(configuration);
-        if (problems.Count > 0)
-        {
-            foreach (var p in problems)
-            {
-                await Console.Error.WriteLineAsync($"{name}: {p.Key}: {p.Reason}");
-            }
-
-            return 2;
-        }
-
-        var (profiles, profileProblems, deviceProblems) = await Hosting.AgentServices.LoadProfilesForAsync(options, cancellationToken);
-        if (profileProblems.Count > 0 || deviceProblems.Count > 0)
-        {
-            foreach (var p in profileProblems)
-            {
-                await Console.Error.WriteLineAsync($"{p.File}: {p.Path}: {p.Reason}");
-            }
-
-            foreach (var p in deviceProblems)
-            {
-                await Console.Error.WriteLineAsync($"{name}: {p.Key}: {p.Reason}");
-            }
-
-            return 2;
-        }
-
-        await using var app = Hosting.AgentHost.Build(configuration, options, profiles, configure);
-        await Microsoft.Extensions.Hosting.HostingAbstractionsHostExtensions.RunAsync(app, cancellationToken);
-        return 0;
     }
 
     private static Command CheckConfig()

@@ -49,7 +49,7 @@ public sealed class DeviceOptions
     public string Kind { get; set; } = "";
 
     /// <summary>modbus | megatec-q1 | apc-smart | nut.</summary>
-    public string Input { get; set; } = "modbus";
+    public string Input { get; set; } = Inputs.Modbus.ModbusInputFactory.InputName;
 
     /// <summary>
     /// Where the device is: <c>tcp://host:port</c> (Modbus TCP), <c>rtu+tcp://host:port</c> (RTU through a serial

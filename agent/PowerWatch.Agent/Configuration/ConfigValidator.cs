@@ -19,7 +19,6 @@ public sealed record ConfigProblem(string Key, string Reason)
 public static partial class ConfigValidator
 {
     private static readonly HashSet<string> Kinds = ["ups", "generator", "ats", "pdu", "meter"];
-    private static readonly HashSet<string> Inputs = ["modbus", "megatec-q1", "apc-smart", "nut"];
     private static readonly HashSet<string> Parities = ["none", "even", "odd", "mark", "space"];
 
     /// <summary>Binds and validates; returns the options (possibly partial) and the problems found.</summary>
@@ -48,9 +47,14 @@ public static partial class ConfigValidator
         return (options, problems);
     }
 
-    /// <summary>Semantic validation of bound options.</summary>
-    public static IReadOnlyList<ConfigProblem> Validate(AgentOptions o)
+    /// <summary>Semantic validation of bound options, against the inputs shipped with the agent.</summary>
+    public static IReadOnlyList<ConfigProblem> Validate(AgentOptions o) => Validate(o, Inputs.InputRegistry.BuiltIn);
+
+    /// <summary>Semantic validation of bound options; each device's input adds the checks only it knows.</summary>
+    public static IReadOnlyList<ConfigProblem> Validate(AgentOptions o, Inputs.InputRegistry inputs)
     {
+        ArgumentNullException.ThrowIfNull(o);
+        ArgumentNullException.ThrowIfNull(inputs);
         var p = new List<ConfigProblem>();
         const string S = AgentOptions.Section;
         if (o.Schema != 1)
@@ -92,9 +96,10 @@ public static partial class ConfigValidator
                 p.Add(new($"{k}:Kind", $"'{d.Kind}' is not one of {string.Join(", ", Kinds)}"));
             }
 
-            if (!Inputs.Contains(d.Input))
+            var input = inputs.Find(d.Input);
+            if (input is null)
             {
-                p.Add(new($"{k}:Input", $"'{d.Input}' is not one of {string.Join(", ", Inputs)}"));
+                p.Add(new($"{k}:Input", $"'{d.Input}' is not one of {string.Join(", ", inputs.Names)}"));
             }
 
             if (DeviceEndpoint.TryParse(d.Endpoint, out _, out var endpointError) is false)
@@ -102,9 +107,9 @@ public static partial class ConfigValidator
                 p.Add(new($"{k}:Endpoint", endpointError!));
             }
 
-            if (d.Input == "modbus" && string.IsNullOrWhiteSpace(d.Profile))
+            if (input is not null)
             {
-                p.Add(new($"{k}:Profile", "required for modbus devices (e.g. apc-smart-ups-modbus)"));
+                p.AddRange(input.Validate(d, k));
             }
 
             if (d.UnitId > 247)
@@ -148,15 +153,6 @@ public static partial class ConfigValidator
             if (d.Workarounds.MaxRegistersPerRequest is { } max && max is < 1 or > 125)
             {
                 p.Add(new($"{k}:Workarounds:MaxRegistersPerRequest", $"{max} is outside 1-125"));
-            }
-
-            try
-            {
-                d.MegatecQ1.ParseRuntimeCal();
-            }
-            catch (FormatException ex)
-            {
-                p.Add(new($"{k}:MegatecQ1:RuntimeCal", ex.Message[(ex.Message.IndexOf(' ', StringComparison.Ordinal) + 1)..]));
             }
 
             if (d.Workarounds.MaxGap is < 0 or > 124)

@@ -5,13 +5,68 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using PowerWatch.Agent.Configuration;
 using PowerWatch.Agent.Status;
+using Microsoft.Extensions.Hosting;
 using PowerWatch.Core.Profiles;
 
 namespace PowerWatch.Agent.Hosting;
 
-/// <summary>Builds the agent's web host (status API on Kestrel, loopback by default) around the polling services.</summary>
+/// <summary>
+/// The agent's composition root: configuration → validation → profiles → services (<see cref="AgentServices"/>, one
+/// <c>Add…</c> per area) → status API on Kestrel (loopback by default). <c>powerwatch run</c> and the demo both start here.
+/// </summary>
 public static class AgentHost
 {
+    /// <summary>Loads, validates and runs the agent until cancelled; returns the process exit code.</summary>
+    public static async Task<int> RunAsync(string configPath, IEnumerable<KeyValuePair<string, string?>> overrides, CancellationToken cancellationToken, Action<IServiceCollection>? configure = null)
+    {
+        var name = Path.GetFileName(configPath);
+        IConfiguration configuration;
+        try
+        {
+            configuration = new ConfigurationBuilder()
+                .AddJsonFile(configPath, optional: false, reloadOnChange: false)
+                .AddInMemoryCollection(overrides)
+                .AddEnvironmentVariables()
+                .Build();
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException)
+        {
+            await Console.Error.WriteLineAsync($"{name}: {ex.InnerException?.Message ?? ex.Message}");
+            return 2;
+        }
+
+        var (options, problems) = ConfigValidator.BindAndValidate(configuration);
+        if (problems.Count > 0)
+        {
+            foreach (var p in problems)
+            {
+                await Console.Error.WriteLineAsync($"{name}: {p.Key}: {p.Reason}");
+            }
+
+            return 2;
+        }
+
+        var (profiles, profileProblems, deviceProblems) = await AgentServices.LoadProfilesForAsync(options, cancellationToken);
+        if (profileProblems.Count > 0 || deviceProblems.Count > 0)
+        {
+            foreach (var p in profileProblems)
+            {
+                await Console.Error.WriteLineAsync($"{p.File}: {p.Path}: {p.Reason}");
+            }
+
+            foreach (var p in deviceProblems)
+            {
+                await Console.Error.WriteLineAsync($"{name}: {p.Key}: {p.Reason}");
+            }
+
+            return 2;
+        }
+
+        await using var app = Build(configuration, options, profiles, configure);
+        await Microsoft.Extensions.Hosting.HostingAbstractionsHostExtensions.RunAsync(app, cancellationToken);
+        return 0;
+    }
+
     public static WebApplication Build(IConfiguration configuration, AgentOptions options, IReadOnlyDictionary<string, DeviceProfile> profiles, Action<IServiceCollection>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -21,7 +76,7 @@ public static class AgentHost
         builder.Logging.AddFilter("Microsoft.AspNetCore", Microsoft.Extensions.Logging.LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", Microsoft.Extensions.Logging.LogLevel.Warning);
         builder.WebHost.UseUrls(options.Status.Enabled ? options.Status.Url : "http://127.0.0.1:0");
-        builder.Services.AddPowerWatchAgent(profiles);
+        builder.Services.AddPowerWatchAgent(options, profiles);
         configure?.Invoke(builder.Services);
         var app = builder.Build();
         if (options.Status.Enabled)

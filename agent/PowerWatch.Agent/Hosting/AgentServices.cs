@@ -1,11 +1,10 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using PowerWatch.Agent.Alerts;
 using PowerWatch.Agent.Configuration;
 using PowerWatch.Agent.Hosting.Windows;
-using PowerWatch.Agent.Outputs.Mqtt;
+using PowerWatch.Agent.Outputs;
 using PowerWatch.Agent.Pipeline;
 using PowerWatch.Agent.Polling;
 using PowerWatch.Agent.Status;
@@ -13,48 +12,43 @@ using PowerWatch.Core.Profiles;
 
 namespace PowerWatch.Agent.Hosting;
 
-/// <summary>Service registration for the agent (the composition root calls these).</summary>
+/// <summary>The agent's services, one <c>Add…</c> per area, in the order data flows through them.</summary>
 public static class AgentServices
 {
-    /// <summary>The alert service's subscription name on the <see cref="ReadingHub"/> (results are held for it, see <see cref="DeviceIoTime"/>).</summary>
-    internal const string AlertConsumer = "alerts";
-
     /// <summary>
-    /// Registers options (validated at start), the reading hub, the runtime (pollers per endpoint), the polling
-    /// service, health and systemd notification.
+    /// Everything the agent runs: host basics, the reading hub, polling, outputs (decided here from
+    /// <paramref name="options"/>), alerts and the status page's trends.
     /// </summary>
-    public static IServiceCollection AddPowerWatchAgent(this IServiceCollection services, IReadOnlyDictionary<string, DeviceProfile> profiles)
+    public static IServiceCollection AddPowerWatchAgent(this IServiceCollection services, AgentOptions options, IReadOnlyDictionary<string, DeviceProfile> profiles) =>
+        services
+            .AddPowerWatchHost()
+            .AddPowerWatchPipeline()
+            .AddPowerWatchPolling(profiles)
+            .AddPowerWatchOutputs(options)
+            .AddPowerWatchAlerts()
+            .AddPowerWatchTrends();
+
+    /// <summary>Options (validated at start), the clock, health, systemd notification and the Windows service lifetime.</summary>
+    public static IServiceCollection AddPowerWatchHost(this IServiceCollection services)
     {
         services.AddOptions<AgentOptions>().BindConfiguration(AgentOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
-
-        // Device I/O on the agent's clock unless the host says otherwise (the demo: wall-clock I/O on a fast site clock).
-        services.TryAddSingleton(sp => new DeviceIoTime(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<AgentHealth>();
-        services.AddSingleton(sp => new ReadingHub(sp.GetRequiredService<DeviceIoTime>().HoldDuringPoll, [AlertConsumer]));
-        services.AddSingleton(sp => AgentRuntime.Build(
-            sp.GetRequiredService<IOptions<AgentOptions>>().Value,
-            profiles,
-            sp.GetRequiredService<ReadingHub>(),
-            sp.GetRequiredService<AgentHealth>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILoggerFactory>(),
-            io: sp.GetRequiredService<DeviceIoTime>()));
-        services.AddHostedService<PollingService>();
-        services.AddMqttPublishing();
-        PowerWatch.Agent.Alerts.AlertServices.AddPowerWatchAlerts(services);
-        services.AddSingleton<IValidateOptions<AgentOptions>, AlertActionsOptionsValidator>();
-        services.AddPowerWatchTrends();
-        services.AddSingleton(sp => new PowerWatch.Agent.Alerts.Actions.AlertActionDispatcher(
-            sp.GetRequiredService<IOptions<AgentOptions>>().Value.Alerts,
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILoggerFactory>().CreateLogger<PowerWatch.Agent.Alerts.Actions.AlertActionDispatcher>(),
-            sp.GetService<PowerWatch.Agent.Outputs.IEventPublisher>(),
-            sp.GetRequiredService<AgentRuntime>().FindModbusTarget));
         services.AddSingleton(_ => new SystemdNotifier(Environment.GetEnvironmentVariable("NOTIFY_SOCKET")));
         services.AddHostedService<SystemdNotifyService>();
         services.AddPowerWatchWindowsService();
+        return services;
+    }
+
+    /// <summary>
+    /// The reading hub between pollers and consumers, and the clock of device I/O (the agent's clock unless the host
+    /// says otherwise: the demo runs wall-clock I/O on a fast site clock).
+    /// </summary>
+    public static IServiceCollection AddPowerWatchPipeline(this IServiceCollection services)
+    {
+        services.TryAddSingleton(sp => new DeviceIoTime(sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new ReadingHub(sp.GetRequiredService<DeviceIoTime>().HoldDuringPoll, [AlertService.Consumer]));
         return services;
     }
 
@@ -68,7 +62,7 @@ public static class AgentServices
     }
 
     /// <summary>
-    /// Loads the profiles of the configured directory and checks every Modbus device's profile against them.
+    /// Loads the profiles of the configured directory and checks every device against them (through its input).
     /// Profile file problems keep their file and JSON path; configuration problems name their key.
     /// </summary>
     public static async Task<(IReadOnlyDictionary<string, DeviceProfile> Profiles, IReadOnlyList<ProfileProblem> ProfileProblems, IReadOnlyList<ConfigProblem> ConfigProblems)> LoadProfilesForAsync(AgentOptions options, CancellationToken cancellationToken)
@@ -86,9 +80,9 @@ public static class AgentServices
         for (var i = 0; i < options.Devices.Count; i++)
         {
             var device = options.Devices[i];
-            if (device.Input == "modbus" && device.Profile is { Length: > 0 } name && !profiles.ContainsKey(name))
+            if (Inputs.InputRegistry.BuiltIn.Find(device.Input) is { } input)
             {
-                config.Add(new ConfigProblem($"{AgentOptions.Section}:Devices:{i}:Profile", $"'{name}' is not a profile in {directory} (known: {string.Join(", ", profiles.Keys.Order(StringComparer.Ordinal))})"));
+                config.AddRange(input.ValidateProfiles(device, $"{AgentOptions.Section}:Devices:{i}", profiles, directory));
             }
         }
 
@@ -104,17 +98,6 @@ public static class AgentServices
         }
 
         return Path.Combine(AppContext.BaseDirectory, configured);
-    }
-
-    private sealed class AlertActionsOptionsValidator : IValidateOptions<AgentOptions>
-    {
-        public ValidateOptionsResult Validate(string? name, AgentOptions options)
-        {
-            var a = options.Alerts;
-            var problems = PowerWatch.Agent.Alerts.Actions.AlertActionValidation.Validate(a.Actions, a.Triggers,
-                a.Rules.Select((r, i) => ($"{AgentOptions.Section}:Alerts:Rules:{i}", (IReadOnlyList<string>)r.Actions)), a.ActionQueueCapacity).ToList();
-            return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
-        }
     }
 
     private sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>

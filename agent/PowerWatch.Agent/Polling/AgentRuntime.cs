@@ -2,27 +2,22 @@ using Microsoft.Extensions.Logging;
 using PowerWatch.Agent.Configuration;
 using PowerWatch.Agent.Hosting;
 using PowerWatch.Agent.Inputs;
-using PowerWatch.Agent.Inputs.MegatecQ1;
-using PowerWatch.Agent.Inputs.Modbus;
-using PowerWatch.Agent.Inputs.Nut;
 using PowerWatch.Agent.Pipeline;
 using PowerWatch.Core.Profiles;
-using PowerWatch.Modbus;
 
 namespace PowerWatch.Agent.Polling;
 
 /// <summary>
-/// The agent's devices, grouped into one poller per transport endpoint, with the shared clients they own.
-/// Built once at start-up from validated options and loaded profiles.
+/// The agent's devices, grouped into one poller per transport endpoint (one bus, one loop), each device read by
+/// the input its configuration names (<see cref="InputRegistry"/>). Built once at start-up from validated options
+/// and loaded profiles; owns the inputs, not the endpoint clients (those belong to the host's <see cref="EndpointClientPool"/>).
 /// </summary>
 public sealed class AgentRuntime : IAsyncDisposable
 {
     private readonly List<IAsyncDisposable> _owned;
-    private readonly Dictionary<string, Alerts.Actions.ModbusCommandTarget> _modbusTargets;
 
-    private AgentRuntime(AgentOptions options, IReadOnlyList<DeviceState> devices, IReadOnlyList<EndpointPoller> pollers, List<IAsyncDisposable> owned, Dictionary<string, Alerts.Actions.ModbusCommandTarget> modbusTargets)
+    private AgentRuntime(AgentOptions options, IReadOnlyList<DeviceState> devices, IReadOnlyList<EndpointPoller> pollers, List<IAsyncDisposable> owned)
     {
-        _modbusTargets = modbusTargets;
         Options = options;
         Devices = devices;
         Pollers = pollers;
@@ -37,21 +32,28 @@ public sealed class AgentRuntime : IAsyncDisposable
 
     public DeviceState? Find(string id) => Devices.FirstOrDefault(d => d.Id == id);
 
-    /// <summary>The shared client, unit id and profile of a Modbus device (for allow-listed modbus-write actions); null otherwise.</summary>
-    internal Alerts.Actions.ModbusCommandTarget? FindModbusTarget(string id) => _modbusTargets.GetValueOrDefault(id);
-
     /// <param name="time">The agent's clock: poll schedule, back-off, reading timestamps.</param>
     /// <param name="io">Clock of device I/O (timeouts, pauses, connect delays) and the optional hold around each poll; default: <paramref name="time"/>, no hold.</param>
-    public static AgentRuntime Build(AgentOptions options, IReadOnlyDictionary<string, DeviceProfile> profiles, ReadingHub hub, AgentHealth health, TimeProvider time, ILoggerFactory loggers, Func<DeviceOptions, DeviceEndpoint, IDeviceInput>? extraInputs = null, DeviceIoTime? io = null)
+    /// <param name="inputs">The inputs this host knows; default: <see cref="InputRegistry.BuiltIn"/>.</param>
+    /// <param name="clients">The host's endpoint client pool (shared with the write actions); default: one owned by this runtime.</param>
+    public static AgentRuntime Build(AgentOptions options, IReadOnlyDictionary<string, DeviceProfile> profiles, ReadingHub hub, AgentHealth health, TimeProvider time, ILoggerFactory loggers,
+        DeviceIoTime? io = null, InputRegistry? inputs = null, EndpointClientPool? clients = null)
     {
-        var transport = io?.Transport ?? time;
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(loggers);
+        inputs ??= InputRegistry.BuiltIn;
         var owned = new List<IAsyncDisposable>();
+        if (clients is null)
+        {
+            clients = new EndpointClientPool();
+            owned.Add(clients);
+        }
+
+        var context = new InputContext(options, profiles, clients, io?.Transport ?? time);
         var states = new List<DeviceState>();
         var pollers = new List<EndpointPoller>();
-        var random = new Random();
         var backoff = new PollBackoff();
         var logger = loggers.CreateLogger<EndpointPoller>();
-        var modbusTargets = new Dictionary<string, Alerts.Actions.ModbusCommandTarget>(StringComparer.Ordinal);
 
         var parsed = options.Devices.Select(d =>
         {
@@ -62,65 +64,26 @@ public sealed class AgentRuntime : IAsyncDisposable
 
         foreach (var group in parsed.GroupBy(p => p.Endpoint.TransportKey, StringComparer.Ordinal))
         {
-            var first = group.First();
             var polled = new List<PolledDevice>();
-            IModbusClient? modbus = null;
-            NutClient? nut = null;
             foreach (var (device, endpoint) in group)
             {
-                DeviceProfile? profile = null;
-                if (device.Input == "modbus" && (device.Profile is null || !profiles.TryGetValue(device.Profile, out profile)))
-                {
-                    throw new InvalidOperationException($"device '{device.Id}': profile '{device.Profile}' not found (known: {string.Join(", ", profiles.Keys.Order(StringComparer.Ordinal))})");
-                }
+                var factory = inputs.Find(device.Input)
+                    ?? throw new InvalidOperationException($"device '{device.Id}': input '{device.Input}' is not available in this build (known: {string.Join(", ", inputs.Names)})");
 
-                IDeviceInput input;
-                switch (device.Input)
-                {
-                    case "modbus":
-                        modbus ??= Own(owned, ModbusEndpoints.CreateClient(endpoint, device.Serial, new ModbusClientOptions
-                        {
-                            // Retries happen per device in the input (none for a suspect device); the client's timeout
-                            // is the longest any device on this endpoint asked for.
-                            Timeout = group.Max(g => g.Device.Timeout),
-                            Retries = 0,
-                            TimeProvider = transport,
-                        }));
-                        var workarounds = profile!.Workarounds;
-                        var planner = new PlannerOptions
-                        {
-                            MaxRegistersPerRequest = Math.Min(device.Workarounds.MaxRegistersPerRequest ?? workarounds.MaxRegistersPerRequest, workarounds.MaxRegistersPerRequest),
-                            MaxGap = device.Workarounds.MaxGap,
-                            OneRequestPerField = device.Workarounds.OneRequestPerField || workarounds.OneRequestPerField,
-                        };
-                        var pause = device.Workarounds.PauseBetweenRequests > workarounds.PauseBetweenRequests ? device.Workarounds.PauseBetweenRequests : workarounds.PauseBetweenRequests;
-                        input = new ModbusDeviceInput(device.Id, modbus, device.UnitId, profile, planner, pause, device.Retries, transport);
-                        modbusTargets[device.Id] = new Alerts.Actions.ModbusCommandTarget(modbus, device.UnitId, profile);
-                        break;
-                    case "nut":
-                        nut ??= Own(owned, new NutClient(endpoint.Host, endpoint.Port, device.Username, device.Password, device.Timeout, transport));
-                        input = new NutDeviceInput(device.Id, endpoint.Path, nut);
-                        break;
-                    case "megatec-q1":
-                    case "apc-smart":
-                        input = Own(owned, SerialUpsInputs.Create(device, endpoint, transport, device.MegatecQ1));
-                        break;
-                    default:
-                        input = extraInputs?.Invoke(device, endpoint)
-                            ?? throw new InvalidOperationException($"device '{device.Id}': input '{device.Input}' is not available in this build");
-                        Own(owned, input);
-                        break;
-                }
-
-                var state = new DeviceState(device.Id, device.Kind, device.Model ?? profile?.Model ?? device.Input, endpoint.ToString(), device.PollInterval);
+                // Inputs are owned here and disposed before the pool's shared clients (the runtime is disposed first).
+                var created = factory.Create(device, endpoint, context);
+                owned.Insert(0, created.Input);
+                var state = new DeviceState(device.Id, device.Kind, device.Model ?? created.Model ?? device.Input, endpoint.ToString(), device.PollInterval);
                 states.Add(state);
-                polled.Add(new PolledDevice(state, input, device.SlowPollInterval));
+                polled.Add(new PolledDevice(state, created.Input, device.SlowPollInterval));
             }
 
-            pollers.Add(new EndpointPoller(first.Endpoint.TransportKey, polled, hub, health, time, backoff, random, logger, io?.HoldDuringPoll));
+            // Random.Shared: the pollers run concurrently and System.Random is not thread-safe (a shared instance can
+            // collapse to returning 0 under contention, which would remove the jitter exactly when many devices fail together).
+            pollers.Add(new EndpointPoller(group.Key, polled, hub, health, time, backoff, Random.Shared, logger, io?.HoldDuringPoll));
         }
 
-        return new AgentRuntime(options, states, pollers, owned, modbusTargets);
+        return new AgentRuntime(options, states, pollers, owned);
     }
 
     private static T Own<T>(List<IAsyncDisposable> owned, T item)

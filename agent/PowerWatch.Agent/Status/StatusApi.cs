@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using PowerWatch.Agent.Hosting;
 using PowerWatch.Agent.Outputs.Mqtt;
@@ -46,10 +47,10 @@ public static class StatusApi
             return Results.Json(result, StatusJsonContext.Default.IReadOnlyListDeviceReadingsDto);
         });
 
-        app.MapGet("/metrics", (AgentRuntime runtime, TimeProvider time, MqttOutputHolder mqtt, AlertService alerts) =>
+        app.MapGet("/metrics", (AgentRuntime runtime, TimeProvider time, [FromServices] IEnumerable<MqttOutput> mqtt, AlertService alerts) =>
         {
             var failover = alerts.Options.Enabled ? new FailoverMetrics(alerts.Site, alerts.Failover, alerts.Engine.Active()) : null;
-            return Results.Text(Prometheus(runtime.Options.Site, runtime.Options.Agent, runtime.Devices, time.GetUtcNow(), mqtt.Output?.GetMetrics(), failover),
+            return Results.Text(Prometheus(runtime.Options.Site, runtime.Options.Agent, runtime.Devices, time.GetUtcNow(), mqtt.FirstOrDefault()?.GetMetrics(), failover),
                 "text/plain; version=0.0.4; charset=utf-8");
         });
 

@@ -44,15 +44,31 @@ public sealed class FailoverAnalyzer
             _chainStates[chain.Ats] = new ChainState();
             foreach (var ups in chain.Ups)
             {
-                if (!_models.TryGetValue(ups, out var model))
-                {
-                    model = new BatteryModel();
-                    _models[ups] = model;
-                }
-
-                _estimators[ups] = new RuntimeEstimator(model, options.DischargeWindow, options.DefaultExponent);
+                Learn(ups, _models.GetValueOrDefault(ups) ?? new BatteryModel());
             }
         }
+    }
+
+    /// <summary>Restores battery models learned in an earlier run (the persisted <see cref="LearnedModels"/>); UPSes not in the chains are ignored.</summary>
+    public void RestoreModels(IReadOnlyDictionary<string, BatteryModel> learned)
+    {
+        ArgumentNullException.ThrowIfNull(learned);
+        lock (_gate)
+        {
+            foreach (var (ups, model) in learned)
+            {
+                if (_estimators.ContainsKey(ups))
+                {
+                    Learn(ups, new BatteryModel { Points = [.. model.Points] });
+                }
+            }
+        }
+    }
+
+    private void Learn(string ups, BatteryModel model)
+    {
+        _models[ups] = model;
+        _estimators[ups] = new RuntimeEstimator(model, _options.DischargeWindow, _options.DefaultExponent);
     }
 
     public IReadOnlyList<FailoverChain> Chains => _chains;

@@ -1,9 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using PowerWatch.Agent.Configuration;
-using PowerWatch.Agent.Pipeline;
 using PowerWatch.Mqtt;
 using PowerWatch.Outbox;
 
@@ -13,21 +10,15 @@ namespace PowerWatch.Agent.Outputs.Mqtt;
 public static class MqttServices
 {
     /// <summary>
-    /// Registers <see cref="IAlertPublisher"/> and <see cref="IEventPublisher"/> (always), and, when
-    /// <c>PowerWatch:Mqtt:Enabled</c> is true, the <see cref="MqttOutput"/> (outbox + sender) as a hosted service.
-    /// When MQTT is disabled the publishers are a <see cref="NullPublisher"/>.
+    /// Registers the <see cref="MqttOutput"/> (outbox + sender) for <paramref name="options"/> as the
+    /// <see cref="IAlertPublisher"/> and <see cref="IEventPublisher"/>, started and stopped with the host.
     /// </summary>
-    public static IServiceCollection AddMqttPublishing(this IServiceCollection services)
+    public static IServiceCollection AddMqttOutput(this IServiceCollection services, AgentOptions options)
     {
-        services.AddSingleton(sp =>
-        {
-            var options = sp.GetRequiredService<IOptions<AgentOptions>>().Value;
-            return new MqttOutputHolder(options.Mqtt.Enabled
-                ? new MqttOutput(CreateSettings(options), sp.GetRequiredService<ReadingHub>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<MqttOutput>>())
-                : null);
-        });
-        services.AddSingleton<IAlertPublisher>(sp => (IAlertPublisher?)sp.GetRequiredService<MqttOutputHolder>().Output ?? new NullPublisher());
-        services.AddSingleton<IEventPublisher>(sp => (IEventPublisher?)sp.GetRequiredService<MqttOutputHolder>().Output ?? new NullPublisher());
+        services.AddSingleton(CreateSettings(options));
+        services.AddSingleton<MqttOutput>();
+        services.AddSingleton<IAlertPublisher>(sp => sp.GetRequiredService<MqttOutput>());
+        services.AddSingleton<IEventPublisher>(sp => sp.GetRequiredService<MqttOutput>());
         services.AddHostedService<MqttOutputHostedService>();
         return services;
     }
@@ -170,23 +161,13 @@ public static class MqttServices
     }
 }
 
-/// <summary>The MQTT output when enabled, else null.</summary>
-public sealed class MqttOutputHolder(MqttOutput? output)
+internal sealed class MqttOutputHostedService(MqttOutput output) : IHostedService
 {
-    public MqttOutput? Output { get; } = output;
-}
-
-internal sealed class MqttOutputHostedService(MqttOutputHolder holder) : IHostedService
-{
-    public Task StartAsync(CancellationToken cancellationToken) =>
-        holder.Output?.StartAsync(cancellationToken) ?? Task.CompletedTask;
+    public Task StartAsync(CancellationToken cancellationToken) => output.StartAsync(cancellationToken);
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (holder.Output is { } output)
-        {
-            await output.StopAsync(cancellationToken);
-            await output.DisposeAsync();
-        }
+        await output.StopAsync(cancellationToken);
+        await output.DisposeAsync();
     }
 }

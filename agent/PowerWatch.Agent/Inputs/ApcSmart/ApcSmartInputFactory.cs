@@ -1,0 +1,22 @@
+using PowerWatch.Agent.Configuration;
+using PowerWatch.Agent.Inputs.MegatecQ1;
+using PowerWatch.Core.Profiles;
+
+namespace PowerWatch.Agent.Inputs.ApcSmart;
+
+/// <summary>The <c>apc-smart</c> input: an APC Smart-UPS speaking the Smart protocol over a serial line or a TCP serial server.</summary>
+public sealed class ApcSmartInputFactory : IInputFactory
+{
+    public string Name => "apc-smart";
+
+    public IEnumerable<ConfigProblem> Validate(DeviceOptions device, string key) => [];
+
+    public IEnumerable<ConfigProblem> ValidateProfiles(DeviceOptions device, string key, IReadOnlyDictionary<string, DeviceProfile> profiles, string directory) => [];
+
+    public CreatedInput Create(DeviceOptions device, DeviceEndpoint endpoint, InputContext context)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        ArgumentNullException.ThrowIfNull(context);
+        return new CreatedInput(new ApcSmartInput(device.Id, SerialUpsLink.Connector(endpoint, device.Serial), device.Timeout, context.Transport));
+    }
+}

@@ -1,0 +1,24 @@
+using PowerWatch.Agent.Configuration;
+using PowerWatch.Core.Profiles;
+
+namespace PowerWatch.Agent.Inputs.Nut;
+
+/// <summary>The <c>nut</c> input: a UPS served by NUT's upsd (<c>nut://host:port/ups</c>).</summary>
+public sealed class NutInputFactory : IInputFactory
+{
+    public string Name => "nut";
+
+    public IEnumerable<ConfigProblem> Validate(DeviceOptions device, string key) => [];
+
+    public IEnumerable<ConfigProblem> ValidateProfiles(DeviceOptions device, string key, IReadOnlyDictionary<string, DeviceProfile> profiles, string directory) => [];
+
+    public CreatedInput Create(DeviceOptions device, DeviceEndpoint endpoint, InputContext context)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        ArgumentNullException.ThrowIfNull(endpoint);
+        ArgumentNullException.ThrowIfNull(context);
+        var client = context.Clients.GetOrAdd("nut " + endpoint.TransportKey,
+            () => new NutClient(endpoint.Host, endpoint.Port, device.Username, device.Password, device.Timeout, context.Transport));
+        return new CreatedInput(new NutDeviceInput(device.Id, endpoint.Path, client));
+    }
+}
