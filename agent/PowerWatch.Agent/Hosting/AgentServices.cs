@@ -100,11 +100,12 @@ public static class AgentServices
         return Path.Combine(AppContext.BaseDirectory, configured);
     }
 
-    private sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
+    /// <summary>Validates against the inputs this host registered (a host may add inputs to <see cref="Inputs.InputRegistry.BuiltIn"/>).</summary>
+    private sealed class AgentOptionsValidator(Inputs.InputRegistry inputs) : IValidateOptions<AgentOptions>
     {
         public ValidateOptionsResult Validate(string? name, AgentOptions options)
         {
-            var problems = ConfigValidator.Validate(options);
+            var problems = ConfigValidator.Validate(options, inputs);
             return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems.Select(p => p.ToString()));
         }
     }
