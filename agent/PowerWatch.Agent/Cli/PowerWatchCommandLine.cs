@@ -11,7 +11,6 @@ public static class PowerWatchCommandLine
     {
         var root = new RootCommand("PowerWatch: power-chain telemetry agent for UPS, generator, ATS and PDU hardware");
         root.Subcommands.Add(Run());
-        root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(CheckConfig());
         root.Subcommands.Add(Ingest.IngestCommand.Create());
         return root;

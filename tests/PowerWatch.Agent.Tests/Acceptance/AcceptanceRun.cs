@@ -9,6 +9,7 @@ using PowerWatch.Agent.Hosting;
 using PowerWatch.Agent.Outputs;
 using PowerWatch.Agent.Tests.Dashboards;
 using PowerWatch.Core.Alerts;
+using PowerWatch.Demo;
 using PowerWatch.Simulators;
 using PowerWatch.Simulators.Faces;
 using PowerWatch.Simulators.Scenarios;
@@ -60,7 +61,7 @@ public sealed record AcceptanceResult(string Scenario, double Speed, TimeSpan Si
 /// <summary>
 /// Runs a shipped scenario end to end: the simulated site (<see cref="SiteHost"/>, real Modbus TCP on loopback) with the
 /// scenario's events, and the real agent host (<see cref="AgentHost"/>, the demo's generated configuration) on the
-/// site's clock exactly as <c>powerwatch demo</c> wires it (<see cref="DemoCommand.UseSiteClock"/>), run fast. Records
+/// site's clock exactly as <c>powerwatch-demo</c> wires it (<see cref="DemoCommand.UseSiteClock"/>), run fast. Records
 /// every alert transition the agent publishes, with its site time and cause.
 /// </summary>
 public static class AcceptanceRun

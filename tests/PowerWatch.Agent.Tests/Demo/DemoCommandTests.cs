@@ -4,19 +4,19 @@ using PowerWatch.TestSupport;
 namespace PowerWatch.Agent.Tests.Demo;
 
 /// <summary>
-/// The README's main job: `powerwatch demo` runs a simulated site and the agent with embedded defaults and no
+/// The README's main job: `powerwatch-demo` runs a simulated site and the agent with embedded defaults and no
 /// external server. Run as a real process, as a user would.
 /// </summary>
 public sealed class DemoCommandTests
 {
-    private static string AgentDll => Path.Combine(AppContext.BaseDirectory, "powerwatch.dll");
+    private static string DemoDll => Path.Combine(AppContext.BaseDirectory, "powerwatch-demo.dll");
 
     [Fact]
     public async Task Demo_polls_every_simulated_device_and_serves_live_readings()
     {
         var port = Peers.FreeTcpPort();
         var url = $"http://127.0.0.1:{port}";
-        await using var demo = PeerProcess.Start("dotnet", [AgentDll, "demo", "--speed", "20", "--duration", "00:01:00", "--status-url", url]);
+        await using var demo = PeerProcess.Start("dotnet", [DemoDll, "--speed", "20", "--duration", "00:01:00", "--status-url", url]);
         await demo.WaitForOutputAsync("--- site time", TimeSpan.FromSeconds(45));
 
         using var http = new HttpClient { BaseAddress = new Uri(url) };
@@ -37,9 +37,20 @@ public sealed class DemoCommandTests
     }
 
     [Fact]
+    public async Task Shipped_agent_carries_no_simulator_and_no_demo_verb()
+    {
+        // The service installs powerwatch.dll and what it references; the simulator belongs to the demo executable.
+        var agent = System.Reflection.Assembly.LoadFrom(Path.Combine(AppContext.BaseDirectory, "powerwatch.dll"));
+        Assert.DoesNotContain(agent.GetReferencedAssemblies(), a => a.Name!.Contains("Simulator", StringComparison.Ordinal));
+        var (exit, output) = await PeerProcess.RunAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "powerwatch.dll"), "demo"], TimeSpan.FromSeconds(60));
+        Assert.NotEqual(0, exit);
+        Assert.Contains("demo", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Demo_rejects_an_unknown_scenario_with_the_known_names()
     {
-        var (exit, output) = await PeerProcess.RunAsync("dotnet", [AgentDll, "demo", "--scenario", "no-such-thing"], TimeSpan.FromSeconds(60));
+        var (exit, output) = await PeerProcess.RunAsync("dotnet", [DemoDll, "--scenario", "no-such-thing"], TimeSpan.FromSeconds(60));
         Assert.Equal(2, exit);
         Assert.Contains("generator-fails-to-start", output, StringComparison.Ordinal);
     }

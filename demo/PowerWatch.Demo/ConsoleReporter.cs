@@ -5,7 +5,7 @@ using PowerWatch.Agent.Polling;
 using PowerWatch.Core;
 using PowerWatch.Simulators;
 
-namespace PowerWatch.Agent.Hosting;
+namespace PowerWatch.Demo;
 
 /// <summary>
 /// The demo's console view: every few seconds of real time, one line per device with what the agent currently knows
@@ -13,11 +13,12 @@ namespace PowerWatch.Agent.Hosting;
 /// </summary>
 internal sealed class ConsoleReporter : BackgroundService
 {
+    // Names from the catalogue's constants, so a rename there renames here.
     private static readonly string[] Headline =
     [
-        "ups.status", "battery.charge", "battery.runtime", "ups.load",
-        "generator.state", "generator.mode", "fuel.level", "generator.power",
-        "ats.position", "pdu.power", "meter.power",
+        MetricNames.UpsStatus, MetricNames.BatteryCharge, MetricNames.BatteryRuntime, MetricNames.UpsLoad,
+        MetricNames.GeneratorState, MetricNames.GeneratorMode, MetricNames.FuelLevel, MetricNames.GeneratorPower,
+        MetricNames.AtsPosition, MetricNames.PduPower, MetricNames.MeterPower,
     ];
 
     private readonly AgentRuntime _runtime;

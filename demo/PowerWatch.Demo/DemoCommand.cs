@@ -4,27 +4,28 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using PowerWatch.Agent.Hosting;
+using PowerWatch.Agent.Pipeline;
 using PowerWatch.Agent.Polling;
 using PowerWatch.Simulators;
 using PowerWatch.Simulators.Faces;
 using PowerWatch.Simulators.Scenarios;
 
-namespace PowerWatch.Agent.Cli;
+namespace PowerWatch.Demo;
 
 /// <summary>
-/// <c>powerwatch demo</c>: a simulated site (utility, ATS, generator, UPS, PDUs, meter) served over real Modbus TCP on
+/// <c>powerwatch-demo</c>: a simulated site (utility, ATS, generator, UPS, PDUs, meter) served over real Modbus TCP on
 /// loopback, and the agent polling it with embedded defaults — no external server needed. Optionally plays a
 /// scenario (e.g. <c>generator-fails-to-start</c>) against the live site.
 /// </summary>
 internal static class DemoCommand
 {
-    public static Command Create()
+    public static RootCommand Create()
     {
         var scenario = new Option<string?>("--scenario") { Description = "scenario name (simulators/scenarios/NAME.scn) or file to play against the live site" };
         var speed = new Option<double>("--speed") { Description = "simulation speed-up factor (physics and scenario timers)", DefaultValueFactory = _ => 1 };
         var duration = new Option<TimeSpan?>("--duration") { Description = "stop after this wall-clock time (hh:mm:ss); default: until Ctrl+C" };
         var url = new Option<string>("--status-url") { Description = "status page and API address", DefaultValueFactory = _ => "http://127.0.0.1:8480" };
-        var command = new Command("demo", "Run a simulated power site and the agent polling it (no external servers needed)");
+        var command = new RootCommand("PowerWatch demo: a simulated power site and the agent polling it (no external servers needed)");
         command.Options.Add(scenario);
         command.Options.Add(speed);
         command.Options.Add(duration);
@@ -110,7 +111,7 @@ internal static class DemoCommand
     /// request timeouts, pauses between requests and connect delays stay in real time (a 1 s timeout is 1 ms of real
     /// time on a 1000× clock, shorter than a loaded loopback exchange), and each poll holds the site clock while it
     /// talks to the simulated device (<see cref="SiteHost.HoldTime"/>) and until the alert engine has evaluated the
-    /// result (<see cref="Pipeline.ReadingHub"/>): an exchange takes no site time, so readings are of the instant they
+    /// result (<see cref="ReadingHub"/>): an exchange takes no site time, so readings are of the instant they
     /// are stamped with, and the site clock fires every timer at exactly its site time, so polls are never late. The
     /// price: when the I/O cannot keep up (1000× on a busy machine), the site runs slower than asked; it never runs
     /// ahead of the agent. Design notes: simulators/README.md, "One clock".

@@ -1,0 +1,3 @@
+using PowerWatch.Demo;
+
+return await DemoCommand.Create().Parse(args).InvokeAsync();
