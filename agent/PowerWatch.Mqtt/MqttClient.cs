@@ -8,6 +8,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Threading.Channels;
 using PowerWatch.Mqtt.Packets;
+using PowerWatch.Shared;
 
 namespace PowerWatch.Mqtt;
 
@@ -28,7 +29,7 @@ public sealed class MqttClient : IAsyncDisposable
     private readonly List<MqttSubscription> _subscriptions = [];
     private readonly InFlightWindow _window;
     private readonly CancellationTokenSource _lifetime = new();
-    private readonly Random _random = new();
+    private readonly Backoff _backoff;
     private readonly SemaphoreSlim _publishOrder = new(1, 1);
     private MqttConnection? _connection;
     private MqttConnectionState _state = MqttConnectionState.Disconnected;
@@ -45,6 +46,7 @@ public sealed class MqttClient : IAsyncDisposable
         options.Validate();
         _options = options;
         _time = options.TimeProvider;
+        _backoff = new Backoff(options.ReconnectMinDelay, options.ReconnectMaxDelay, options.ReconnectJitter, minimum: TimeSpan.FromMilliseconds(1));
         _window = new InFlightWindow(options.MaxInFlight);
         _received = Channel.CreateBounded<MqttReceivedMessage>(new BoundedChannelOptions(options.ReceiveBufferCapacity)
         {
@@ -1140,21 +1142,7 @@ public sealed class MqttClient : IAsyncDisposable
     }
 
     /// <summary>Exponential back-off from ReconnectMinDelay doubling to ReconnectMaxDelay, with ± jitter.</summary>
-    internal TimeSpan NextDelay(int attempt)
-    {
-        var min = _options.ReconnectMinDelay.TotalMilliseconds;
-        var max = _options.ReconnectMaxDelay.TotalMilliseconds;
-        var baseDelay = Math.Min(max, min * Math.Pow(2, Math.Min(attempt, 30)));
-        double factor;
-        lock (_random)
-        {
-#pragma warning disable CA5394 // Jitter for reconnect back-off; not security relevant.
-            factor = 1 + (_options.ReconnectJitter * ((_random.NextDouble() * 2) - 1));
-#pragma warning restore CA5394
-        }
-
-        return TimeSpan.FromMilliseconds(Math.Clamp(baseDelay * factor, 1, max));
-    }
+    internal TimeSpan NextDelay(int attempt) => _backoff.Delay(attempt);
 
     private void Raise(MqttConnectionState state, Exception? error, bool sessionPresent)
     {
