@@ -1,7 +1,3 @@
-using System.IO.Pipelines;
-using System.Net.Sockets;
-using System.Security.Authentication;
-using System.Security.Cryptography;
 using System.Threading.Channels;
 using PowerWatch.Mqtt.Packets;
 
@@ -31,7 +27,7 @@ public sealed class MqttClient : IAsyncDisposable
     private readonly InFlightWindow _window;
     private readonly CancellationTokenSource _lifetime = new();
     private readonly MqttReconnectLoop _reconnect;
-    private readonly SemaphoreSlim _publishOrder = new(1, 1);
+    private readonly MqttPublisher _publisher;
     private MqttConnection? _connection;
     private MqttConnectionState _state = MqttConnectionState.Disconnected;
     private bool _connecting;
@@ -44,13 +40,14 @@ public sealed class MqttClient : IAsyncDisposable
         _options = options;
         _time = options.TimeProvider;
         _reconnect = new MqttReconnectLoop(options.ReconnectMinDelay, options.ReconnectMaxDelay, options.ReconnectJitter, _time);
-        _requests = new PacketIdDispatcher(_session);
+        _requests = new PacketIdDispatcher(_gate, _session);
         _window = new InFlightWindow(options.MaxInFlight);
         _received = Channel.CreateBounded<MqttReceivedMessage>(new BoundedChannelOptions(options.ReceiveBufferCapacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
             SingleWriter = true,
         });
+        _publisher = new MqttPublisher(options, _gate, _session, _requests, _window, CurrentConnectionLocked);
         _receiver = new MqttReceiver(options, _gate, _session, _requests, _window, _received.Writer, LoseConnection);
     }
 
@@ -132,55 +129,7 @@ public sealed class MqttClient : IAsyncDisposable
     /// quick). It completes once the writer has written and flushed all of them, and fails for all of them if
     /// the connection is lost before that.
     /// </remarks>
-    public Task PublishAsync(MqttMessage message, CancellationToken cancellationToken)
-    {
-        if (message is null)
-        {
-            return Task.FromException(new ArgumentNullException(nameof(message)));
-        }
-
-        if (MqttTopic.ValidateTopicName(message.Topic) is { } why)
-        {
-            return Task.FromException(new ArgumentException(why, nameof(message)));
-        }
-
-        if (message.QualityOfService == MqttQualityOfService.ExactlyOnce)
-        {
-            return Task.FromException(new NotSupportedException("publishing at QoS 2 is not supported; use QoS 1 (idempotent writes downstream)"));
-        }
-
-        if (cancellationToken.IsCancellationRequested)
-        {
-            return Task.FromCanceled(cancellationToken);
-        }
-
-        var packet = new PublishPacket
-        {
-            Topic = message.Topic,
-            Payload = message.Payload,
-            QoS = message.QualityOfService,
-            Retain = message.Retain,
-            Properties = _options.ProtocolVersion == MqttProtocolVersion.V500 ? MqttPacketMapping.ToProperties(message) : null,
-        };
-
-        // Fast path (QoS 0, nobody ahead of us in the publish order): no async state machine, no wait.
-        if (packet.QoS == MqttQualityOfService.AtMostOnce && TryEnterPublishOrder())
-        {
-            Task written;
-            try
-            {
-                written = EnqueueAtMostOnce(packet);
-            }
-            finally
-            {
-                ExitPublishOrder();
-            }
-
-            return cancellationToken.CanBeCanceled && !written.IsCompleted ? written.WaitAsync(cancellationToken) : written;
-        }
-
-        return PublishOrderedAsync(packet, cancellationToken);
-    }
+    public Task PublishAsync(MqttMessage message, CancellationToken cancellationToken) => _publisher.PublishAsync(message, cancellationToken);
 
     /// <summary>Subscribes; the result has one entry per filter (granted QoS or failure code).</summary>
     public async Task<IReadOnlyList<MqttSubscribeResult>> SubscribeAsync(IReadOnlyList<MqttSubscription> subscriptions, CancellationToken cancellationToken)
@@ -224,7 +173,7 @@ public sealed class MqttClient : IAsyncDisposable
         var connection = RequireConnection();
         var packet = new UnsubscribePacket();
         packet.TopicFilters.AddRange(topicFilters);
-        var reply = (UnsubAckPacket)await RequestAsync(connection, packet, id => packet.PacketId = id, cancellationToken);
+        var reply = (UnsubAckPacket)await _requests.RequestAsync(connection, packet, id => packet.PacketId = id, cancellationToken);
         lock (_gate)
         {
             _session.RecordUnsubscribedLocked(topicFilters);
@@ -256,13 +205,7 @@ public sealed class MqttClient : IAsyncDisposable
     /// <summary>Sends DISCONNECT (normal, will discarded) and closes; no automatic reconnect follows.</summary>
     public async Task DisconnectAsync(CancellationToken cancellationToken)
     {
-        MqttConnection? connection;
-        lock (_gate)
-        {
-            connection = _connection;
-        }
-
-        if (connection is null)
+        if (Connection is not { } connection)
         {
             return;
         }
@@ -346,37 +289,28 @@ public sealed class MqttClient : IAsyncDisposable
             p.Completion.TrySetException(error);
         }
 
-        foreach (var r in requests)
-        {
-            r.TrySetException(error);
-        }
+        PacketIdDispatcher.Fail(requests, error);
 
         _received.Writer.TryComplete();
         Raise(MqttConnectionState.Disposed, null, false);
         _lifetime.Dispose();
-        _publishOrder.Dispose();
+        _publisher.Dispose();
     }
 
     /// <summary>Keep-alive idle waits started on the current connection (-1 when disconnected); for fake-time tests.</summary>
-    internal int KeepAliveIdleWaits
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _connection?.IdleWaits ?? -1;
-            }
-        }
-    }
+    internal int KeepAliveIdleWaits => Connection?.IdleWaits ?? -1;
 
     /// <summary>Packets queued on the current connection that its writer has not taken yet (-1 when disconnected); for tests.</summary>
-    internal int QueuedPacketCount
+    internal int QueuedPacketCount => Connection?.QueuedCount ?? -1;
+
+    /// <summary>The open connection, or null.</summary>
+    private MqttConnection? Connection
     {
         get
         {
             lock (_gate)
             {
-                return _connection?.QueuedCount ?? -1;
+                return _connection;
             }
         }
     }
@@ -384,105 +318,15 @@ public sealed class MqttClient : IAsyncDisposable
     /// <summary>Drops the socket without DISCONNECT (as a network failure would): the server publishes the will.</summary>
     internal void AbortConnection()
     {
-        MqttConnection? connection;
-        lock (_gate)
-        {
-            connection = _connection;
-        }
-
-        if (connection is not null)
+        if (Connection is { } connection)
         {
             LoseConnection(connection, new MqttConnectionLostException("connection aborted"));
         }
     }
 
-    private async Task PublishOrderedAsync(PublishPacket packet, CancellationToken cancellationToken)
-    {
-        // Publishes enter the connection in call order, even while some wait for a window slot.
-        await _publishOrder.WaitAsync(cancellationToken);
-        Task completion;
-        try
-        {
-            completion = await EnqueuePublishAsync(packet, cancellationToken);
-        }
-        finally
-        {
-            _publishOrder.Release();
-        }
-
-        await completion.WaitAsync(cancellationToken);
-    }
-
-    /// <summary>Takes the publish-order gate if it is free right now (false also when disposed: the slow path reports that).</summary>
-    private bool TryEnterPublishOrder()
-    {
-        try
-        {
-            return _publishOrder.Wait(0, CancellationToken.None);
-        }
-        catch (ObjectDisposedException)
-        {
-            return false;
-        }
-    }
-
-    private void ExitPublishOrder()
-    {
-        try
-        {
-            _publishOrder.Release();
-        }
-        catch (ObjectDisposedException)
-        {
-            // Disposed meanwhile: nobody waits for the gate any more.
-        }
-    }
-
-    /// <summary>Queues a QoS 0 publish (caller holds the publish order); failures come back as a faulted task.</summary>
-    private Task EnqueueAtMostOnce(PublishPacket packet)
-    {
-        lock (_gate)
-        {
-            if (_state == MqttConnectionState.Disposed)
-            {
-                return Task.FromException(new ObjectDisposedException(nameof(MqttClient)));
-            }
-
-            return _connection?.EnqueueAtMostOnce(packet)
-                ?? Task.FromException(new MqttConnectionLostException("not connected: QoS 0 message not sent"));
-        }
-    }
-
-    private async Task<Task> EnqueuePublishAsync(PublishPacket packet, CancellationToken cancellationToken)
-    {
-        if (packet.QoS == MqttQualityOfService.AtMostOnce)
-        {
-            return EnqueueAtMostOnce(packet);
-        }
-
-        await _window.AcquireAsync(cancellationToken);
-        lock (_gate)
-        {
-            if (_state == MqttConnectionState.Disposed)
-            {
-                _window.Release();
-                throw new ObjectDisposedException(nameof(MqttClient));
-            }
-
-            if (_connection is null && !_options.PersistentSession)
-            {
-                _window.Release();
-                throw new MqttConnectionLostException("not connected (clean session): QoS 1 message not sent");
-            }
-
-            packet.PacketId = _requests.AllocateLocked();
-            var pending = _session.AddPublishLocked(packet);
-
-            // If the connection is closing, the loss handler either keeps this publish for resend or fails it.
-            _connection?.Enqueue(new Outgoing(packet, null, pending));
-            return pending.Completion.Task;
-        }
-    }
+    /// <summary>The open connection (null when disconnected); throws when disposed. Caller holds the state lock.</summary>
+    private MqttConnection? CurrentConnectionLocked() =>
+        _state == MqttConnectionState.Disposed ? throw new ObjectDisposedException(nameof(MqttClient)) : _connection;
 
     private MqttConnection RequireConnection()
     {
@@ -497,7 +341,7 @@ public sealed class MqttClient : IAsyncDisposable
     {
         var packet = new SubscribePacket();
         packet.Subscriptions.AddRange(subscriptions);
-        var reply = (SubAckPacket)await RequestAsync(connection, packet, id => packet.PacketId = id, cancellationToken);
+        var reply = (SubAckPacket)await _requests.RequestAsync(connection, packet, id => packet.PacketId = id, cancellationToken);
         if (reply.ReasonCodes.Count != subscriptions.Count)
         {
             var error = new MqttProtocolException(MqttProtocolError.InvalidValue, $"SUBACK has {reply.ReasonCodes.Count} codes for {subscriptions.Count} filters");
@@ -508,85 +352,35 @@ public sealed class MqttClient : IAsyncDisposable
         return [.. subscriptions.Zip(reply.ReasonCodes, (s, c) => new MqttSubscribeResult(s.TopicFilter, c))];
     }
 
-    private async Task<MqttPacket> RequestAsync(MqttConnection connection, MqttPacket packet, Action<ushort> setId, CancellationToken cancellationToken)
-    {
-        TaskCompletionSource<MqttPacket> reply;
-        lock (_gate)
-        {
-            reply = _requests.AddRequestLocked(setId);
-        }
-
-        if (!connection.Enqueue(new Outgoing(packet)))
-        {
-            throw new MqttConnectionLostException("connection lost");
-        }
-
-        // On cancellation the id stays reserved until the reply (or the connection loss) arrives.
-        return await reply.Task.WaitAsync(cancellationToken);
-    }
-
     private async Task<MqttConnectResult> OpenAsync(CancellationToken cancellationToken)
     {
-        var host = _options.Host;
-        var port = _options.EffectivePort;
         Raise(MqttConnectionState.Connecting, null, false);
         using var timeout = new CancellationTokenSource(_options.ConnectTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token, _lifetime.Token);
         var token = linked.Token;
-        Stream? stream = null;
         MqttConnection? connection = null;
         try
         {
-            stream = await MqttTransport.OpenStreamAsync(_options, token);
-            var version = _options.ProtocolVersion;
-            var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true));
-            connection = new MqttConnection(stream, reader, new MqttPacketDecoder(version, _options.MaximumPacketSize), version, _time);
-            await connection.WriteDirectAsync([BuildConnect()], token);
-            var connAck = await MqttTransport.ReadConnAckAsync(connection, token);
-            var result = MqttTransport.CheckConnAck(_options, connAck, host, port);
+            (connection, var result) = await MqttTransport.HandshakeAsync(_options, BuildConnect(), token);
             await ActivateAsync(connection, result, token);
             return result;
         }
-        catch (Exception e) when (e is not MqttConnectException)
+        catch (Exception e)
         {
             if (connection is not null)
             {
                 await connection.DisposeAsync();
             }
-            else if (stream is not null)
-            {
-                await stream.DisposeAsync();
-            }
 
-            var error = e switch
-            {
-                OperationCanceledException when timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested
-                    => new MqttConnectException($"connecting to {host}:{port} timed out after {_options.ConnectTimeout.TotalSeconds:0.###} s", e),
-                OperationCanceledException => null,
-                AuthenticationException => new MqttConnectException($"TLS handshake with {host}:{port} failed: {e.Message}", e),
-                SocketException s => new MqttConnectException($"cannot connect to {host}:{port}: {s.SocketErrorCode} ({s.Message})", e),
-                MqttProtocolException => new MqttConnectException($"protocol error while connecting to {host}:{port}: {e.Message}", e),
-                IOException or ObjectDisposedException => new MqttConnectException($"connection to {host}:{port} failed during CONNECT: {e.Message}", e),
-                CryptographicException => new MqttConnectException($"TLS certificate files for {host}:{port} could not be loaded: {e.Message}", e),
-                _ => null,
-            };
+            var error = e as MqttConnectException
+                ?? MqttTransport.DescribeConnectFailure(_options, e, timedOut: timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested);
             Raise(MqttConnectionState.Disconnected, error ?? e, false);
-            if (error is null)
+            if (error is null || ReferenceEquals(error, e))
             {
                 throw;
             }
 
             throw error;
-        }
-        catch (MqttConnectException e)
-        {
-            if (connection is not null)
-            {
-                await connection.DisposeAsync();
-            }
-
-            Raise(MqttConnectionState.Disconnected, e, false);
-            throw;
         }
     }
 
@@ -625,17 +419,7 @@ public sealed class MqttClient : IAsyncDisposable
         _window.SetLimit(Math.Min(_options.MaxInFlight, result.ServerReceiveMaximum));
         try
         {
-            // Resend unacknowledged publishes in their original order before anything new (MQTT 5.0 §4.4).
-            foreach (var p in resend)
-            {
-                p.Packet.Dup = p.WrittenOn is not null && result.SessionPresent;
-                p.WrittenOn = connection;
-            }
-
-            if (resend.Count > 0)
-            {
-                await connection.WriteDirectAsync(resend.Select(p => (MqttPacket)p.Packet), cancellationToken);
-            }
+            await MqttSession.ResendAsync(connection, resend, result.SessionPresent, cancellationToken);
         }
         catch
         {
@@ -664,14 +448,9 @@ public sealed class MqttClient : IAsyncDisposable
         {
             await SubscribeCoreAsync(connection, subscriptions, connection.Closing);
         }
-        catch (MqttConnectionLostException)
+        catch (Exception e) when (e is MqttConnectionLostException or MqttProtocolException or OperationCanceledException)
         {
-        }
-        catch (MqttProtocolException)
-        {
-        }
-        catch (OperationCanceledException)
-        {
+            // The connection is gone (the next one resubscribes) or the server misbehaved (the connection was lost).
         }
     }
 
@@ -719,10 +498,7 @@ public sealed class MqttClient : IAsyncDisposable
             MqttConnectionLostException l => l,
             _ => new MqttConnectionLostException("connection lost: " + error.Message, error),
         };
-        foreach (var r in requests)
-        {
-            r.TrySetException(lost);
-        }
+        PacketIdDispatcher.Fail(requests, lost);
 
         if (failed is not null)
         {

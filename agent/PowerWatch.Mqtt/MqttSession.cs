@@ -40,6 +40,24 @@ internal sealed class MqttSession
     /// <summary>Every publish in flight, in publish order (to resend first on a new connection).</summary>
     public List<PendingPublish> InFlightInOrderLocked() => [.. _inflight.Values.OrderBy(p => p.Sequence)];
 
+    /// <summary>
+    /// Writes the publishes kept in flight on a new connection, in their original order, before anything new
+    /// (MQTT 5.0 §4.4); DUP is set on those already written on an earlier connection of a resumed session.
+    /// </summary>
+    public static async Task ResendAsync(MqttConnection connection, List<PendingPublish> resend, bool sessionPresent, CancellationToken cancellationToken)
+    {
+        foreach (var p in resend)
+        {
+            p.Packet.Dup = p.WrittenOn is not null && sessionPresent;
+            p.WrittenOn = connection;
+        }
+
+        if (resend.Count > 0)
+        {
+            await connection.WriteDirectAsync(resend.Select(p => (MqttPacket)p.Packet), cancellationToken);
+        }
+    }
+
     /// <summary>Forgets every publish in flight and returns them (to fail them).</summary>
     public List<PendingPublish> TakeAllInFlightLocked()
     {

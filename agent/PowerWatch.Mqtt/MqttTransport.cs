@@ -1,6 +1,8 @@
+using System.IO.Pipelines;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using PowerWatch.Mqtt.Packets;
@@ -13,8 +15,63 @@ namespace PowerWatch.Mqtt;
 /// </summary>
 internal static class MqttTransport
 {
+    /// <summary>
+    /// Opens the stream, sends <paramref name="connect"/> and checks the CONNACK; the connection's loops are not started.
+    /// On failure everything opened is closed again.
+    /// </summary>
+    public static async Task<(MqttConnection Connection, MqttConnectResult Result)> HandshakeAsync(MqttClientOptions options, ConnectPacket connect, CancellationToken cancellationToken)
+    {
+        Stream? stream = null;
+        MqttConnection? connection = null;
+        try
+        {
+            stream = await OpenStreamAsync(options, cancellationToken);
+            var version = options.ProtocolVersion;
+            var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true));
+            connection = new MqttConnection(stream, reader, new MqttPacketDecoder(version, options.MaximumPacketSize), version, options.TimeProvider);
+            await connection.WriteDirectAsync([connect], cancellationToken);
+            var connAck = await ReadConnAckAsync(connection, cancellationToken);
+            return (connection, CheckConnAck(options, connAck, options.Host, options.EffectivePort));
+        }
+        catch
+        {
+            if (connection is not null)
+            {
+                await connection.DisposeAsync();
+            }
+            else if (stream is not null)
+            {
+                await stream.DisposeAsync();
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The <see cref="MqttConnectException"/> that explains why connecting failed with <paramref name="e"/>; null when
+    /// <paramref name="e"/> is to be thrown as it is (cancellation by the caller, or an unexpected failure).
+    /// </summary>
+    public static MqttConnectException? DescribeConnectFailure(MqttClientOptions options, Exception e, bool timedOut)
+    {
+        var host = options.Host;
+        var port = options.EffectivePort;
+        return e switch
+        {
+            OperationCanceledException when timedOut
+                => new MqttConnectException($"connecting to {host}:{port} timed out after {options.ConnectTimeout.TotalSeconds:0.###} s", e),
+            OperationCanceledException => null,
+            AuthenticationException => new MqttConnectException($"TLS handshake with {host}:{port} failed: {e.Message}", e),
+            SocketException s => new MqttConnectException($"cannot connect to {host}:{port}: {s.SocketErrorCode} ({s.Message})", e),
+            MqttProtocolException => new MqttConnectException($"protocol error while connecting to {host}:{port}: {e.Message}", e),
+            IOException or ObjectDisposedException => new MqttConnectException($"connection to {host}:{port} failed during CONNECT: {e.Message}", e),
+            CryptographicException => new MqttConnectException($"TLS certificate files for {host}:{port} could not be loaded: {e.Message}", e),
+            _ => null,
+        };
+    }
+
     /// <summary>Opens the TCP connection (and TLS when configured) to <see cref="MqttClientOptions.Host"/>.</summary>
-    public static async Task<Stream> OpenStreamAsync(MqttClientOptions options, CancellationToken cancellationToken)
+    private static async Task<Stream> OpenStreamAsync(MqttClientOptions options, CancellationToken cancellationToken)
     {
         var host = options.Host;
         var port = options.EffectivePort;
@@ -87,7 +144,7 @@ internal static class MqttTransport
         return connect;
     }
 
-    public static async Task<ConnAckPacket> ReadConnAckAsync(MqttConnection connection, CancellationToken cancellationToken)
+    private static async Task<ConnAckPacket> ReadConnAckAsync(MqttConnection connection, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -110,7 +167,7 @@ internal static class MqttTransport
     }
 
     /// <summary>The connect result, or <see cref="MqttConnectException"/> when the server refused or announced something unusable.</summary>
-    public static MqttConnectResult CheckConnAck(MqttClientOptions options, ConnAckPacket ack, string host, int port)
+    private static MqttConnectResult CheckConnAck(MqttClientOptions options, ConnAckPacket ack, string host, int port)
     {
         var v5 = options.ProtocolVersion == MqttProtocolVersion.V500;
         if (ack.ReasonCode != 0)

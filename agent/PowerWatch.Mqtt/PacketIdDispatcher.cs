@@ -10,12 +10,42 @@ namespace PowerWatch.Mqtt;
 internal sealed class PacketIdDispatcher
 {
     private readonly Dictionary<ushort, TaskCompletionSource<MqttPacket>> _requests = [];
+    private readonly Lock _gate;
     private readonly MqttSession _session;
     private ushort _lastPacketId;
 
-    public PacketIdDispatcher(MqttSession session)
+    /// <param name="gate">The client's state lock, which guards this dispatcher and <paramref name="session"/>.</param>
+    public PacketIdDispatcher(Lock gate, MqttSession session)
     {
+        _gate = gate;
         _session = session;
+    }
+
+    /// <summary>Fails requests taken from a dispatcher.</summary>
+    public static void Fail(List<TaskCompletionSource<MqttPacket>> requests, Exception error)
+    {
+        foreach (var r in requests)
+        {
+            r.TrySetException(error);
+        }
+    }
+
+    /// <summary>Sends a request with a fresh packet id (given to <paramref name="setId"/>) and waits for the reply with that id.</summary>
+    public async Task<MqttPacket> RequestAsync(MqttConnection connection, MqttPacket packet, Action<ushort> setId, CancellationToken cancellationToken)
+    {
+        TaskCompletionSource<MqttPacket> reply;
+        lock (_gate)
+        {
+            reply = AddRequestLocked(setId);
+        }
+
+        if (!connection.Enqueue(new Outgoing(packet)))
+        {
+            throw new MqttConnectionLostException("connection lost");
+        }
+
+        // On cancellation the id stays reserved until the reply (or the connection loss) arrives.
+        return await reply.Task.WaitAsync(cancellationToken);
     }
 
     public ushort AllocateLocked()
