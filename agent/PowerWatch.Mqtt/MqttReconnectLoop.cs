@@ -27,13 +27,13 @@ public sealed class MqttReconnectLoop
     private readonly TimeProvider _time;
 
     /// <param name="minDelay">First back-off delay (doubles per failed attempt).</param>
-    /// <param name="maxDelay">Longest back-off delay, jitter included.</param>
+    /// <param name="maxDelay">Longest back-off delay, jitter included (the shortest is 1 ms, or this when less).</param>
     /// <param name="jitter">Fraction of each delay added or removed at random (0.2 = ±20 %), in [0, 1).</param>
     public MqttReconnectLoop(TimeSpan minDelay, TimeSpan maxDelay, double jitter, TimeProvider timeProvider)
     {
         ArgumentNullException.ThrowIfNull(timeProvider);
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(minDelay, TimeSpan.Zero);
-        _backoff = new Backoff(minDelay, maxDelay, jitter, minimum: TimeSpan.FromMilliseconds(1));
+        var floor = maxDelay < TimeSpan.FromMilliseconds(1) ? maxDelay : TimeSpan.FromMilliseconds(1);
+        _backoff = new Backoff(minDelay, maxDelay, jitter, minimum: floor);
         _time = timeProvider;
     }
 
