@@ -1,4 +1,5 @@
 using System.Buffers;
+using PowerWatch.Shared;
 
 namespace PowerWatch.Influx;
 
@@ -21,7 +22,7 @@ public sealed class InfluxBatcher : IAsyncDisposable
     private readonly InfluxBatcherOptions _options;
     private readonly IDeadLetterSink _deadLetters;
     private readonly TimeProvider _timeProvider;
-    private readonly Random _random;
+    private readonly Backoff _backoff;
     private readonly Lock _gate = new();
     private readonly Queue<LineRef> _pending = new();
     private readonly HashSet<Group> _held = [];
@@ -41,7 +42,7 @@ public sealed class InfluxBatcher : IAsyncDisposable
     private long _retryableFailures;
     private long _rejections;
 
-    /// <param name="random">Source of jitter; a new unseeded <see cref="Random"/> when null.</param>
+    /// <param name="random">Source of jitter (used under a lock); <see cref="Random.Shared"/> when null.</param>
     public InfluxBatcher(IInfluxWriteTarget target, InfluxBatcherOptions options, IDeadLetterSink deadLetters, TimeProvider? timeProvider = null, Random? random = null)
     {
         ArgumentNullException.ThrowIfNull(target);
@@ -52,9 +53,7 @@ public sealed class InfluxBatcher : IAsyncDisposable
         _options = options;
         _deadLetters = deadLetters;
         _timeProvider = timeProvider ?? TimeProvider.System;
-#pragma warning disable CA5394 // Jitter is not security-sensitive.
-        _random = random ?? new Random();
-#pragma warning restore CA5394
+        _backoff = new Backoff(options.InitialRetryDelay, options.MaxRetryDelay, options.JitterFraction, BackoffJitter.ShortenOnly, random);
         _loop = Task.Run(() => RunAsync(_stopping.Token));
     }
 
@@ -193,14 +192,6 @@ public sealed class InfluxBatcher : IAsyncDisposable
         }
 
         _stopping.Dispose();
-    }
-
-    /// <summary>The back-off before retry number <paramref name="attempt"/> (0-based), before jitter.</summary>
-    internal TimeSpan BackoffBeforeJitter(int attempt)
-    {
-        var factor = Math.Pow(2, Math.Min(attempt, 30));
-        var ticks = Math.Min(_options.InitialRetryDelay.Ticks * factor, _options.MaxRetryDelay.Ticks);
-        return TimeSpan.FromTicks((long)ticks);
     }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -358,7 +349,7 @@ public sealed class InfluxBatcher : IAsyncDisposable
             }
 
             Interlocked.Increment(ref _retryableFailures);
-            await Task.Delay(result.RetryAfter ?? Backoff(attempt), _timeProvider, stopping);
+            await Task.Delay(result.RetryAfter ?? _backoff.Delay(attempt), _timeProvider, stopping);
             attempt++;
         }
 
@@ -417,13 +408,6 @@ public sealed class InfluxBatcher : IAsyncDisposable
         await SendAsync(part.GetRange(half, part.Count - half), stopping);
     }
 
-    private TimeSpan Backoff(int attempt)
-    {
-        var d = BackoffBeforeJitter(attempt);
-        var jitter = _options.JitterFraction * _random.NextDouble();
-        return TimeSpan.FromTicks((long)(d.Ticks * (1 - jitter)));
-    }
-
     private Task DeadLetterAsync(List<LineRef> lines, int? status, string reason, CancellationToken stopping) =>
         DeadLetterAsync(lines, status, Enumerable.Repeat(reason, lines.Count).ToList(), stopping);
 
@@ -446,7 +430,7 @@ public sealed class InfluxBatcher : IAsyncDisposable
             catch (IOException)
             {
                 // Not recorded, so not complete: keep the lines (and the caller's acks) until the sink works again.
-                await Task.Delay(Backoff(attempt), _timeProvider, stopping);
+                await Task.Delay(_backoff.Delay(attempt), _timeProvider, stopping);
             }
         }
 

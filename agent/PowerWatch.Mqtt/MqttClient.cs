@@ -1,11 +1,3 @@
-using System.Buffers;
-using System.IO.Pipelines;
-using System.Net.Security;
-using System.Net.Sockets;
-using System.Security.Authentication;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
-using System.Text;
 using System.Threading.Channels;
 using PowerWatch.Mqtt.Packets;
 
@@ -16,28 +8,30 @@ namespace PowerWatch.Mqtt;
 /// manual or automatic acknowledgement, keep-alive, persistent sessions with in-order resend, TLS, and
 /// optional background reconnection. Thread-safe.
 /// </summary>
+/// <remarks>
+/// The client owns the connection state and its lock; it delegates opening a connection to
+/// <see cref="MqttTransport"/> (TCP, TLS, CONNECT/CONNACK), what outlives a connection to <see cref="MqttSession"/>
+/// (in-flight publishes and resend, subscriptions), packet ids and request correlation to
+/// <see cref="PacketIdDispatcher"/>, the read side to <see cref="MqttReceiver"/> and reconnecting to
+/// <see cref="MqttReconnectLoop"/>.
+/// </remarks>
 public sealed class MqttClient : IAsyncDisposable
 {
     private readonly MqttClientOptions _options;
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
     private readonly Channel<MqttReceivedMessage> _received;
-    private readonly Dictionary<ushort, PendingPublish> _inflight = [];
-    private readonly Dictionary<ushort, TaskCompletionSource<MqttPacket>> _requests = [];
-    private readonly HashSet<ushort> _inboundQos2 = [];
-    private readonly List<MqttSubscription> _subscriptions = [];
+    private readonly MqttSession _session = new();
+    private readonly PacketIdDispatcher _requests;
+    private readonly MqttReceiver _receiver;
     private readonly InFlightWindow _window;
     private readonly CancellationTokenSource _lifetime = new();
-    private readonly Random _random = new();
-    private readonly SemaphoreSlim _publishOrder = new(1, 1);
+    private readonly MqttReconnectLoop _reconnect;
+    private readonly MqttPublisher _publisher;
     private MqttConnection? _connection;
     private MqttConnectionState _state = MqttConnectionState.Disconnected;
     private bool _connecting;
-    private bool _everConnected;
-    private string? _assignedClientId;
     private Task _reconnectTask = Task.CompletedTask;
-    private ushort _lastPacketId;
-    private long _publishSequence;
 
     public MqttClient(MqttClientOptions options)
     {
@@ -45,12 +39,16 @@ public sealed class MqttClient : IAsyncDisposable
         options.Validate();
         _options = options;
         _time = options.TimeProvider;
+        _reconnect = new MqttReconnectLoop(options.ReconnectMinDelay, options.ReconnectMaxDelay, options.ReconnectJitter, _time);
+        _requests = new PacketIdDispatcher(_gate, _session);
         _window = new InFlightWindow(options.MaxInFlight);
         _received = Channel.CreateBounded<MqttReceivedMessage>(new BoundedChannelOptions(options.ReceiveBufferCapacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
             SingleWriter = true,
         });
+        _publisher = new MqttPublisher(options, _gate, _session, _requests, _window, CurrentConnectionLocked);
+        _receiver = new MqttReceiver(options, _gate, _session, _requests, _window, _received.Writer, LoseConnection);
     }
 
     /// <summary>Raised on every state change (Connecting, Connected, Disconnected with the cause, Disposed). Handlers must be quick.</summary>
@@ -80,7 +78,7 @@ public sealed class MqttClient : IAsyncDisposable
         {
             lock (_gate)
             {
-                return _inflight.Count;
+                return _session.InFlightCountLocked;
             }
         }
     }
@@ -131,55 +129,7 @@ public sealed class MqttClient : IAsyncDisposable
     /// quick). It completes once the writer has written and flushed all of them, and fails for all of them if
     /// the connection is lost before that.
     /// </remarks>
-    public Task PublishAsync(MqttMessage message, CancellationToken cancellationToken)
-    {
-        if (message is null)
-        {
-            return Task.FromException(new ArgumentNullException(nameof(message)));
-        }
-
-        if (MqttTopic.ValidateTopicName(message.Topic) is { } why)
-        {
-            return Task.FromException(new ArgumentException(why, nameof(message)));
-        }
-
-        if (message.QualityOfService == MqttQualityOfService.ExactlyOnce)
-        {
-            return Task.FromException(new NotSupportedException("publishing at QoS 2 is not supported; use QoS 1 (idempotent writes downstream)"));
-        }
-
-        if (cancellationToken.IsCancellationRequested)
-        {
-            return Task.FromCanceled(cancellationToken);
-        }
-
-        var packet = new PublishPacket
-        {
-            Topic = message.Topic,
-            Payload = message.Payload,
-            QoS = message.QualityOfService,
-            Retain = message.Retain,
-            Properties = _options.ProtocolVersion == MqttProtocolVersion.V500 ? ToProperties(message) : null,
-        };
-
-        // Fast path (QoS 0, nobody ahead of us in the publish order): no async state machine, no wait.
-        if (packet.QoS == MqttQualityOfService.AtMostOnce && TryEnterPublishOrder())
-        {
-            Task written;
-            try
-            {
-                written = EnqueueAtMostOnce(packet);
-            }
-            finally
-            {
-                ExitPublishOrder();
-            }
-
-            return cancellationToken.CanBeCanceled && !written.IsCompleted ? written.WaitAsync(cancellationToken) : written;
-        }
-
-        return PublishOrderedAsync(packet, cancellationToken);
-    }
+    public Task PublishAsync(MqttMessage message, CancellationToken cancellationToken) => _publisher.PublishAsync(message, cancellationToken);
 
     /// <summary>Subscribes; the result has one entry per filter (granted QoS or failure code).</summary>
     public async Task<IReadOnlyList<MqttSubscribeResult>> SubscribeAsync(IReadOnlyList<MqttSubscription> subscriptions, CancellationToken cancellationToken)
@@ -201,14 +151,7 @@ public sealed class MqttClient : IAsyncDisposable
         var results = await SubscribeCoreAsync(RequireConnection(), subscriptions, cancellationToken);
         lock (_gate)
         {
-            foreach (var (s, r) in subscriptions.Zip(results))
-            {
-                _subscriptions.RemoveAll(x => x.TopicFilter == s.TopicFilter);
-                if (r.Succeeded)
-                {
-                    _subscriptions.Add(s);
-                }
-            }
+            _session.RecordSubscribedLocked(subscriptions, results);
         }
 
         return results;
@@ -230,10 +173,10 @@ public sealed class MqttClient : IAsyncDisposable
         var connection = RequireConnection();
         var packet = new UnsubscribePacket();
         packet.TopicFilters.AddRange(topicFilters);
-        var reply = (UnsubAckPacket)await RequestAsync(connection, packet, id => packet.PacketId = id, cancellationToken);
+        var reply = (UnsubAckPacket)await _requests.RequestAsync(connection, packet, id => packet.PacketId = id, cancellationToken);
         lock (_gate)
         {
-            _subscriptions.RemoveAll(s => topicFilters.Contains(s.TopicFilter));
+            _session.RecordUnsubscribedLocked(topicFilters);
         }
 
         return connection.Version == MqttProtocolVersion.V500
@@ -262,13 +205,7 @@ public sealed class MqttClient : IAsyncDisposable
     /// <summary>Sends DISCONNECT (normal, will discarded) and closes; no automatic reconnect follows.</summary>
     public async Task DisconnectAsync(CancellationToken cancellationToken)
     {
-        MqttConnection? connection;
-        lock (_gate)
-        {
-            connection = _connection;
-        }
-
-        if (connection is null)
+        if (Connection is not { } connection)
         {
             return;
         }
@@ -329,10 +266,8 @@ public sealed class MqttClient : IAsyncDisposable
             _state = MqttConnectionState.Disposed;
             connection = _connection;
             _connection = null;
-            pending = [.. _inflight.Values];
-            _inflight.Clear();
-            requests = [.. _requests.Values];
-            _requests.Clear();
+            pending = _session.TakeAllInFlightLocked();
+            requests = _requests.TakeAllRequestsLocked();
         }
 
         var error = new MqttConnectionLostException("the MQTT client was disposed");
@@ -354,37 +289,28 @@ public sealed class MqttClient : IAsyncDisposable
             p.Completion.TrySetException(error);
         }
 
-        foreach (var r in requests)
-        {
-            r.TrySetException(error);
-        }
+        PacketIdDispatcher.Fail(requests, error);
 
         _received.Writer.TryComplete();
         Raise(MqttConnectionState.Disposed, null, false);
         _lifetime.Dispose();
-        _publishOrder.Dispose();
+        _publisher.Dispose();
     }
 
     /// <summary>Keep-alive idle waits started on the current connection (-1 when disconnected); for fake-time tests.</summary>
-    internal int KeepAliveIdleWaits
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _connection?.IdleWaits ?? -1;
-            }
-        }
-    }
+    internal int KeepAliveIdleWaits => Connection?.IdleWaits ?? -1;
 
     /// <summary>Packets queued on the current connection that its writer has not taken yet (-1 when disconnected); for tests.</summary>
-    internal int QueuedPacketCount
+    internal int QueuedPacketCount => Connection?.QueuedCount ?? -1;
+
+    /// <summary>The open connection, or null.</summary>
+    private MqttConnection? Connection
     {
         get
         {
             lock (_gate)
             {
-                return _connection?.QueuedCount ?? -1;
+                return _connection;
             }
         }
     }
@@ -392,146 +318,15 @@ public sealed class MqttClient : IAsyncDisposable
     /// <summary>Drops the socket without DISCONNECT (as a network failure would): the server publishes the will.</summary>
     internal void AbortConnection()
     {
-        MqttConnection? connection;
-        lock (_gate)
-        {
-            connection = _connection;
-        }
-
-        if (connection is not null)
+        if (Connection is { } connection)
         {
             LoseConnection(connection, new MqttConnectionLostException("connection aborted"));
         }
     }
 
-    private static MqttProperties? ToProperties(MqttMessage m)
-    {
-        if (m.MessageExpiryInterval is null && m.PayloadIsUtf8 is null && m.ContentType is null && m.ResponseTopic is null
-            && m.CorrelationData is null && m.UserProperties.Count == 0)
-        {
-            return null;
-        }
-
-        return new MqttProperties
-        {
-            MessageExpiryInterval = m.MessageExpiryInterval is { } e ? ToSeconds(e) : null,
-            PayloadFormatIndicator = m.PayloadIsUtf8 is { } u ? (u ? (byte)1 : (byte)0) : null,
-            ContentType = m.ContentType,
-            ResponseTopic = m.ResponseTopic,
-            CorrelationData = m.CorrelationData?.ToArray(),
-            UserProperties = m.UserProperties.Count > 0 ? [.. m.UserProperties] : null,
-        };
-    }
-
-    private static uint ToSeconds(TimeSpan value) =>
-        value >= TimeSpan.FromSeconds(uint.MaxValue) ? uint.MaxValue : (uint)Math.Ceiling(value.TotalSeconds);
-
-    private static MqttMessage ToMessage(PublishPacket p)
-    {
-        var props = p.Properties;
-        return new MqttMessage
-        {
-            Topic = p.Topic,
-            Payload = p.Payload,
-            QualityOfService = p.QoS,
-            Retain = p.Retain,
-            MessageExpiryInterval = props?.MessageExpiryInterval is { } e ? TimeSpan.FromSeconds(e) : null,
-            PayloadIsUtf8 = props?.PayloadFormatIndicator is { } f ? f == 1 : null,
-            ContentType = props?.ContentType,
-            ResponseTopic = props?.ResponseTopic,
-            CorrelationData = props?.CorrelationData,
-            UserProperties = props?.UserProperties ?? (IReadOnlyList<MqttUserProperty>)[],
-        };
-    }
-
-    private async Task PublishOrderedAsync(PublishPacket packet, CancellationToken cancellationToken)
-    {
-        // Publishes enter the connection in call order, even while some wait for a window slot.
-        await _publishOrder.WaitAsync(cancellationToken);
-        Task completion;
-        try
-        {
-            completion = await EnqueuePublishAsync(packet, cancellationToken);
-        }
-        finally
-        {
-            _publishOrder.Release();
-        }
-
-        await completion.WaitAsync(cancellationToken);
-    }
-
-    /// <summary>Takes the publish-order gate if it is free right now (false also when disposed: the slow path reports that).</summary>
-    private bool TryEnterPublishOrder()
-    {
-        try
-        {
-            return _publishOrder.Wait(0, CancellationToken.None);
-        }
-        catch (ObjectDisposedException)
-        {
-            return false;
-        }
-    }
-
-    private void ExitPublishOrder()
-    {
-        try
-        {
-            _publishOrder.Release();
-        }
-        catch (ObjectDisposedException)
-        {
-            // Disposed meanwhile: nobody waits for the gate any more.
-        }
-    }
-
-    /// <summary>Queues a QoS 0 publish (caller holds the publish order); failures come back as a faulted task.</summary>
-    private Task EnqueueAtMostOnce(PublishPacket packet)
-    {
-        lock (_gate)
-        {
-            if (_state == MqttConnectionState.Disposed)
-            {
-                return Task.FromException(new ObjectDisposedException(nameof(MqttClient)));
-            }
-
-            return _connection?.EnqueueAtMostOnce(packet)
-                ?? Task.FromException(new MqttConnectionLostException("not connected: QoS 0 message not sent"));
-        }
-    }
-
-    private async Task<Task> EnqueuePublishAsync(PublishPacket packet, CancellationToken cancellationToken)
-    {
-        if (packet.QoS == MqttQualityOfService.AtMostOnce)
-        {
-            return EnqueueAtMostOnce(packet);
-        }
-
-        await _window.AcquireAsync(cancellationToken);
-        lock (_gate)
-        {
-            if (_state == MqttConnectionState.Disposed)
-            {
-                _window.Release();
-                throw new ObjectDisposedException(nameof(MqttClient));
-            }
-
-            if (_connection is null && !_options.PersistentSession)
-            {
-                _window.Release();
-                throw new MqttConnectionLostException("not connected (clean session): QoS 1 message not sent");
-            }
-
-            packet.PacketId = AllocatePacketIdLocked();
-            var pending = new PendingPublish(packet, ++_publishSequence);
-            _inflight.Add(packet.PacketId, pending);
-
-            // If the connection is closing, the loss handler either keeps this publish for resend or fails it.
-            _connection?.Enqueue(new Outgoing(packet, null, pending));
-            return pending.Completion.Task;
-        }
-    }
+    /// <summary>The open connection (null when disconnected); throws when disposed. Caller holds the state lock.</summary>
+    private MqttConnection? CurrentConnectionLocked() =>
+        _state == MqttConnectionState.Disposed ? throw new ObjectDisposedException(nameof(MqttClient)) : _connection;
 
     private MqttConnection RequireConnection()
     {
@@ -542,25 +337,11 @@ public sealed class MqttClient : IAsyncDisposable
         }
     }
 
-    private ushort AllocatePacketIdLocked()
-    {
-        for (var i = 0; i < 65_535; i++)
-        {
-            _lastPacketId = _lastPacketId == ushort.MaxValue ? (ushort)1 : (ushort)(_lastPacketId + 1);
-            if (!_inflight.ContainsKey(_lastPacketId) && !_requests.ContainsKey(_lastPacketId))
-            {
-                return _lastPacketId;
-            }
-        }
-
-        throw new InvalidOperationException("all 65,535 packet identifiers are in use");
-    }
-
     private async Task<IReadOnlyList<MqttSubscribeResult>> SubscribeCoreAsync(MqttConnection connection, IReadOnlyList<MqttSubscription> subscriptions, CancellationToken cancellationToken)
     {
         var packet = new SubscribePacket();
         packet.Subscriptions.AddRange(subscriptions);
-        var reply = (SubAckPacket)await RequestAsync(connection, packet, id => packet.PacketId = id, cancellationToken);
+        var reply = (SubAckPacket)await _requests.RequestAsync(connection, packet, id => packet.PacketId = id, cancellationToken);
         if (reply.ReasonCodes.Count != subscriptions.Count)
         {
             var error = new MqttProtocolException(MqttProtocolError.InvalidValue, $"SUBACK has {reply.ReasonCodes.Count} codes for {subscriptions.Count} filters");
@@ -571,210 +352,46 @@ public sealed class MqttClient : IAsyncDisposable
         return [.. subscriptions.Zip(reply.ReasonCodes, (s, c) => new MqttSubscribeResult(s.TopicFilter, c))];
     }
 
-    private async Task<MqttPacket> RequestAsync(MqttConnection connection, MqttPacket packet, Action<ushort> setId, CancellationToken cancellationToken)
-    {
-        var reply = new TaskCompletionSource<MqttPacket>(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (_gate)
-        {
-            var id = AllocatePacketIdLocked();
-            setId(id);
-            _requests.Add(id, reply);
-        }
-
-        if (!connection.Enqueue(new Outgoing(packet)))
-        {
-            throw new MqttConnectionLostException("connection lost");
-        }
-
-        // On cancellation the id stays reserved until the reply (or the connection loss) arrives.
-        return await reply.Task.WaitAsync(cancellationToken);
-    }
-
     private async Task<MqttConnectResult> OpenAsync(CancellationToken cancellationToken)
     {
-        var host = _options.Host;
-        var port = _options.EffectivePort;
         Raise(MqttConnectionState.Connecting, null, false);
         using var timeout = new CancellationTokenSource(_options.ConnectTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token, _lifetime.Token);
         var token = linked.Token;
-        Stream? stream = null;
         MqttConnection? connection = null;
         try
         {
-            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            try
-            {
-                await socket.ConnectAsync(host, port, token);
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
-
-            stream = new NetworkStream(socket, ownsSocket: true);
-            if (_options.IsTls)
-            {
-                stream = await AuthenticateTlsAsync(stream, host, port, token);
-            }
-
-            var version = _options.ProtocolVersion;
-            var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true));
-            connection = new MqttConnection(stream, reader, new MqttPacketDecoder(version, _options.MaximumPacketSize), version, _time);
-            await connection.WriteDirectAsync([BuildConnect()], token);
-            var connAck = await ReadConnAckAsync(connection, token);
-            var result = CheckConnAck(connAck, host, port);
+            (connection, var result) = await MqttTransport.HandshakeAsync(_options, BuildConnect(), token);
             await ActivateAsync(connection, result, token);
             return result;
         }
-        catch (Exception e) when (e is not MqttConnectException)
+        catch (Exception e)
         {
             if (connection is not null)
             {
                 await connection.DisposeAsync();
             }
-            else if (stream is not null)
-            {
-                await stream.DisposeAsync();
-            }
 
-            var error = e switch
-            {
-                OperationCanceledException when timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested
-                    => new MqttConnectException($"connecting to {host}:{port} timed out after {_options.ConnectTimeout.TotalSeconds:0.###} s", e),
-                OperationCanceledException => null,
-                AuthenticationException => new MqttConnectException($"TLS handshake with {host}:{port} failed: {e.Message}", e),
-                SocketException s => new MqttConnectException($"cannot connect to {host}:{port}: {s.SocketErrorCode} ({s.Message})", e),
-                MqttProtocolException => new MqttConnectException($"protocol error while connecting to {host}:{port}: {e.Message}", e),
-                IOException or ObjectDisposedException => new MqttConnectException($"connection to {host}:{port} failed during CONNECT: {e.Message}", e),
-                CryptographicException => new MqttConnectException($"TLS certificate files for {host}:{port} could not be loaded: {e.Message}", e),
-                _ => null,
-            };
+            var error = e as MqttConnectException
+                ?? MqttTransport.DescribeConnectFailure(_options, e, timedOut: timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested);
             Raise(MqttConnectionState.Disconnected, error ?? e, false);
-            if (error is null)
+            if (error is null || ReferenceEquals(error, e))
             {
                 throw;
             }
 
             throw error;
         }
-        catch (MqttConnectException e)
-        {
-            if (connection is not null)
-            {
-                await connection.DisposeAsync();
-            }
-
-            Raise(MqttConnectionState.Disconnected, e, false);
-            throw;
-        }
     }
 
     private ConnectPacket BuildConnect()
     {
-        var v5 = _options.ProtocolVersion == MqttProtocolVersion.V500;
-        bool cleanStart;
-        string clientId;
         lock (_gate)
         {
-            clientId = _assignedClientId ?? _options.ClientId;
             // Reconnects resume the session when it is persistent.
-            cleanStart = _everConnected && _options.PersistentSession ? false : _options.CleanStart;
+            var cleanStart = _session.EverConnected && _options.PersistentSession ? false : _options.CleanStart;
+            return MqttTransport.BuildConnect(_options, _session.AssignedClientId ?? _options.ClientId, cleanStart);
         }
-
-        var connect = new ConnectPacket
-        {
-            ProtocolVersion = _options.ProtocolVersion,
-            CleanStart = cleanStart,
-            KeepAliveSeconds = (ushort)_options.KeepAlive.TotalSeconds,
-            ClientId = clientId,
-            UserName = _options.UserName,
-            Password = _options.Password is null ? null : Encoding.UTF8.GetBytes(_options.Password),
-        };
-        if (v5)
-        {
-            connect.Properties = new MqttProperties
-            {
-                SessionExpiryInterval = _options.SessionExpiry > TimeSpan.Zero ? ToSeconds(_options.SessionExpiry) : null,
-                ReceiveMaximum = _options.ReceiveMaximum == 65_535 ? null : (ushort)_options.ReceiveMaximum,
-                MaximumPacketSize = (uint)_options.MaximumPacketSize,
-            };
-        }
-
-        if (_options.Will is { } will)
-        {
-            connect.WillTopic = will.Message.Topic;
-            connect.WillPayload = will.Message.Payload.ToArray();
-            connect.WillQoS = will.Message.QualityOfService;
-            connect.WillRetain = will.Message.Retain;
-            if (v5)
-            {
-                var props = ToProperties(will.Message) ?? new MqttProperties();
-                props.WillDelayInterval = will.Delay is { } d ? ToSeconds(d) : null;
-                connect.WillProperties = props;
-            }
-        }
-
-        return connect;
-    }
-
-    private static async Task<ConnAckPacket> ReadConnAckAsync(MqttConnection connection, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            var result = await connection.Reader.ReadAsync(cancellationToken);
-            var buffer = result.Buffer;
-            if (connection.Decoder.TryDecode(ref buffer, out var packet))
-            {
-                // Only the CONNACK is consumed and examined: bytes after it belong to the read loop.
-                connection.Reader.AdvanceTo(buffer.Start);
-                return packet as ConnAckPacket
-                    ?? throw new MqttProtocolException(MqttProtocolError.UnexpectedPacket, $"expected CONNACK, got {packet.Type}");
-            }
-
-            connection.Reader.AdvanceTo(buffer.Start, buffer.End);
-            if (result.IsCompleted)
-            {
-                throw new IOException(buffer.Length == 0 ? "the server closed the connection before CONNACK" : "the server closed the connection in the middle of CONNACK");
-            }
-        }
-    }
-
-    private MqttConnectResult CheckConnAck(ConnAckPacket ack, string host, int port)
-    {
-        var v5 = _options.ProtocolVersion == MqttProtocolVersion.V500;
-        if (ack.ReasonCode != 0)
-        {
-            if (v5)
-            {
-                var code = (MqttReasonCode)ack.ReasonCode;
-                var reason = ack.Properties?.ReasonString is { } rs ? $" - {rs}" : "";
-                throw new MqttConnectException($"{host}:{port} refused the connection: {MqttReasonCodes.Describe(code)}{reason}", null, code);
-            }
-
-            throw new MqttConnectException($"{host}:{port} refused the connection: {MqttReasonCodes.DescribeV311ConnectReturnCode(ack.ReasonCode)}", ack.ReasonCode, null);
-        }
-
-        var p = ack.Properties;
-        if (p?.MaximumPacketSize is { } serverMax && serverMax < 64)
-        {
-            throw new MqttConnectException($"{host}:{port} announced an unusable Maximum Packet Size {serverMax}");
-        }
-
-        return new MqttConnectResult
-        {
-            SessionPresent = ack.SessionPresent,
-            ClientId = p?.AssignedClientIdentifier ?? _options.ClientId,
-            KeepAlive = p?.ServerKeepAlive is { } ka ? TimeSpan.FromSeconds(ka) : _options.KeepAlive,
-            ServerReceiveMaximum = p?.ReceiveMaximum ?? 65_535,
-            MaximumQualityOfService = p?.MaximumQoS is { } q ? (MqttQualityOfService)q : MqttQualityOfService.ExactlyOnce,
-            RetainAvailable = p?.RetainAvailable is not 0,
-            ServerMaximumPacketSize = p?.MaximumPacketSize,
-            TopicAliasMaximum = p?.TopicAliasMaximum ?? 0,
-            ReasonString = p?.ReasonString,
-            UserProperties = p?.UserProperties ?? (IReadOnlyList<MqttUserProperty>)[],
-        };
     }
 
     private async Task ActivateAsync(MqttConnection connection, MqttConnectResult result, CancellationToken cancellationToken)
@@ -784,39 +401,25 @@ public sealed class MqttClient : IAsyncDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_state == MqttConnectionState.Disposed, this);
-            resend = [.. _inflight.Values.OrderBy(p => p.Sequence)];
-            resubscribe = result.SessionPresent ? [] : [.. _subscriptions];
-            if (!result.SessionPresent)
-            {
-                _inboundQos2.Clear();
-            }
+            resend = _session.InFlightInOrderLocked();
+            resubscribe = _session.BeginConnectionLocked(result.SessionPresent);
 
             _connection = connection;
             _state = MqttConnectionState.Connected;
-            _everConnected = true;
+            _session.EverConnected = true;
             LastConnectResult = result;
 
             // A server-assigned id (MQTT 5, empty ClientId) is reused so that reconnects resume the same session.
             if (_options.ClientId.Length == 0 && result.ClientId.Length > 0)
             {
-                _assignedClientId = result.ClientId;
+                _session.AssignedClientId = result.ClientId;
             }
         }
 
         _window.SetLimit(Math.Min(_options.MaxInFlight, result.ServerReceiveMaximum));
         try
         {
-            // Resend unacknowledged publishes in their original order before anything new (MQTT 5.0 §4.4).
-            foreach (var p in resend)
-            {
-                p.Packet.Dup = p.WrittenOn is not null && result.SessionPresent;
-                p.WrittenOn = connection;
-            }
-
-            if (resend.Count > 0)
-            {
-                await connection.WriteDirectAsync(resend.Select(p => (MqttPacket)p.Packet), cancellationToken);
-            }
+            await MqttSession.ResendAsync(connection, resend, result.SessionPresent, cancellationToken);
         }
         catch
         {
@@ -830,7 +433,7 @@ public sealed class MqttClient : IAsyncDisposable
         }
 
         connection.StartWriter(LoseConnection);
-        _ = Task.Run(() => ReadLoopAsync(connection), CancellationToken.None);
+        _ = Task.Run(() => _receiver.ReadLoopAsync(connection), CancellationToken.None);
         _ = Task.Run(() => connection.KeepAliveLoopAsync(result.KeepAlive, _options.PingTimeout, LoseConnection), CancellationToken.None);
         Raise(MqttConnectionState.Connected, null, result.SessionPresent);
         if (resubscribe.Count > 0)
@@ -845,189 +448,9 @@ public sealed class MqttClient : IAsyncDisposable
         {
             await SubscribeCoreAsync(connection, subscriptions, connection.Closing);
         }
-        catch (MqttConnectionLostException)
+        catch (Exception e) when (e is MqttConnectionLostException or MqttProtocolException or OperationCanceledException)
         {
-        }
-        catch (MqttProtocolException)
-        {
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
-
-    private async Task ReadLoopAsync(MqttConnection connection)
-    {
-        var token = connection.Closing;
-        try
-        {
-            while (true)
-            {
-                var result = await connection.Reader.ReadAsync(token);
-                var buffer = result.Buffer;
-                try
-                {
-                    while (connection.Decoder.TryDecode(ref buffer, out var packet))
-                    {
-                        await HandleAsync(connection, packet, token);
-                    }
-
-                    if (result.IsCompleted)
-                    {
-                        throw new MqttConnectionLostException(buffer.Length == 0
-                            ? "the server closed the connection"
-                            : $"the server closed the connection in the middle of a packet ({buffer.Length} bytes pending)");
-                    }
-                }
-                finally
-                {
-                    connection.Reader.AdvanceTo(buffer.Start, buffer.End);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
-        {
-        }
-        catch (MqttProtocolException e)
-        {
-            if (connection.Version == MqttProtocolVersion.V500)
-            {
-                var code = e.Error == MqttProtocolError.PacketTooLarge ? MqttReasonCode.PacketTooLarge
-                    : e.Error is MqttProtocolError.UnexpectedPacket or MqttProtocolError.UnknownPacketIdentifier or MqttProtocolError.TopicAliasNotAllowed ? MqttReasonCode.ProtocolError
-                    : MqttReasonCode.MalformedPacket;
-                var sent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                if (connection.Enqueue(new Outgoing(new DisconnectPacket { ReasonCode = code }, sent)))
-                {
-                    // Best effort: tell the server why, but never wait long for a broken peer.
-                    await Task.WhenAny(sent.Task.WaitAsync(TimeSpan.FromSeconds(1), _time));
-                }
-            }
-
-            LoseConnection(connection, e);
-        }
-        catch (MqttConnectionLostException e)
-        {
-            LoseConnection(connection, e);
-        }
-        catch (IOException e)
-        {
-            LoseConnection(connection, new MqttConnectionLostException("reading from the server failed: " + e.Message, e));
-        }
-        catch (ObjectDisposedException e)
-        {
-            LoseConnection(connection, new MqttConnectionLostException("connection closed", e));
-        }
-    }
-
-    private async ValueTask HandleAsync(MqttConnection connection, MqttPacket packet, CancellationToken cancellationToken)
-    {
-        switch (packet)
-        {
-            case PublishPacket p:
-                await HandlePublishAsync(connection, p, cancellationToken);
-                break;
-            case PubAckPacket { Type: MqttPacketType.PubAck } ack:
-                PendingPublish? pending;
-                lock (_gate)
-                {
-                    if (_inflight.Remove(ack.PacketId, out pending))
-                    {
-                        _window.Release();
-                    }
-                }
-
-                if (pending is null)
-                {
-                    throw new MqttProtocolException(MqttProtocolError.UnknownPacketIdentifier, $"PUBACK for packet id {ack.PacketId}, which is not in flight");
-                }
-
-                if ((byte)ack.ReasonCode >= 0x80)
-                {
-                    pending.Completion.TrySetException(new MqttPublishException(ack.ReasonCode, pending.Packet.Topic, ack.Properties?.ReasonString));
-                }
-                else
-                {
-                    pending.Completion.TrySetResult();
-                }
-
-                break;
-            case PubAckPacket { Type: MqttPacketType.PubRel } rel:
-                lock (_gate)
-                {
-                    _inboundQos2.Remove(rel.PacketId);
-                }
-
-                connection.Enqueue(new Outgoing(new PubAckPacket(MqttPacketType.PubComp) { PacketId = rel.PacketId }));
-                break;
-            case PubAckPacket other:
-                throw new MqttProtocolException(MqttProtocolError.UnknownPacketIdentifier, $"{other.Type} for packet id {other.PacketId}: this client never publishes at QoS 2");
-            case SubAckPacket or UnsubAckPacket:
-                var id = packet is SubAckPacket s ? s.PacketId : ((UnsubAckPacket)packet).PacketId;
-                TaskCompletionSource<MqttPacket>? request;
-                lock (_gate)
-                {
-                    _requests.Remove(id, out request);
-                }
-
-                if (request is null)
-                {
-                    throw new MqttProtocolException(MqttProtocolError.UnknownPacketIdentifier, $"{packet.Type} for packet id {id}, which is not pending");
-                }
-
-                // The requester may have stopped waiting (cancelled); the id is free again either way.
-                request.TrySetResult(packet);
-
-                break;
-            case PingRespPacket:
-                connection.PingResponseReceived();
-                break;
-            case DisconnectPacket d:
-                throw new MqttConnectionLostException($"the server sent DISCONNECT: {MqttReasonCodes.Describe(d.ReasonCode)}{(d.Properties?.ReasonString is { } rs ? " - " + rs : "")}");
-            default:
-                throw new MqttProtocolException(MqttProtocolError.UnexpectedPacket, $"a server must not send {packet.Type}");
-        }
-    }
-
-    private async ValueTask HandlePublishAsync(MqttConnection connection, PublishPacket p, CancellationToken cancellationToken)
-    {
-        if (p.Properties?.TopicAlias is not null)
-        {
-            throw new MqttProtocolException(MqttProtocolError.TopicAliasNotAllowed, "the server used a Topic Alias although Topic Alias Maximum is 0");
-        }
-
-        var message = ToMessage(p);
-        switch (p.QoS)
-        {
-            case MqttQualityOfService.AtMostOnce:
-                await _received.Writer.WriteAsync(new MqttReceivedMessage(message, 0, false, connection, null), cancellationToken);
-                break;
-            case MqttQualityOfService.AtLeastOnce:
-                if (_options.AutoAcknowledge)
-                {
-                    await _received.Writer.WriteAsync(new MqttReceivedMessage(message, p.PacketId, p.Dup, connection, null), cancellationToken);
-                    connection.Enqueue(new Outgoing(new PubAckPacket(MqttPacketType.PubAck) { PacketId = p.PacketId }));
-                }
-                else
-                {
-                    var ack = connection.TrackInbound(p.PacketId);
-                    await _received.Writer.WriteAsync(new MqttReceivedMessage(message, p.PacketId, p.Dup, connection, ack), cancellationToken);
-                }
-
-                break;
-            default:
-                bool fresh;
-                lock (_gate)
-                {
-                    fresh = _inboundQos2.Add(p.PacketId);
-                }
-
-                if (fresh)
-                {
-                    await _received.Writer.WriteAsync(new MqttReceivedMessage(message, p.PacketId, p.Dup, connection, null), cancellationToken);
-                }
-
-                connection.Enqueue(new Outgoing(new PubAckPacket(MqttPacketType.PubRec) { PacketId = p.PacketId }));
-                break;
+            // The connection is gone (the next one resubscribes) or the server misbehaved (the connection was lost).
         }
     }
 
@@ -1056,12 +479,10 @@ public sealed class MqttClient : IAsyncDisposable
             }
 
             // Subscribe/unsubscribe requests are not resent: they fail.
-            requests = [.. _requests.Values];
-            _requests.Clear();
+            requests = _requests.TakeAllRequestsLocked();
             if (!_options.PersistentSession)
             {
-                failed = [.. _inflight.Values];
-                _inflight.Clear();
+                failed = _session.TakeAllInFlightLocked();
             }
 
             reconnect = error is not null && _options.AutoReconnect && !_lifetime.IsCancellationRequested && _reconnectTask.IsCompleted;
@@ -1077,10 +498,7 @@ public sealed class MqttClient : IAsyncDisposable
             MqttConnectionLostException l => l,
             _ => new MqttConnectionLostException("connection lost: " + error.Message, error),
         };
-        foreach (var r in requests)
-        {
-            r.TrySetException(lost);
-        }
+        PacketIdDispatcher.Fail(requests, lost);
 
         if (failed is not null)
         {
@@ -1100,61 +518,46 @@ public sealed class MqttClient : IAsyncDisposable
         Raise(MqttConnectionState.Disconnected, error, false);
     }
 
-    private async Task ReconnectLoopAsync(CancellationToken cancellationToken)
+    private Task ReconnectLoopAsync(CancellationToken cancellationToken) =>
+        _reconnect.RunAsync(ReconnectOnceAsync, delayFirst: true, cancellationToken);
+
+    private async Task<MqttReconnectOutcome> ReconnectOnceAsync(CancellationToken cancellationToken)
     {
-        var attempt = 0;
-        while (!cancellationToken.IsCancellationRequested)
+        lock (_gate)
         {
-            await Task.Delay(NextDelay(attempt++), _time, cancellationToken);
+            if (_connection is not null || _connecting || _state == MqttConnectionState.Disposed)
+            {
+                return MqttReconnectOutcome.Stop;
+            }
+
+            _connecting = true;
+        }
+
+        try
+        {
+            await OpenAsync(cancellationToken);
+            return MqttReconnectOutcome.Stop;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return MqttReconnectOutcome.Stop;
+        }
+        catch (MqttConnectException)
+        {
+            // Reported through ConnectionStateChanged; try again after the next back-off.
+            return MqttReconnectOutcome.Failed;
+        }
+        finally
+        {
             lock (_gate)
             {
-                if (_connection is not null || _connecting || _state == MqttConnectionState.Disposed)
-                {
-                    return;
-                }
-
-                _connecting = true;
-            }
-
-            try
-            {
-                await OpenAsync(cancellationToken);
-                return;
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (MqttConnectException)
-            {
-                // Reported through ConnectionStateChanged; try again after the next back-off.
-            }
-            finally
-            {
-                lock (_gate)
-                {
-                    _connecting = false;
-                }
+                _connecting = false;
             }
         }
     }
 
     /// <summary>Exponential back-off from ReconnectMinDelay doubling to ReconnectMaxDelay, with ± jitter.</summary>
-    internal TimeSpan NextDelay(int attempt)
-    {
-        var min = _options.ReconnectMinDelay.TotalMilliseconds;
-        var max = _options.ReconnectMaxDelay.TotalMilliseconds;
-        var baseDelay = Math.Min(max, min * Math.Pow(2, Math.Min(attempt, 30)));
-        double factor;
-        lock (_random)
-        {
-#pragma warning disable CA5394 // Jitter for reconnect back-off; not security relevant.
-            factor = 1 + (_options.ReconnectJitter * ((_random.NextDouble() * 2) - 1));
-#pragma warning restore CA5394
-        }
-
-        return TimeSpan.FromMilliseconds(Math.Clamp(baseDelay * factor, 1, max));
-    }
+    internal TimeSpan NextDelay(int attempt) => _reconnect.NextDelay(attempt);
 
     private void Raise(MqttConnectionState state, Exception? error, bool sessionPresent)
     {
@@ -1180,96 +583,6 @@ public sealed class MqttClient : IAsyncDisposable
         catch (Exception)
 #pragma warning restore CA1031
         {
-        }
-    }
-
-    private async Task<Stream> AuthenticateTlsAsync(Stream inner, string host, int port, CancellationToken cancellationToken)
-    {
-        var tls = _options.Tls!;
-        X509Certificate2Collection? roots = null;
-        if (tls.CaFile is not null)
-        {
-            roots = [];
-            roots.ImportFromPemFile(tls.CaFile);
-        }
-
-        var clientCertificates = new X509CertificateCollection();
-        if (tls.ClientPfxFile is not null)
-        {
-            clientCertificates.Add(X509CertificateLoader.LoadPkcs12FromFile(tls.ClientPfxFile, tls.ClientPfxPassword));
-        }
-        else if (tls.ClientCertificateFile is not null)
-        {
-            using var pem = X509Certificate2.CreateFromPemFile(tls.ClientCertificateFile, tls.ClientKeyFile);
-            clientCertificates.Add(X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null));
-        }
-
-        string? rejection = null;
-        var ssl = new SslStream(inner, leaveInnerStreamOpen: false, (_, certificate, _, errors) =>
-        {
-            if (tls.AllowUntrustedCertificates)
-            {
-                return true;
-            }
-
-            if (certificate is null)
-            {
-                rejection = "the server sent no certificate";
-                return false;
-            }
-
-            if (tls.CheckServerName && (errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
-            {
-                rejection = $"the server certificate does not match the name '{tls.ServerName ?? host}'";
-                return false;
-            }
-
-            if ((errors & ~SslPolicyErrors.RemoteCertificateNameMismatch) == SslPolicyErrors.None)
-            {
-                return true;
-            }
-
-            if (roots is null)
-            {
-                rejection = $"the server certificate is not trusted ({errors})";
-                return false;
-            }
-
-            using var chain = new X509Chain();
-            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            chain.ChainPolicy.CustomTrustStore.AddRange(roots);
-            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            using var leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-            if (chain.Build(leaf))
-            {
-                return true;
-            }
-
-            rejection = "the server certificate was not issued by the configured CA (" +
-                string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation.Trim())) + ")";
-            return false;
-        });
-        try
-        {
-            await ssl.AuthenticateAsClientAsync(
-                new SslClientAuthenticationOptions
-                {
-                    TargetHost = tls.ServerName ?? host,
-                    ClientCertificates = clientCertificates,
-                    CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-                },
-                cancellationToken);
-            return ssl;
-        }
-        catch (AuthenticationException e)
-        {
-            await ssl.DisposeAsync();
-            throw new MqttConnectException($"TLS handshake with {host}:{port} failed: {rejection ?? e.Message}", e);
-        }
-        catch
-        {
-            await ssl.DisposeAsync();
-            throw;
         }
     }
 }
