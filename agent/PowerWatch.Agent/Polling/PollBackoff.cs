@@ -1,9 +1,12 @@
+using PowerWatch.Shared;
+
 namespace PowerWatch.Agent.Polling;
 
 /// <summary>
 /// When to poll a device next after failures: exponential back-off with jitter, capped; after
 /// <see cref="OpenCircuitAfter"/> consecutive failures the circuit opens and the device is only probed every
-/// <see cref="ProbeInterval"/>, so a dead device cannot keep stalling a shared bus with timeouts.
+/// <see cref="ProbeInterval"/>, so a dead device cannot keep stalling a shared bus with timeouts. The arithmetic is
+/// the one shared <see cref="Backoff"/> (also behind the MQTT reconnect and the InfluxDB retries).
 /// </summary>
 public sealed record PollBackoff
 {
@@ -17,21 +20,19 @@ public sealed record PollBackoff
     public double Jitter { get; init; } = 0.2;
 
     /// <summary>Delay before the next attempt after <paramref name="consecutiveFailures"/> failures (≥ 1).</summary>
-    public TimeSpan Delay(TimeSpan interval, int consecutiveFailures, Random random)
+    /// <param name="random">Jitter source (used under a lock, so one instance may serve concurrent pollers); <see cref="Random.Shared"/> when null.</param>
+    public TimeSpan Delay(TimeSpan interval, int consecutiveFailures, Random? random = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(consecutiveFailures, 1);
         if (consecutiveFailures >= OpenCircuitAfter)
         {
-            return Spread(ProbeInterval, random);
+            // The probe interval is not capped by MaxBackoff: jitter spreads it both ways.
+            return new Backoff(ProbeInterval, ProbeInterval * (1 + Jitter), Jitter, random: random).Spread(ProbeInterval);
         }
 
-        var factor = Math.Pow(2, Math.Min(consecutiveFailures - 1, 20));
-        var delay = TimeSpan.FromTicks((long)Math.Min(interval.Ticks * factor, MaxBackoff.Ticks));
-        return Spread(delay, random);
+        var max = interval > MaxBackoff ? interval : MaxBackoff;
+        return new Backoff(interval, max, Jitter, random: random).Delay(consecutiveFailures - 1);
     }
 
     public bool IsCircuitOpen(int consecutiveFailures) => consecutiveFailures >= OpenCircuitAfter;
-
-    private TimeSpan Spread(TimeSpan delay, Random random) =>
-        TimeSpan.FromTicks((long)(delay.Ticks * (1 + (Jitter * ((random.NextDouble() * 2) - 1)))));
 }
