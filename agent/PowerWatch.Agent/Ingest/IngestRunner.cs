@@ -215,9 +215,11 @@ public sealed partial class IngestRunner : IAsyncDisposable
 
     private async Task ConnectWithRetryAsync(CancellationToken cancellationToken)
     {
-        var delay = _mqtt.ReconnectMinDelay;
-        while (true)
+        // The shared back-off (jittered, so ingest instances restarted together do not reconnect in lock-step).
+        var backoff = new PowerWatch.Shared.Backoff(_mqtt.ReconnectMinDelay, TimeSpan.FromTicks(Math.Max(_mqtt.ReconnectMinDelay.Ticks, _mqtt.ReconnectMaxDelay.Ticks)), 0.2);
+        for (var attempt = 0; ; attempt++)
         {
+            var delay = backoff.Delay(attempt);
             try
             {
                 var r = await _client.ConnectAsync(cancellationToken);
@@ -230,7 +232,6 @@ public sealed partial class IngestRunner : IAsyncDisposable
             }
 
             await Task.Delay(delay, _time, cancellationToken);
-            delay = TimeSpan.FromTicks(Math.Min(_mqtt.ReconnectMaxDelay.Ticks, delay.Ticks * 2));
         }
     }
 
