@@ -63,6 +63,6 @@ internal sealed partial class SystemdNotifyService : BackgroundService
         await base.StopAsync(cancellationToken);
     }
 
-    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Notified systemd READY=1 (watchdog {Watchdog})")]
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Notified systemd READY=1 (watchdog {Watchdog})")]
     private static partial void LogReady(ILogger logger, TimeSpan? watchdog);
 }

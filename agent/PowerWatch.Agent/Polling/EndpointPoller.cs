@@ -281,18 +281,18 @@ public sealed partial class EndpointPoller
         d.Slot = next;
     }
 
-    [LoggerMessage(EventId = 200, Level = LogLevel.Warning, Message = "Device {Device} lost after {Failures} failed polls: {Error}")]
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Device {Device} lost after {Failures} failed polls: {Error}")]
     private static partial void LogLost(ILogger logger, string device, int failures, string error);
 
-    [LoggerMessage(EventId = 205, Level = LogLevel.Information, Message = "Device {Device} asked to be read at once: {Reason}")]
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Information, Message = "Device {Device} asked to be read at once: {Reason}")]
     private static partial void LogPollRequested(ILogger logger, string device, string reason);
 
-    [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "Device {Device} answering again after {Failures} failed polls")]
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Device {Device} answering again after {Failures} failed polls")]
     private static partial void LogRecovered(ILogger logger, string device, int failures);
 
-    [LoggerMessage(EventId = 203, Level = LogLevel.Information, Message = "Device {Device} online at {Endpoint}")]
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Information, Message = "Device {Device} online at {Endpoint}")]
     private static partial void LogOnline(ILogger logger, string device, string endpoint);
 
-    [LoggerMessage(EventId = 202, Level = LogLevel.Warning, Message = "Device {Device} circuit open: probing every {ProbeInterval}")]
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "Device {Device} circuit open: probing every {ProbeInterval}")]
     private static partial void LogCircuitOpen(ILogger logger, string device, TimeSpan probeInterval);
 }

@@ -166,15 +166,15 @@ internal sealed partial class WindowsServiceLifetime : IHostLifetime, IDisposabl
         }
     }
 
-    [LoggerMessage(EventId = 900, Level = LogLevel.Information, Message = "Running as Windows service {Name}")]
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Information, Message = "Running as Windows service {Name}")]
     private static partial void LogRegistered(ILogger logger, string name);
 
-    [LoggerMessage(EventId = 901, Level = LogLevel.Information, Message = "Service control {Control} received: stopping")]
+    [LoggerMessage(EventId = 1012, Level = LogLevel.Information, Message = "Service control {Control} received: stopping")]
     private static partial void LogStopControl(ILogger logger, uint control);
 
-    [LoggerMessage(EventId = 902, Level = LogLevel.Error, Message = "SetServiceStatus({State}) failed with Win32 error {Error}")]
+    [LoggerMessage(EventId = 1013, Level = LogLevel.Error, Message = "SetServiceStatus({State}) failed with Win32 error {Error}")]
     private static partial void LogSetStatusFailed(ILogger logger, ServiceState state, int error);
 
-    [LoggerMessage(EventId = 903, Level = LogLevel.Error, Message = "StartServiceCtrlDispatcherW failed with Win32 error {Error}: {Reason}")]
+    [LoggerMessage(EventId = 1014, Level = LogLevel.Error, Message = "StartServiceCtrlDispatcherW failed with Win32 error {Error}: {Reason}")]
     private static partial void LogDispatcherFailed(ILogger logger, int error, string reason);
 }
