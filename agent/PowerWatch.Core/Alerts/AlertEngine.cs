@@ -1,5 +1,6 @@
 // Longer than 600 lines because the five rule kinds are still evaluated inline with the raise/clear lifecycle under one lock; splitting them into one evaluator per kind is planned (architecture issue).
 using System.Globalization;
+using PowerWatch.Core.Trends;
 
 namespace PowerWatch.Core.Alerts;
 
@@ -462,37 +463,12 @@ public sealed class AlertEngine
             Now: $"{rule.Metric} = {(string.IsNullOrEmpty(shown) ? "(none)" : shown)}");
     }
 
-    private static (double Slope, double Fit, int Count, TimeSpan Span) Regress(List<(DateTimeOffset At, double Value)> history)
-    {
-        if (history.Count < 2)
-        {
-            return (0, history.Count == 1 ? history[0].Value : 0, history.Count, TimeSpan.Zero);
-        }
-
-        var t0 = history[0].At;
-        double n = history.Count, st = 0, sv = 0, stt = 0, stv = 0;
-        foreach (var (at, value) in history)
-        {
-            var t = (at - t0).TotalSeconds;
-            st += t;
-            sv += value;
-            stt += t * t;
-            stv += t * value;
-        }
-
-        var denominator = (n * stt) - (st * st);
-        var slope = denominator == 0 ? 0 : ((n * stv) - (st * sv)) / denominator;
-        var last = (history[^1].At - t0).TotalSeconds;
-        var fit = (sv / n) + (slope * (last - (st / n)));
-        return (slope, fit, history.Count, history[^1].At - t0);
-    }
-
     private static bool Enough(AlertRule rule, int count, TimeSpan span) =>
         count >= 3 && span >= TimeSpan.FromTicks(Math.Min(rule.Window.Ticks / 4, TimeSpan.FromSeconds(10).Ticks));
 
     private static Verdict? EvaluateRate(AlertRule rule, string device, Reading reading, Track track)
     {
-        var (slope, _, count, span) = Regress(track.History);
+        var (slope, _, count, span) = LinearTrend.Of(track.History);
         if (!Enough(rule, count, span))
         {
             return null;
@@ -525,7 +501,7 @@ public sealed class AlertEngine
         }
         else
         {
-            var (slope, fit, count, span) = Regress(track.History);
+            var (slope, fit, count, span) = LinearTrend.Of(track.History);
             if (!Enough(rule, count, span))
             {
                 return null;

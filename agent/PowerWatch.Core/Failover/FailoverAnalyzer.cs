@@ -1,5 +1,6 @@
 using System.Globalization;
 using PowerWatch.Core.Alerts;
+using PowerWatch.Core.Trends;
 
 namespace PowerWatch.Core.Failover;
 
@@ -321,7 +322,7 @@ public sealed class FailoverAnalyzer
         else if (gen is not null && _devices.TryGetValue(chain.Generator!, out var genData) && genData.Fuel.Count >= 3
             && genData.Fuel[^1].At - genData.Fuel[0].At >= TimeSpan.FromMinutes(Math.Min(15, _options.FuelWindow.TotalMinutes / 2)))
         {
-            var perHour = -Slope(genData.Fuel) * 3600;
+            var perHour = -LinearTrend.Of(genData.Fuel).Slope * 3600;
             var level = genData.Fuel[^1].Value;
             if (perHour > 0.01)
             {
@@ -550,23 +551,6 @@ public sealed class FailoverAnalyzer
         }
 
         return reasons.Count == 0 ? null : string.Join("; ", reasons);
-    }
-
-    private static double Slope(List<(DateTimeOffset At, double Value)> points)
-    {
-        var t0 = points[0].At;
-        double n = points.Count, st = 0, sv = 0, stt = 0, stv = 0;
-        foreach (var (at, value) in points)
-        {
-            var t = (at - t0).TotalSeconds;
-            st += t;
-            sv += value;
-            stt += t * t;
-            stv += t * value;
-        }
-
-        var d = (n * stt) - (st * st);
-        return d == 0 ? 0 : ((n * stv) - (st * sv)) / d;
     }
 
     private sealed class DeviceData
