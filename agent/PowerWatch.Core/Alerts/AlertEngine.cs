@@ -65,11 +65,7 @@ public sealed class AlertEngine
         {
             var now = _time.GetUtcNow();
             var data = GetDevice(device, kind);
-            data.LastHeard = now;
-            foreach (var reading in readings)
-            {
-                data.Latest[reading.Metric] = reading;
-            }
+            data.Readings.Record(now, readings);
 
             var output = new List<AlertTransition>();
             foreach (var rule in _rules)
@@ -81,7 +77,7 @@ public sealed class AlertEngine
 
                 var track = GetTrack(rule, device);
                 if (rule.Kind is AlertRuleKind.Rate or AlertRuleKind.Projection
-                    && data.Latest.TryGetValue(rule.Metric, out var r) && r.Quality == Quality.Good && r.Value.TryGetNumber(out var v)
+                    && data.Readings.TryGet(rule.Metric, out var r) && r.Quality == Quality.Good && r.Value.TryGetNumber(out var v)
                     && readings.Any(x => x.Metric == rule.Metric))
                 {
                     track.History.Add((r.Timestamp, v));
@@ -273,7 +269,7 @@ public sealed class AlertEngine
         lock (_gate)
         {
             reading = default;
-            return _devices.TryGetValue(device, out var d) && d.Latest.TryGetValue(metric, out reading);
+            return _devices.TryGetValue(device, out var d) && d.Readings.TryGet(metric, out reading);
         }
     }
 
@@ -327,7 +323,7 @@ public sealed class AlertEngine
     {
         if (!_devices.TryGetValue(device, out var data))
         {
-            data = new DeviceData(device) { LastHeard = _startedAt };
+            data = new DeviceData(device, _startedAt);
             _devices[device] = data;
         }
 
@@ -377,7 +373,7 @@ public sealed class AlertEngine
             return EvaluateStale(rule, data, now);
         }
 
-        if (!data.Latest.TryGetValue(rule.Metric, out var reading) || reading.Quality != Quality.Good)
+        if (!data.Readings.TryGet(rule.Metric, out var reading) || reading.Quality != Quality.Good)
         {
             return null;
         }
@@ -394,8 +390,9 @@ public sealed class AlertEngine
 
     private static Verdict EvaluateStale(AlertRule rule, DeviceData data, DateTimeOffset now)
     {
-        var silent = now - data.LastHeard;
-        if (data.Latest.TryGetValue(MetricNames.DeviceAvailable, out var available)
+        // Never null: a device counts as heard when the engine started.
+        var silent = now - data.Readings.LastHeard.GetValueOrDefault();
+        if (data.Readings.TryGet(MetricNames.DeviceAvailable, out var available)
             && available.Value.TryGetBoolean(out var ok) && !ok)
         {
             return new Verdict(true, rule.Severity, Prefix(rule, data.Id) + ": device not answering", null, null);
@@ -712,15 +709,13 @@ public sealed class AlertEngine
     /// <param name="Now">What the condition is now (the value and unit), for an alert waiting to clear and for the clear.</param>
     private sealed record Verdict(bool Active, AlertSeverity Severity, string Message, double? Value, string? Unit, bool IgnoreFor = false, string? Now = null);
 
-    private sealed class DeviceData(string id)
+    private sealed class DeviceData(string id, DateTimeOffset startedAt)
     {
         public string Id { get; } = id;
 
         public string? Kind { get; set; }
 
-        public DateTimeOffset LastHeard { get; set; }
-
-        public Dictionary<string, Reading> Latest { get; } = new(StringComparer.Ordinal);
+        public LatestReadings Readings { get; } = new(startedAt);
     }
 
     /// <summary>The part of a message before its first ": " (the alert's title, e.g. "Generator late (gen-1)").</summary>

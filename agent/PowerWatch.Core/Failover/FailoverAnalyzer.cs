@@ -80,11 +80,7 @@ public sealed class FailoverAnalyzer
                 _devices[device] = data;
             }
 
-            data.LastHeard = now;
-            foreach (var r in readings)
-            {
-                data.Latest[r.Metric] = r;
-            }
+            data.Readings.Record(now, readings);
 
             if (_estimators.TryGetValue(device, out var estimator))
             {
@@ -124,14 +120,11 @@ public sealed class FailoverAnalyzer
 
     private static string F(double v) => v.ToString("0.##", CultureInfo.InvariantCulture);
 
-    private static double? Number(DeviceData? d, string metric) =>
-        d is not null && d.Latest.TryGetValue(metric, out var r) && r.Quality == Quality.Good && r.Value.TryGetNumber(out var v) ? v : null;
+    private static double? Number(DeviceData? d, string metric) => d?.Readings.Number(metric);
 
-    private static bool? Bool(DeviceData? d, string metric) =>
-        d is not null && d.Latest.TryGetValue(metric, out var r) && r.Quality == Quality.Good && r.Value.TryGetBoolean(out var v) ? v : null;
+    private static bool? Bool(DeviceData? d, string metric) => d?.Readings.Boolean(metric);
 
-    private static string? Text(DeviceData? d, string metric) =>
-        d is not null && d.Latest.TryGetValue(metric, out var r) && r.Quality == Quality.Good && r.Value.TryGetText(out var v) ? v : null;
+    private static string? Text(DeviceData? d, string metric) => d?.Readings.Text(metric);
 
     private static System.Collections.Immutable.ImmutableArray<string> Status(DeviceData? d) =>
         Text(d, MetricNames.UpsStatus) is { } s ? UpsStatus.Parse(s).Tokens : [];
@@ -143,7 +136,7 @@ public sealed class FailoverAnalyzer
             return null;
         }
 
-        if (Bool(d, MetricNames.DeviceAvailable) == false || now - d.LastHeard > _options.StaleAfter)
+        if (Bool(d, MetricNames.DeviceAvailable) == false || now - d.Readings.LastHeard > _options.StaleAfter)
         {
             return null;
         }
@@ -555,9 +548,7 @@ public sealed class FailoverAnalyzer
 
     private sealed class DeviceData
     {
-        public DateTimeOffset LastHeard { get; set; }
-
-        public Dictionary<string, Reading> Latest { get; } = new(StringComparer.Ordinal);
+        public LatestReadings Readings { get; } = new();
 
         public List<(DateTimeOffset At, double Value)> Fuel { get; } = [];
     }
