@@ -84,7 +84,7 @@ public sealed class FailoverAnalyzer
 
             if (_estimators.TryGetValue(device, out var estimator))
             {
-                var onBattery = Status(data).Contains("OB", StringComparer.Ordinal);
+                var onBattery = Status(data).Contains(UpsStatusTokens.OnBattery, StringComparer.Ordinal);
                 estimator.Observe(now, Number(data, MetricNames.BatteryCharge), Number(data, MetricNames.UpsLoad), onBattery);
             }
 
@@ -155,7 +155,7 @@ public sealed class FailoverAnalyzer
         // Utility: the ATS's source-1 flag; without a fresh ATS, a UPS on battery says the same.
         var source1 = Bool(ats, MetricNames.AtsSource1Available);
         var position = Text(ats, MetricNames.AtsPosition);
-        var anyOnBattery = upsData.Any(u => Status(u.Data).Contains("OB", StringComparer.Ordinal));
+        var anyOnBattery = upsData.Any(u => Status(u.Data).Contains(UpsStatusTokens.OnBattery, StringComparer.Ordinal));
         var utilityDown = source1 is { } s1 ? !s1 : anyOnBattery && position != "source2";
         if (utilityDown)
         {
@@ -387,7 +387,7 @@ public sealed class FailoverAnalyzer
 
         foreach (var (upsId, ups) in upsData)
         {
-            var onBattery = Status(ups).Contains("OB", StringComparer.Ordinal);
+            var onBattery = Status(ups).Contains(UpsStatusTokens.OnBattery, StringComparer.Ordinal);
             var reported = Number(ups, MetricNames.BatteryRuntime);
             var estimator = _estimators[upsId];
             var estimate = onBattery && ups is not null ? estimator.EstimateSeconds : null;
@@ -528,7 +528,7 @@ public sealed class FailoverAnalyzer
         var threshold = _options.LoadLostVoltageFraction * (Number(ups, "output.voltage.nominal") ?? _options.NominalVoltage);
         var reasons = new List<string>(2);
         var tokens = Status(ups);
-        if (tokens.Contains("OFF", StringComparer.Ordinal))
+        if (tokens.Contains(UpsStatusTokens.Off, StringComparer.Ordinal))
         {
             reasons.Add($"output off (status {string.Join(' ', tokens)})");
         }
