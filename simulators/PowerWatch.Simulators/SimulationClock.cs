@@ -1,3 +1,5 @@
+using PowerWatch.Core.Time;
+
 namespace PowerWatch.Simulators;
 
 /// <summary>
@@ -8,21 +10,20 @@ namespace PowerWatch.Simulators;
 /// after d / speed of base time when nothing holds the clock. <see cref="Hold"/> stops virtual time until every hold
 /// is released (an agent's device exchange in the demo takes no site time, however fast the clock runs).</item>
 /// <item><b>Stepped</b> (<see cref="CreateStepped"/>): time moves only through <see cref="Advance"/>, which the
-/// <see cref="Site"/> calls as it integrates; due timers fire in order on the advancing thread. Used by tests
+/// <see cref="Site"/> calls as it integrates; due timers fire in order on the advancing thread (a
+/// <see cref="ManualClock"/> underneath). Used by tests
 /// and headless scenario runs, so days of simulated time cost only CPU.</item>
 /// </list>
 /// </summary>
 public sealed class SimulationClock : TimeProvider
 {
     private readonly TimeProvider? _base;
+    private readonly ManualClock? _stepped;
     private readonly long _baseStartTimestamp;
     private readonly DateTimeOffset _start;
     private readonly Lock _gate = new();
-    private readonly List<SteppedTimer> _timers = [];
     private readonly List<ScaledTimer> _parked = [];
     private readonly HashSet<ScaledTimer> _pending = [];
-    private TimeSpan _steppedElapsed;
-    private long _sequence;
     private int _holds;
     private long _holdStart;
     private long _held;
@@ -33,6 +34,7 @@ public sealed class SimulationClock : TimeProvider
         Speed = speed;
         _start = start;
         _baseStartTimestamp = baseProvider?.GetTimestamp() ?? 0;
+        _stepped = baseProvider is null ? new ManualClock(start) : null;
     }
 
     /// <summary>Default start instant for simulations: 2026-01-01T00:00:00Z.</summary>
@@ -93,10 +95,7 @@ public sealed class SimulationClock : TimeProvider
         {
             if (_base is null)
             {
-                lock (_gate)
-                {
-                    return _steppedElapsed;
-                }
+                return _stepped!.GetUtcNow() - _start;
             }
 
             lock (_gate)
@@ -227,9 +226,7 @@ public sealed class SimulationClock : TimeProvider
             return scaled;
         }
 
-        var timer = new SteppedTimer(this, callback, state);
-        timer.Change(dueTime, period);
-        return timer;
+        return _stepped!.CreateTimer(callback, state, dueTime, period);
     }
 
     /// <summary>Stepped mode only: moves virtual time forward, firing due timers in order.</summary>
@@ -240,43 +237,7 @@ public sealed class SimulationClock : TimeProvider
             throw new InvalidOperationException("A live clock follows its base provider and cannot be advanced.");
         }
 
-        ArgumentOutOfRangeException.ThrowIfLessThan(delta, TimeSpan.Zero);
-        TimeSpan target;
-        lock (_gate)
-        {
-            target = _steppedElapsed + delta;
-        }
-
-        while (true)
-        {
-            SteppedTimer? next = null;
-            lock (_gate)
-            {
-                foreach (var t in _timers)
-                {
-                    if (t.DueAt is { } due && due <= target &&
-                        (next is null || due < next.DueAt || (due == next.DueAt && t.Sequence < next.Sequence)))
-                    {
-                        next = t;
-                    }
-                }
-
-                if (next is null)
-                {
-                    _steppedElapsed = target;
-                    return;
-                }
-
-                if (next.DueAt!.Value > _steppedElapsed)
-                {
-                    _steppedElapsed = next.DueAt.Value;
-                }
-
-                next.Rearm();
-            }
-
-            next.Fire();
-        }
+        _stepped!.Advance(delta);
     }
 
     private TimeSpan Scale(TimeSpan virtualSpan) =>
@@ -446,64 +407,6 @@ public sealed class SimulationClock : TimeProvider
             }
 
             _inner.Dispose();
-        }
-
-        public ValueTask DisposeAsync()
-        {
-            Dispose();
-            return ValueTask.CompletedTask;
-        }
-    }
-
-    private sealed class SteppedTimer : ITimer
-    {
-        private readonly SimulationClock _owner;
-        private readonly TimerCallback _callback;
-        private readonly object? _state;
-        private TimeSpan _period;
-
-        public SteppedTimer(SimulationClock owner, TimerCallback callback, object? state)
-        {
-            _owner = owner;
-            _callback = callback;
-            _state = state;
-            lock (owner._gate)
-            {
-                owner._timers.Add(this);
-            }
-        }
-
-        public TimeSpan? DueAt { get; private set; }
-
-        public long Sequence { get; private set; }
-
-        public bool Change(TimeSpan dueTime, TimeSpan period)
-        {
-            lock (_owner._gate)
-            {
-                _period = period;
-                Sequence = ++_owner._sequence;
-                DueAt = dueTime == Timeout.InfiniteTimeSpan ? null : _owner._steppedElapsed + dueTime;
-            }
-
-            return true;
-        }
-
-        public void Rearm()
-        {
-            DueAt = _period > TimeSpan.Zero && _period != Timeout.InfiniteTimeSpan ? DueAt + _period : null;
-            Sequence = ++_owner._sequence;
-        }
-
-        public void Fire() => _callback(_state);
-
-        public void Dispose()
-        {
-            lock (_owner._gate)
-            {
-                DueAt = null;
-                _owner._timers.Remove(this);
-            }
         }
 
         public ValueTask DisposeAsync()

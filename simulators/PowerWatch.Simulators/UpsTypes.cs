@@ -1,3 +1,5 @@
+using NutTokens = PowerWatch.Core.UpsStatusTokens;
+
 namespace PowerWatch.Simulators;
 
 /// <summary>Operating state of the UPS output.</summary>
@@ -83,20 +85,20 @@ public static class UpsStatusMapping
     public static IReadOnlyList<string> ToNutTokens(UpsStatus status)
     {
         var tokens = new List<string>(4);
-        Add(UpsStatus.Online, "OL");
-        Add(UpsStatus.OnBattery, "OB");
-        Add(UpsStatus.LowBattery, "LB");
-        Add(UpsStatus.ReplaceBattery, "RB");
-        Add(UpsStatus.Bypass, "BYPASS");
-        Add(UpsStatus.Charging, "CHRG");
-        Add(UpsStatus.Discharging, "DISCHRG");
-        Add(UpsStatus.Off, "OFF");
-        Add(UpsStatus.ForcedShutdown, "FSD");
-        Add(UpsStatus.TestInProgress, "CAL");
-        Add(UpsStatus.Overload, "OVER");
-        Add(UpsStatus.Trim, "TRIM");
-        Add(UpsStatus.Boost, "BOOST");
-        Add(UpsStatus.Fault, "ALARM");
+        Add(UpsStatus.Online, NutTokens.OnLine);
+        Add(UpsStatus.OnBattery, NutTokens.OnBattery);
+        Add(UpsStatus.LowBattery, NutTokens.LowBattery);
+        Add(UpsStatus.ReplaceBattery, NutTokens.ReplaceBattery);
+        Add(UpsStatus.Bypass, NutTokens.Bypass);
+        Add(UpsStatus.Charging, NutTokens.Charging);
+        Add(UpsStatus.Discharging, NutTokens.Discharging);
+        Add(UpsStatus.Off, NutTokens.Off);
+        Add(UpsStatus.ForcedShutdown, NutTokens.ForcedShutdown);
+        Add(UpsStatus.TestInProgress, NutTokens.Calibrating);
+        Add(UpsStatus.Overload, NutTokens.Overload);
+        Add(UpsStatus.Trim, NutTokens.Trim);
+        Add(UpsStatus.Boost, NutTokens.Boost);
+        Add(UpsStatus.Fault, NutTokens.Alarm);
         return tokens;
 
         void Add(UpsStatus flag, string token)

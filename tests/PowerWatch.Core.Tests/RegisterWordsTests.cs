@@ -81,4 +81,63 @@ public sealed class RegisterWordsTests
         // An odd-length string right-aligned: the first character is in the low byte (NUT-AM _apc_modbus_to_string).
         Assert.Equal("ABC", RegisterStrings.Decode([0x0000, 0x0041, 0x4243]));
     }
+
+    // The vectors below came with PowerWatch.Modbus's RegisterCodec (removed: RegisterWords is the one decoder).
+    [Fact]
+    public void Sixteen_bit_values_use_ab_or_ba()
+    {
+        Assert.Equal(0x1234, RegisterWords.ReadUInt16([0x1234], WordOrder.Abcd));
+        Assert.Equal(0x3412, RegisterWords.ReadUInt16([0x1234], WordOrder.Dcba));
+        Assert.Equal(-2, RegisterWords.ReadInt16([0xFFFE], WordOrder.Abcd));
+    }
+
+    [Theory]
+    [InlineData(WordOrder.Abcd)]
+    [InlineData(WordOrder.Cdab)]
+    [InlineData(WordOrder.Badc)]
+    [InlineData(WordOrder.Dcba)]
+    public void Every_type_decodes_from_its_big_endian_bytes_in_every_word_order(WordOrder order)
+    {
+        Assert.Equal((short)-12345, RegisterWords.ReadInt16(Registers(unchecked((ushort)-12345), 1, order), order));
+        Assert.Equal((ushort)54321, RegisterWords.ReadUInt16(Registers(54321, 1, order), order));
+        Assert.Equal(-123456789, RegisterWords.ReadInt32(Registers(unchecked((uint)-123456789), 2, order), order));
+        Assert.Equal(4000000000u, RegisterWords.ReadUInt32(Registers(4000000000u, 2, order), order));
+        Assert.Equal(-1234567890123456789, RegisterWords.ReadInt64(Registers(unchecked((ulong)-1234567890123456789), 4, order), order));
+        Assert.Equal(18000000000000000000, RegisterWords.ReadUInt64(Registers(18000000000000000000, 4, order), order));
+        Assert.Equal(-273.15, RegisterWords.ReadFloat64(Registers(BitConverter.DoubleToUInt64Bits(-273.15), 4, order), order));
+        Assert.Equal(49.98f, RegisterWords.ReadFloat32(Registers(BitConverter.SingleToUInt32Bits(49.98f), 2, order), order));
+    }
+
+    [Fact]
+    public void A_multi_register_bit_field_is_one_integer_in_its_word_order()
+    {
+        // ABCD: the first register holds the high word, so bit 16 is bit 0 of register 0; CDAB: 0x8000_0001.
+        ushort[] field = [0x0001, 0x8000];
+        Assert.Equal(0x0001_8000UL, RegisterWords.ReadRaw(field, WordOrder.Abcd));
+        Assert.Equal(0x8000_0001UL, RegisterWords.ReadRaw(field, WordOrder.Cdab));
+    }
+
+    [Fact]
+    public void Register_string_of_two_chars_per_register_ends_at_nul()
+    {
+        // SPEC §1.5: "SMT1500" in 5 registers.
+        Assert.Equal("SMT1500", RegisterStrings.Decode([0x534D, 0x5431, 0x3530, 0x3000, 0x4141]));
+    }
+
+    /// <summary>
+    /// Test oracle: the <paramref name="count"/> registers a device sends for the bit pattern <paramref name="bits"/> in
+    /// <paramref name="order"/> (ABCD = words high first, bytes high first; CDAB reverses the words; BADC swaps the
+    /// bytes of each word; DCBA does both).
+    /// </summary>
+    private static ushort[] Registers(ulong bits, int count, WordOrder order)
+    {
+        var words = new ushort[count];
+        for (var i = 0; i < count; i++)
+        {
+            var word = (ushort)(bits >> (16 * (count - 1 - i)));
+            words[i] = order is WordOrder.Badc or WordOrder.Dcba ? (ushort)((word << 8) | (word >> 8)) : word;
+        }
+
+        return order is WordOrder.Cdab or WordOrder.Dcba ? [.. words.Reverse()] : words;
+    }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using PowerWatch.Agent.Outputs.Mqtt;
 using PowerWatch.Core;
 using PowerWatch.Influx;
 
@@ -106,21 +107,21 @@ public static class TelemetryConverter
 
     private static Point Telemetry(JsonElement root, string site, string deviceFromTopic)
     {
-        var kind = RequiredString(root, "kind");
-        var device = root.TryGetProperty("device", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString()! : deviceFromTopic;
+        var kind = RequiredString(root, TelemetryFields.Kind);
+        var device = root.TryGetProperty(TelemetryFields.Device, out var d) && d.ValueKind == JsonValueKind.String ? d.GetString()! : deviceFromTopic;
         var p = new Point(kind).Tag("site", site).Tag("device", device);
-        if (root.TryGetProperty("model", out var model) && model.ValueKind == JsonValueKind.String && model.GetString()!.Length > 0)
+        if (root.TryGetProperty(TelemetryFields.Model, out var model) && model.ValueKind == JsonValueKind.String && model.GetString()!.Length > 0)
         {
             p.Tag("model", model.GetString()!);
         }
 
-        p.Field("seq", RequiredProperty(root, "seq").GetInt64());
-        if (root.TryGetProperty("quality", out var q) && q.ValueKind == JsonValueKind.String)
+        p.Field("seq", RequiredProperty(root, TelemetryFields.Sequence).GetInt64());
+        if (root.TryGetProperty(TelemetryFields.Quality, out var q) && q.ValueKind == JsonValueKind.String)
         {
             p.Field("quality", q.GetString()!);
         }
 
-        if (root.TryGetProperty("metrics", out var metrics))
+        if (root.TryGetProperty(TelemetryFields.Metrics, out var metrics))
         {
             if (metrics.ValueKind != JsonValueKind.Object)
             {
@@ -141,12 +142,12 @@ public static class TelemetryConverter
             }
         }
 
-        if (root.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.Array)
+        if (root.TryGetProperty(TelemetryFields.Status, out var status) && status.ValueKind == JsonValueKind.Array)
         {
             p.Field("ups.status", string.Join(' ', status.EnumerateArray().Select(s => s.GetString())));
         }
 
-        p.Timestamp(Timestamp(root, "ts"));
+        p.Timestamp(Timestamp(root, TelemetryFields.Timestamp));
         return p;
     }
 

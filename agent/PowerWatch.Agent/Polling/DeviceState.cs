@@ -9,7 +9,7 @@ public sealed class DeviceState
     public const int StaleAfterMissedPolls = 3;
 
     private readonly Lock _gate = new();
-    private Dictionary<string, Reading> _latest = new(StringComparer.Ordinal);
+    private readonly LatestReadings _latest = new();
 
     public DeviceState(string id, string kind, string model, string endpoint, TimeSpan pollInterval)
     {
@@ -34,7 +34,16 @@ public sealed class DeviceState
 
     public DateTimeOffset? LastPoll { get; private set; }
 
-    public DateTimeOffset? LastSuccess { get; private set; }
+    public DateTimeOffset? LastSuccess
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _latest.LastHeard;
+            }
+        }
+    }
 
     public int ConsecutiveFailures { get; private set; }
 
@@ -54,7 +63,7 @@ public sealed class DeviceState
         {
             lock (_gate)
             {
-                return LastSuccess is not null && ConsecutiveFailures < StaleAfterMissedPolls;
+                return _latest.LastHeard is not null && ConsecutiveFailures < StaleAfterMissedPolls;
             }
         }
     }
@@ -71,15 +80,8 @@ public sealed class DeviceState
     {
         lock (_gate)
         {
-            var latest = new Dictionary<string, Reading>(_latest, StringComparer.Ordinal);
-            foreach (var r in readings)
-            {
-                latest[r.Metric] = r;
-            }
-
-            _latest = latest;
+            _latest.Record(at, readings);
             LastPoll = at;
-            LastSuccess = at;
             ConsecutiveFailures = 0;
             LastError = null;
             Polls++;
@@ -104,14 +106,14 @@ public sealed class DeviceState
     /// </summary>
     public IReadOnlyList<Reading> Snapshot(DateTimeOffset now)
     {
-        Dictionary<string, Reading> latest;
+        List<Reading> latest;
         lock (_gate)
         {
-            latest = _latest;
+            latest = _latest.ToList();
         }
 
         var staleAfter = PollInterval * StaleAfterMissedPolls;
-        return latest.Values
+        return latest
             .Select(r => r.Quality == Quality.Good && now - r.Timestamp > staleAfter ? r with { Quality = Quality.Stale } : r)
             .OrderBy(r => r.Metric, StringComparer.Ordinal)
             .ToList();

@@ -8,13 +8,13 @@ public static class DefaultAlertRules
     [
         new()
         {
-            Id = "ups-on-battery", Kind = AlertRuleKind.State, DeviceKind = "ups", Metric = MetricNames.UpsStatus, Token = "OB",
+            Id = "ups-on-battery", Kind = AlertRuleKind.State, DeviceKind = "ups", Metric = MetricNames.UpsStatus, Token = UpsStatusTokens.OnBattery,
             For = TimeSpan.FromSeconds(3), Severity = AlertSeverity.Warning, Description = "UPS on battery",
             Response = "Utility or ATS output lost; watch the failover margin and the generator.",
         },
         new()
         {
-            Id = "ups-low-battery", Kind = AlertRuleKind.State, DeviceKind = "ups", Metric = MetricNames.UpsStatus, Token = "LB",
+            Id = "ups-low-battery", Kind = AlertRuleKind.State, DeviceKind = "ups", Metric = MetricNames.UpsStatus, Token = UpsStatusTokens.LowBattery,
             Severity = AlertSeverity.Critical, Description = "UPS low battery",
             Response = "Load will drop soon: shut down non-essential load now.",
         },
@@ -39,13 +39,13 @@ public static class DefaultAlertRules
         },
         new()
         {
-            Id = "ups-bypass", Kind = AlertRuleKind.State, DeviceKind = "ups", Metric = MetricNames.UpsStatus, Token = "BYPASS",
+            Id = "ups-bypass", Kind = AlertRuleKind.State, DeviceKind = "ups", Metric = MetricNames.UpsStatus, Token = UpsStatusTokens.Bypass,
             Severity = AlertSeverity.Warning, Description = "UPS on bypass",
             Response = "The load is unprotected; find the cause (overload, fault, maintenance).",
         },
         new()
         {
-            Id = "ups-overload-flag", Kind = AlertRuleKind.State, DeviceKind = "ups", Metric = MetricNames.UpsStatus, Token = "OVER",
+            Id = "ups-overload-flag", Kind = AlertRuleKind.State, DeviceKind = "ups", Metric = MetricNames.UpsStatus, Token = UpsStatusTokens.Overload,
             ClearAfter = TimeSpan.FromSeconds(30), Severity = AlertSeverity.Critical, Description = "UPS reports overload", Response = "Shed load immediately.",
         },
         new()

@@ -5,8 +5,8 @@ namespace PowerWatch.Core.Decoding;
 
 /// <summary>
 /// Raw word-order primitives: integers and IEEE-754 values from 1, 2 or 4 registers in ABCD/CDAB/BADC/DCBA
-/// (SPEC §1.5). Registers hold the wire bytes as the Modbus PDU carries them (high byte first). May be replaced by
-/// PowerWatch.Modbus's decoder at integration; keep it self-contained.
+/// (SPEC §1.5). Registers hold the wire bytes as the Modbus PDU carries them (high byte first). The one register
+/// decoder (PowerWatch.Modbus only moves registers).
 /// </summary>
 internal static class RegisterWords
 {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using PowerWatch.Core.Alerts;
+using PowerWatch.Core.Trends;
 
 namespace PowerWatch.Core.Failover;
 
@@ -95,15 +96,11 @@ public sealed class FailoverAnalyzer
                 _devices[device] = data;
             }
 
-            data.LastHeard = now;
-            foreach (var r in readings)
-            {
-                data.Latest[r.Metric] = r;
-            }
+            data.Readings.Record(now, readings);
 
             if (_estimators.TryGetValue(device, out var estimator))
             {
-                var onBattery = Status(data).Contains("OB", StringComparer.Ordinal);
+                var onBattery = Status(data).Contains(UpsStatusTokens.OnBattery, StringComparer.Ordinal);
                 estimator.Observe(now, Number(data, MetricNames.BatteryCharge), Number(data, MetricNames.UpsLoad), onBattery);
             }
 
@@ -139,14 +136,11 @@ public sealed class FailoverAnalyzer
 
     private static string F(double v) => v.ToString("0.##", CultureInfo.InvariantCulture);
 
-    private static double? Number(DeviceData? d, string metric) =>
-        d is not null && d.Latest.TryGetValue(metric, out var r) && r.Quality == Quality.Good && r.Value.TryGetNumber(out var v) ? v : null;
+    private static double? Number(DeviceData? d, string metric) => d?.Readings.Number(metric);
 
-    private static bool? Bool(DeviceData? d, string metric) =>
-        d is not null && d.Latest.TryGetValue(metric, out var r) && r.Quality == Quality.Good && r.Value.TryGetBoolean(out var v) ? v : null;
+    private static bool? Bool(DeviceData? d, string metric) => d?.Readings.Boolean(metric);
 
-    private static string? Text(DeviceData? d, string metric) =>
-        d is not null && d.Latest.TryGetValue(metric, out var r) && r.Quality == Quality.Good && r.Value.TryGetText(out var v) ? v : null;
+    private static string? Text(DeviceData? d, string metric) => d?.Readings.Text(metric);
 
     private static System.Collections.Immutable.ImmutableArray<string> Status(DeviceData? d) =>
         Text(d, MetricNames.UpsStatus) is { } s ? UpsStatus.Parse(s).Tokens : [];
@@ -158,7 +152,7 @@ public sealed class FailoverAnalyzer
             return null;
         }
 
-        if (Bool(d, MetricNames.DeviceAvailable) == false || now - d.LastHeard > _options.StaleAfter)
+        if (Bool(d, MetricNames.DeviceAvailable) == false || now - d.Readings.LastHeard > _options.StaleAfter)
         {
             return null;
         }
@@ -177,7 +171,7 @@ public sealed class FailoverAnalyzer
         // Utility: the ATS's source-1 flag; without a fresh ATS, a UPS on battery says the same.
         var source1 = Bool(ats, MetricNames.AtsSource1Available);
         var position = Text(ats, MetricNames.AtsPosition);
-        var anyOnBattery = upsData.Any(u => Status(u.Data).Contains("OB", StringComparer.Ordinal));
+        var anyOnBattery = upsData.Any(u => Status(u.Data).Contains(UpsStatusTokens.OnBattery, StringComparer.Ordinal));
         var utilityDown = source1 is { } s1 ? !s1 : anyOnBattery && position != "source2";
         if (utilityDown)
         {
@@ -337,7 +331,7 @@ public sealed class FailoverAnalyzer
         else if (gen is not null && _devices.TryGetValue(chain.Generator!, out var genData) && genData.Fuel.Count >= 3
             && genData.Fuel[^1].At - genData.Fuel[0].At >= TimeSpan.FromMinutes(Math.Min(15, _options.FuelWindow.TotalMinutes / 2)))
         {
-            var perHour = -Slope(genData.Fuel) * 3600;
+            var perHour = -LinearTrend.Of(genData.Fuel).Slope * 3600;
             var level = genData.Fuel[^1].Value;
             if (perHour > 0.01)
             {
@@ -409,7 +403,7 @@ public sealed class FailoverAnalyzer
 
         foreach (var (upsId, ups) in upsData)
         {
-            var onBattery = Status(ups).Contains("OB", StringComparer.Ordinal);
+            var onBattery = Status(ups).Contains(UpsStatusTokens.OnBattery, StringComparer.Ordinal);
             var reported = Number(ups, MetricNames.BatteryRuntime);
             var estimator = _estimators[upsId];
             var estimate = onBattery && ups is not null ? estimator.EstimateSeconds : null;
@@ -550,7 +544,7 @@ public sealed class FailoverAnalyzer
         var threshold = _options.LoadLostVoltageFraction * (Number(ups, "output.voltage.nominal") ?? _options.NominalVoltage);
         var reasons = new List<string>(2);
         var tokens = Status(ups);
-        if (tokens.Contains("OFF", StringComparer.Ordinal))
+        if (tokens.Contains(UpsStatusTokens.Off, StringComparer.Ordinal))
         {
             reasons.Add($"output off (status {string.Join(' ', tokens)})");
         }
@@ -568,28 +562,9 @@ public sealed class FailoverAnalyzer
         return reasons.Count == 0 ? null : string.Join("; ", reasons);
     }
 
-    private static double Slope(List<(DateTimeOffset At, double Value)> points)
-    {
-        var t0 = points[0].At;
-        double n = points.Count, st = 0, sv = 0, stt = 0, stv = 0;
-        foreach (var (at, value) in points)
-        {
-            var t = (at - t0).TotalSeconds;
-            st += t;
-            sv += value;
-            stt += t * t;
-            stv += t * value;
-        }
-
-        var d = (n * stt) - (st * st);
-        return d == 0 ? 0 : ((n * stv) - (st * sv)) / d;
-    }
-
     private sealed class DeviceData
     {
-        public DateTimeOffset LastHeard { get; set; }
-
-        public Dictionary<string, Reading> Latest { get; } = new(StringComparer.Ordinal);
+        public LatestReadings Readings { get; } = new();
 
         public List<(DateTimeOffset At, double Value)> Fuel { get; } = [];
     }

@@ -1,3 +1,5 @@
+using PowerWatch.Core.Trends;
+
 namespace PowerWatch.Core.Failover;
 
 /// <summary>One learned discharge: the battery drained at <paramref name="RatePercentPerSecond"/> at <paramref name="LoadPercent"/>.</summary>
@@ -156,7 +158,7 @@ public sealed class RuntimeEstimator(BatteryModel model, TimeSpan window, double
         var steady = _samples.Count > 0 && _samples.Max(s => s.Load) <= 1.15 * Math.Max(0.1, _samples.Min(s => s.Load));
         if (_samples.Count >= 3 && span >= TimeSpan.FromSeconds(Math.Min(10, window.TotalSeconds / 4)))
         {
-            var slope = Slope();
+            var slope = LinearTrend.Of(_samples, static s => (s.At, s.Charge)).Slope;
             if (slope < 0)
             {
                 ObservedRate = -slope;
@@ -182,22 +184,5 @@ public sealed class RuntimeEstimator(BatteryModel model, TimeSpan window, double
             EstimateSeconds = null;
             Source = "none";
         }
-    }
-
-    private double Slope()
-    {
-        var t0 = _samples[0].At;
-        double n = _samples.Count, st = 0, sv = 0, stt = 0, stv = 0;
-        foreach (var (at, charge, _) in _samples)
-        {
-            var t = (at - t0).TotalSeconds;
-            st += t;
-            sv += charge;
-            stt += t * t;
-            stv += t * charge;
-        }
-
-        var d = (n * stt) - (st * st);
-        return d == 0 ? 0 : ((n * stv) - (st * sv)) / d;
     }
 }

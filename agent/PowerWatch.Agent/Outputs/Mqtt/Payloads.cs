@@ -33,21 +33,21 @@ public static class Payloads
         using (var w = new Utf8JsonWriter(buffer))
         {
             w.WriteStartObject();
-            w.WriteString("ts", FormatTimestamp(result.Timestamp));
-            w.WriteNumber("seq", result.Sequence);
+            w.WriteString(TelemetryFields.Timestamp, FormatTimestamp(result.Timestamp));
+            w.WriteNumber(TelemetryFields.Sequence, result.Sequence);
             if (run is not null)
             {
-                w.WriteString("run", run);
+                w.WriteString(TelemetryFields.Run, run);
             }
 
-            w.WriteString("device", result.Device);
-            w.WriteString("kind", result.Kind);
+            w.WriteString(TelemetryFields.Device, result.Device);
+            w.WriteString(TelemetryFields.Kind, result.Kind);
             if (!string.IsNullOrEmpty(result.Model))
             {
-                w.WriteString("model", result.Model);
+                w.WriteString(TelemetryFields.Model, result.Model);
             }
 
-            w.WriteStartObject("metrics");
+            w.WriteStartObject(TelemetryFields.Metrics);
             List<string>? stale = null, bad = null;
             string? status = null;
             foreach (var r in result.Readings)
@@ -84,7 +84,7 @@ public static class Payloads
             w.WriteEndObject();
             if (status is not null)
             {
-                w.WriteStartArray("status");
+                w.WriteStartArray(TelemetryFields.Status);
                 foreach (var token in status.Split(' ', StringSplitOptions.RemoveEmptyEntries))
                 {
                     w.WriteStringValue(token);
@@ -93,12 +93,12 @@ public static class Payloads
                 w.WriteEndArray();
             }
 
-            w.WriteString("quality", result.Quality.ToWireName());
-            WriteList(w, "stale", stale);
-            WriteList(w, "bad", bad);
+            w.WriteString(TelemetryFields.Quality, result.Quality.ToWireName());
+            WriteList(w, TelemetryFields.Stale, stale);
+            WriteList(w, TelemetryFields.Bad, bad);
             if (result.Error is not null)
             {
-                w.WriteString("error", result.Error);
+                w.WriteString(TelemetryFields.Error, result.Error);
             }
 
             w.WriteEndObject();
@@ -131,6 +131,46 @@ public static class Payloads
 
         w.WriteEndArray();
     }
+}
+
+/// <summary>
+/// The telemetry payload's field names (docs/schemas/telemetry.schema.json): written by <see cref="Payloads.Telemetry"/>,
+/// read back by the ingest (<c>TelemetryConverter</c>) and the stored confirmations (<c>StoredAck</c>). Wire-visible:
+/// frozen by tests.
+/// </summary>
+public static class TelemetryFields
+{
+    /// <summary>RFC 3339 UTC time of the poll.</summary>
+    public const string Timestamp = "ts";
+
+    /// <summary>Per-device poll sequence number.</summary>
+    public const string Sequence = "seq";
+
+    /// <summary>The agent process's run id (tells the runs of <see cref="Sequence"/> apart).</summary>
+    public const string Run = "run";
+
+    public const string Device = "device";
+
+    public const string Kind = "kind";
+
+    public const string Model = "model";
+
+    /// <summary>Object of good readings, metric name → number, boolean or string.</summary>
+    public const string Metrics = "metrics";
+
+    /// <summary>Array of UPS status tokens.</summary>
+    public const string Status = "status";
+
+    public const string Quality = "quality";
+
+    /// <summary>Array of the names of stale readings.</summary>
+    public const string Stale = "stale";
+
+    /// <summary>Array of the names of bad readings.</summary>
+    public const string Bad = "bad";
+
+    /// <summary>The poll error, if any.</summary>
+    public const string Error = "error";
 }
 
 /// <summary>Source-generated JSON for the alert, event and failover payloads (snake_case keys, nulls omitted).</summary>

@@ -131,7 +131,7 @@ public sealed record StoredAck(string Device, string Run, IReadOnlyList<SeqRange
 
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var name = reader.ValueTextEquals("device"u8) ? 1 : reader.ValueTextEquals("run"u8) ? 2 : reader.ValueTextEquals("seq"u8) ? 3 : 0;
+                var name = reader.ValueTextEquals(TelemetryFields.Device) ? 1 : reader.ValueTextEquals(TelemetryFields.Run) ? 2 : reader.ValueTextEquals(TelemetryFields.Sequence) ? 3 : 0;
                 if (!reader.Read())
                 {
                     return false;
