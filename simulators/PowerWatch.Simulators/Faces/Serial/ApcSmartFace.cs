@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text;
+using PowerWatch.SerialUps.ApcSmart;
 
 namespace PowerWatch.Simulators.Faces.Serial;
 
@@ -127,7 +127,7 @@ public sealed class ApcSmartFace : ISerialFaceProtocol, IDisposable
             'P' => Site.Read(_ => F("{0:000.0}", Math.Clamp(u.LoadPercent, 0, 999.9))),
             'F' => Site.Read(_ => F("{0:00.00}", Math.Clamp(u.InputFrequency, 0, 99.99))),
             'C' => Site.Read(_ => F("{0:000.0}", Math.Clamp(u.Temperature, 0, 999.9))),
-            'Q' => Site.Read(_ => UpsStatusMapping.ToApcSmartStatusByte(u.Status).ToString("X2", CultureInfo.InvariantCulture)),
+            'Q' => Site.Read(_ => ApcSmartProtocol.FormatStatusBits(UpsStatusMapping.ToApcSmartStatusByte(u.Status))),
             'G' => Site.Read(_ => u.LastTransferCause switch
             {
                 TransferCause.LowInputVoltage => "L",
@@ -260,7 +260,7 @@ public sealed class ApcSmartFace : ISerialFaceProtocol, IDisposable
                 result = s.Ups.StartSelfTest();
             }
         });
-        return result == SelfTestResult.Refused ? "NO" : "OK";
+        return result == SelfTestResult.Refused ? ApcSmartProtocol.No : ApcSmartProtocol.Ok;
     }
 
     internal string SoftShutdown()
@@ -268,50 +268,41 @@ public sealed class ApcSmartFace : ISerialFaceProtocol, IDisposable
         var onBattery = Site.Read(s => s.Ups.Mode == UpsMode.OnBattery);
         if (!onBattery)
         {
-            return "NO";
+            return ApcSmartProtocol.No;
         }
 
         Site.Write(s => s.Ups.Shutdown(Options.ShutdownGraceDelay, returnWhenPowerRestored: true));
-        return "OK";
+        return ApcSmartProtocol.Ok;
     }
 
     internal string ShutdownAndReturn()
     {
         Site.Write(s => s.Ups.Shutdown(Options.ShutdownGraceDelay, returnWhenPowerRestored: true));
-        return "OK";
+        return ApcSmartProtocol.Ok;
     }
 
     internal string ShutdownStayOff()
     {
         Site.Write(s => s.Ups.Shutdown(Options.ShutdownGraceDelay, returnWhenPowerRestored: false));
-        return "OK";
+        return ApcSmartProtocol.Ok;
     }
 
     internal string TurnOff()
     {
         Site.Write(s => s.Ups.TurnOutputOff());
-        return "OK";
+        return ApcSmartProtocol.Ok;
     }
 
     internal string TurnOn()
     {
         Site.Write(s => s.Ups.TurnOutputOn());
-        return "OK";
+        return ApcSmartProtocol.Ok;
     }
 
     internal string AbortShutdown()
     {
         Site.Write(s => s.Ups.CancelShutdown());
-        return "OK";
-    }
-
-    internal static byte[] Line(string text)
-    {
-        var bytes = new byte[text.Length + 2];
-        Encoding.ASCII.GetBytes(text, bytes);
-        bytes[^2] = (byte)'\r';
-        bytes[^1] = (byte)'\n';
-        return bytes;
+        return ApcSmartProtocol.Ok;
     }
 }
 
@@ -346,10 +337,10 @@ internal sealed class ApcSmartSession(ApcSmartFace face) : ISerialFaceSession
     {
         if (!_smart)
         {
-            if (b == 'Y')
+            if (b == ApcSmartProtocol.SmartMode)
             {
                 Volatile.Write(ref _smart, true);
-                return ApcSmartFace.Line("SM");
+                return ApcSmartProtocol.Line(ApcSmartProtocol.SmartModeReply);
             }
 
             return null;
@@ -360,7 +351,7 @@ internal sealed class ApcSmartSession(ApcSmartFace face) : ISerialFaceSession
             if (b is < (byte)'0' or > (byte)'9')
             {
                 _atDigits = -1;
-                return ApcSmartFace.Line("NA");
+                return ApcSmartProtocol.Line(ApcSmartProtocol.NotAvailable);
             }
 
             _atValue = (_atValue * 10) + (b - '0');
@@ -370,7 +361,7 @@ internal sealed class ApcSmartSession(ApcSmartFace face) : ISerialFaceSession
             }
 
             _atDigits = -1;
-            return ApcSmartFace.Line(face.ShutdownAndReturn());
+            return ApcSmartProtocol.Line(face.ShutdownAndReturn());
         }
 
         var armed = _armed;
@@ -383,11 +374,11 @@ internal sealed class ApcSmartSession(ApcSmartFace face) : ISerialFaceSession
 
         switch (b)
         {
-            case (byte)'Y':
-                return ApcSmartFace.Line("SM");
-            case (byte)'R':
+            case ApcSmartProtocol.SmartMode:
+                return ApcSmartProtocol.Line(ApcSmartProtocol.SmartModeReply);
+            case ApcSmartProtocol.LeaveSmartMode:
                 Volatile.Write(ref _smart, false);
-                return ApcSmartFace.Line("BYE");
+                return ApcSmartProtocol.Line(ApcSmartProtocol.LeaveSmartModeReply);
             case (byte)'@':
                 _atDigits = 0;
                 _atValue = 0;
@@ -399,20 +390,20 @@ internal sealed class ApcSmartSession(ApcSmartFace face) : ISerialFaceSession
                     return null;
                 }
 
-                return ApcSmartFace.Line(b == 'K' ? face.ShutdownStayOff() : b == 'Z' ? face.TurnOff() : face.TurnOn());
+                return ApcSmartProtocol.Line(b == 'K' ? face.ShutdownStayOff() : b == 'Z' ? face.TurnOff() : face.TurnOn());
             case 0x7F:
-                return ApcSmartFace.Line(face.AbortShutdown());
+                return ApcSmartProtocol.Line(face.AbortShutdown());
             case (byte)'W':
-                return ApcSmartFace.Line(face.SelfTest());
+                return ApcSmartProtocol.Line(face.SelfTest());
             case (byte)'A':
-                return ApcSmartFace.Line("OK");
+                return ApcSmartProtocol.Line(ApcSmartProtocol.Ok);
             case (byte)'S':
-                return ApcSmartFace.Line(face.SoftShutdown());
+                return ApcSmartProtocol.Line(face.SoftShutdown());
             case (byte)'U':
                 // Simulated power failure as the UPS reports it: line fail, then back on line (no model change).
                 return "!$"u8.ToArray();
             default:
-                return ApcSmartFace.Line(face.Query((char)b) ?? "NA");
+                return ApcSmartProtocol.Line(face.Query((char)b) ?? ApcSmartProtocol.NotAvailable);
         }
     }
 }

@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
-using PowerWatch.Agent.Inputs.MegatecQ1;
+using PowerWatch.Agent.Inputs.SerialUps;
 
 namespace PowerWatch.Agent.Tests.Inputs.MegatecQ1;
 

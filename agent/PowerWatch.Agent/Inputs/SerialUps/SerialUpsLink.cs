@@ -2,7 +2,7 @@ using System.Net.Sockets;
 using PowerWatch.Agent.Configuration;
 using PowerWatch.Serial;
 
-namespace PowerWatch.Agent.Inputs.MegatecQ1;
+namespace PowerWatch.Agent.Inputs.SerialUps;
 
 /// <summary>An open byte link to a serial UPS: a serial port or a raw TCP serial server. Disposing closes it.</summary>
 public interface ISerialUpsLink : IAsyncDisposable

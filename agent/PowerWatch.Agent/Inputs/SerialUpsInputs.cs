@@ -1,7 +1,9 @@
 using PowerWatch.Agent.Configuration;
 using PowerWatch.Agent.Inputs.ApcSmart;
+using PowerWatch.Agent.Inputs.MegatecQ1;
+using PowerWatch.Agent.Inputs.SerialUps;
 
-namespace PowerWatch.Agent.Inputs.MegatecQ1;
+namespace PowerWatch.Agent.Inputs;
 
 /// <summary>Creates the serial UPS inputs (<c>megatec-q1</c>, <c>apc-smart</c>) for <see cref="Polling.AgentRuntime"/>.</summary>
 public static class SerialUpsInputs
