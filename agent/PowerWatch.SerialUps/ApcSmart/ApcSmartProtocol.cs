@@ -61,6 +61,21 @@ public static class ApcSmartProtocol
         return reply.Length == 2 && byte.TryParse(reply, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var bits) ? bits : null;
     }
 
+    /// <summary><c>j</c> as the UPS sends it: whole minutes (0–9999), four digits and ':' (19620 s → <c>0327:</c>).</summary>
+    public static string FormatRuntime(double seconds) => F("{0:0000}:", Math.Clamp(Math.Floor(seconds / 60), 0, 9999));
+
+    /// <summary>A reply such as <c>f</c>, <c>L</c>, <c>O</c>, <c>P</c>, <c>C</c>: <c>000.0</c>, clamped to 0–999.9 (§6: <c>118.3</c>, <c>023.5</c>).</summary>
+    public static string FormatTenths(double value) => F("{0:000.0}", Math.Clamp(value, 0, 999.9));
+
+    /// <summary>A reply such as <c>F</c>: <c>00.00</c>, clamped to 0–99.99 (§6: <c>60.00</c>).</summary>
+    public static string FormatHundredths(double value) => F("{0:00.00}", Math.Clamp(value, 0, 99.99));
+
+    /// <summary><c>B</c>: <c>00.00</c> below 100 V (§6: <c>27.87</c>), else <c>000.0</c> up to 999.9.</summary>
+    public static string FormatBatteryVoltage(double volts) => volts < 99.995 ? F("{0:00.00}", Math.Max(0, volts)) : F("{0:000.0}", Math.Min(999.9, volts));
+
+    /// <summary>A whole-number reply zero-padded to <paramref name="digits"/> (<c>g</c> → <c>024</c>, <c>q</c> → <c>02</c>); the caller clamps.</summary>
+    public static string FormatWhole(double value, int digits) => value.ToString(new string('0', digits), CultureInfo.InvariantCulture);
+
     /// <summary>The <c>Q</c> reply for <paramref name="bits"/>: two upper-case hex digits (<c>08</c> on line).</summary>
     public static string FormatStatusBits(byte bits) => bits.ToString("X2", CultureInfo.InvariantCulture);
 
@@ -74,4 +89,6 @@ public static class ApcSmartProtocol
         bytes[^1] = (byte)'\n';
         return bytes;
     }
+
+    private static string F(string format, double value) => string.Format(CultureInfo.InvariantCulture, format, value);
 }

@@ -38,6 +38,32 @@ public sealed class ApcSmartProtocolTests
     public void Numeric_replies_from_the_spec_parse(string reply, double expected) => Assert.Equal(expected, ApcSmartProtocol.ParseNumber(reply));
 
     [Fact]
+    public void Replies_are_formatted_as_the_spec_examples()
+    {
+        // SPEC-DEVICES §6 example column: f 099.0, j 0327:, B 27.87, g 024, L 118.3, P 023.5, F 60.00, C 036.0.
+        Assert.Equal("099.0", ApcSmartProtocol.FormatTenths(99.0));
+        Assert.Equal("0327:", ApcSmartProtocol.FormatRuntime(327 * 60));
+        Assert.Equal("27.87", ApcSmartProtocol.FormatBatteryVoltage(27.87));
+        Assert.Equal("024", ApcSmartProtocol.FormatWhole(24, 3));
+        Assert.Equal("118.3", ApcSmartProtocol.FormatTenths(118.3));
+        Assert.Equal("023.5", ApcSmartProtocol.FormatTenths(23.5));
+        Assert.Equal("60.00", ApcSmartProtocol.FormatHundredths(60.0));
+        Assert.Equal("036.0", ApcSmartProtocol.FormatTenths(36.0));
+    }
+
+    [Fact]
+    public void Formatted_replies_are_clamped_to_their_width_and_parse_back()
+    {
+        Assert.Equal("999.9", ApcSmartProtocol.FormatTenths(1234));
+        Assert.Equal("000.0", ApcSmartProtocol.FormatTenths(-5));
+        Assert.Equal("99.99", ApcSmartProtocol.FormatHundredths(120));
+        Assert.Equal("218.0", ApcSmartProtocol.FormatBatteryVoltage(218.0));
+        Assert.Equal("9999:", ApcSmartProtocol.FormatRuntime(1e9));
+        Assert.Equal(327 * 60, ApcSmartProtocol.ParseRuntimeSeconds(ApcSmartProtocol.FormatRuntime(327 * 60 + 59)));
+        Assert.Equal(27.87, ApcSmartProtocol.ParseNumber(ApcSmartProtocol.FormatBatteryVoltage(27.87)));
+    }
+
+    [Fact]
     public void Framer_takes_alert_characters_out_of_the_stream_wherever_they_are()
     {
         var framer = new ApcSmartFramer();

@@ -1,4 +1,3 @@
-using System.Globalization;
 using PowerWatch.SerialUps.ApcSmart;
 
 namespace PowerWatch.Simulators.Faces.Serial;
@@ -118,15 +117,15 @@ public sealed class ApcSmartFace : ISerialFaceProtocol, IDisposable
             '\u0001' => Options.Model,
             'n' => Options.SerialNumber,
             'b' => Options.Firmware,
-            'f' => Site.Read(_ => F("{0:000.0}", Math.Clamp(u.ChargePercent, 0, 100))),
-            'j' => Site.Read(_ => F("{0:0000}:", Math.Clamp(Math.Floor(u.ReportedRuntimeSeconds / 60), 0, 9999))),
-            'B' => Site.Read(_ => Voltage(u.BatteryVoltage)),
-            'g' => F("{0:000}", Math.Min(999, u.NominalBatteryVoltage)),
-            'L' => Site.Read(_ => F("{0:000.0}", Math.Clamp(u.InputVoltage, 0, 999.9))),
-            'O' => Site.Read(_ => F("{0:000.0}", Math.Clamp(u.OutputVoltage, 0, 999.9))),
-            'P' => Site.Read(_ => F("{0:000.0}", Math.Clamp(u.LoadPercent, 0, 999.9))),
-            'F' => Site.Read(_ => F("{0:00.00}", Math.Clamp(u.InputFrequency, 0, 99.99))),
-            'C' => Site.Read(_ => F("{0:000.0}", Math.Clamp(u.Temperature, 0, 999.9))),
+            'f' => Site.Read(_ => ApcSmartProtocol.FormatTenths(Math.Clamp(u.ChargePercent, 0, 100))),
+            'j' => Site.Read(_ => ApcSmartProtocol.FormatRuntime(u.ReportedRuntimeSeconds)),
+            'B' => Site.Read(_ => ApcSmartProtocol.FormatBatteryVoltage(u.BatteryVoltage)),
+            'g' => ApcSmartProtocol.FormatWhole(Math.Min(999, u.NominalBatteryVoltage), 3),
+            'L' => Site.Read(_ => ApcSmartProtocol.FormatTenths(u.InputVoltage)),
+            'O' => Site.Read(_ => ApcSmartProtocol.FormatTenths(u.OutputVoltage)),
+            'P' => Site.Read(_ => ApcSmartProtocol.FormatTenths(u.LoadPercent)),
+            'F' => Site.Read(_ => ApcSmartProtocol.FormatHundredths(u.InputFrequency)),
+            'C' => Site.Read(_ => ApcSmartProtocol.FormatTenths(u.Temperature)),
             'Q' => Site.Read(_ => ApcSmartProtocol.FormatStatusBits(UpsStatusMapping.ToApcSmartStatusByte(u.Status))),
             'G' => Site.Read(_ => u.LastTransferCause switch
             {
@@ -143,19 +142,15 @@ public sealed class ApcSmartFace : ISerialFaceProtocol, IDisposable
                 SelfTestResult.Failed => "BT",
                 _ => "NO",
             }),
-            'l' => F("{0:000}", Math.Round(o.NominalVoltage * o.LowTransferFraction)),
-            'u' => F("{0:000}", Math.Round(o.NominalVoltage * o.HighTransferFraction)),
-            'p' => F("{0:000}", Math.Min(999, Options.ShutdownGraceDelay.TotalSeconds)),
-            'r' => F("{0:000}", Math.Min(999, Options.WakeupDelay.TotalSeconds)),
-            'q' => F("{0:00}", Math.Min(99, Math.Round(o.LowBatteryRuntime.TotalMinutes))),
+            'l' => ApcSmartProtocol.FormatWhole(Math.Round(o.NominalVoltage * o.LowTransferFraction), 3),
+            'u' => ApcSmartProtocol.FormatWhole(Math.Round(o.NominalVoltage * o.HighTransferFraction), 3),
+            'p' => ApcSmartProtocol.FormatWhole(Math.Min(999, Options.ShutdownGraceDelay.TotalSeconds), 3),
+            'r' => ApcSmartProtocol.FormatWhole(Math.Min(999, Options.WakeupDelay.TotalSeconds), 3),
+            'q' => ApcSmartProtocol.FormatWhole(Math.Min(99, Math.Round(o.LowBatteryRuntime.TotalMinutes)), 2),
             'a' => "3." + SupportedAlerts + "." + SupportedCommands,
             _ => null,
         };
     }
-
-    private static string F(string format, double value) => string.Format(CultureInfo.InvariantCulture, format, value);
-
-    private static string Voltage(double v) => v < 99.995 ? F("{0:00.00}", Math.Max(0, v)) : F("{0:000.0}", Math.Min(999.9, v));
 
     private void Raise(byte alert) => AlertRaised?.Invoke(alert);
 
