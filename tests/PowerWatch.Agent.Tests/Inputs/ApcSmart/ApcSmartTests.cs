@@ -2,7 +2,7 @@ using System.Text;
 using PowerWatch.Agent.Inputs;
 using PowerWatch.Agent.Inputs.ApcSmart;
 using PowerWatch.Agent.Inputs.SerialUps;
-using PowerWatch.Agent.Tests.Inputs.MegatecQ1;
+using PowerWatch.Agent.Tests.Inputs.SerialUps;
 using PowerWatch.Core;
 using PowerWatch.SerialUps.ApcSmart;
 using PowerWatch.TestSupport;

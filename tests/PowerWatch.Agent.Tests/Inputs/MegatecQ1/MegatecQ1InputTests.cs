@@ -2,6 +2,7 @@ using System.Text;
 using PowerWatch.Agent.Inputs;
 using PowerWatch.Agent.Inputs.MegatecQ1;
 using PowerWatch.Agent.Inputs.SerialUps;
+using PowerWatch.Agent.Tests.Inputs.SerialUps;
 using PowerWatch.Core;
 using PowerWatch.SerialUps.MegatecQ1;
 using PowerWatch.TestSupport;
