@@ -112,6 +112,23 @@ public sealed class SerialLineOptions
 
     /// <summary>Silence between frames on the bus (Modbus RTU); null = 3.5 character times.</summary>
     public TimeSpan? InterFrameGap { get; set; }
+
+    /// <summary>The port settings for <paramref name="portName"/> (Modbus RTU and the serial UPS inputs alike).</summary>
+    public PowerWatch.Serial.SerialPortSettings ToPortSettings(string portName) => new()
+    {
+        PortName = portName,
+        BaudRate = BaudRate,
+        DataBits = DataBits,
+        Parity = Parity.ToLowerInvariant() switch
+        {
+            "even" => PowerWatch.Serial.Parity.Even,
+            "odd" => PowerWatch.Serial.Parity.Odd,
+            "mark" => PowerWatch.Serial.Parity.Mark,
+            "space" => PowerWatch.Serial.Parity.Space,
+            _ => PowerWatch.Serial.Parity.None,
+        },
+        StopBits = StopBits == 2 ? PowerWatch.Serial.StopBits.Two : PowerWatch.Serial.StopBits.One,
+    };
 }
 
 /// <summary>Per-device quirks, as real devices need them.</summary>

@@ -4,7 +4,7 @@ using PowerWatch.Agent.Configuration;
 using PowerWatch.Agent.Hosting;
 using PowerWatch.Agent.Inputs;
 using PowerWatch.Agent.Inputs.ApcSmart;
-using PowerWatch.Agent.Inputs.MegatecQ1;
+using PowerWatch.Agent.Inputs.SerialUps;
 using PowerWatch.Agent.Pipeline;
 using PowerWatch.Agent.Polling;
 using PowerWatch.Benchmarks.Agent;

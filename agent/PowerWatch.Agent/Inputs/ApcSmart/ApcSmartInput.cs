@@ -1,5 +1,6 @@
-using PowerWatch.Agent.Inputs.MegatecQ1;
+using PowerWatch.Agent.Inputs.SerialUps;
 using PowerWatch.Core;
+using PowerWatch.SerialUps.ApcSmart;
 
 namespace PowerWatch.Agent.Inputs.ApcSmart;
 
@@ -94,7 +95,7 @@ public sealed class ApcSmartInput : IDeviceInput, IPollRequestingInput
 
                 if (command == (byte)'Q')
                 {
-                    var status = ApcSmartProtocol.ParseStatus(reply);
+                    var status = ApcSmartUpsStatus.Parse(reply);
                     if (status is null)
                     {
                         readings.Add(Bad(metric));
@@ -140,7 +141,7 @@ public sealed class ApcSmartInput : IDeviceInput, IPollRequestingInput
         {
             ApcSmartProtocol.Model or (byte)'n' or (byte)'b' => reply.Trim().Length > 0 ? ReadingValue.FromText(reply.Trim()) : ReadingValue.None,
             (byte)'j' => ApcSmartProtocol.ParseRuntimeSeconds(reply) is { } s ? ReadingValue.FromNumber(s) : ReadingValue.None,
-            (byte)'Q' => ApcSmartProtocol.ParseStatus(reply) is { } st ? ReadingValue.FromText(st.Format()) : ReadingValue.None,
+            (byte)'Q' => ApcSmartUpsStatus.Parse(reply) is { } st ? ReadingValue.FromText(st.Format()) : ReadingValue.None,
             _ => ApcSmartProtocol.ParseNumber(reply) is { } n ? ReadingValue.FromNumber(n) : ReadingValue.None,
         };
         return new Reading(device, metric, value, Unit(metric), timestamp, value.IsNone ? Quality.Bad : Quality.Good, sequence);
@@ -152,7 +153,7 @@ public sealed class ApcSmartInput : IDeviceInput, IPollRequestingInput
     {
         foreach (var (_, alert) in _alerts)
         {
-            status = ApcSmartProtocol.Apply(status, alert);
+            status = ApcSmartUpsStatus.Apply(status, alert);
         }
 
         return status;
@@ -169,7 +170,7 @@ public sealed class ApcSmartInput : IDeviceInput, IPollRequestingInput
                 _alerts.RemoveAt(0);
             }
 
-            _current = ApcSmartProtocol.Apply(_current, alert);
+            _current = ApcSmartUpsStatus.Apply(_current, alert);
         }
 
         AlertCharacterReceived?.Invoke(_device, alert);

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
-using PowerWatch.Agent.Inputs.MegatecQ1;
+using PowerWatch.Agent.Inputs.SerialUps;
+using PowerWatch.SerialUps.ApcSmart;
 
 namespace PowerWatch.Agent.Inputs.ApcSmart;
 

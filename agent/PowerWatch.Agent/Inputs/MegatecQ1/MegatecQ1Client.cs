@@ -1,3 +1,6 @@
+using PowerWatch.Agent.Inputs.SerialUps;
+using PowerWatch.SerialUps.MegatecQ1;
+
 namespace PowerWatch.Agent.Inputs.MegatecQ1;
 
 /// <summary>
@@ -28,29 +31,30 @@ public sealed class MegatecQ1Client : IAsyncDisposable
     /// <summary><c>Q1</c>: status.</summary>
     public async Task<MegatecQ1Status> ReadStatusAsync(CancellationToken cancellationToken)
     {
-        var line = await ExchangeAsync("Q1", (byte)'(', MegatecQ1Protocol.StatusLength, cancellationToken);
+        var line = await ExchangeAsync("Q1", (byte)'(', MegatecQ1Protocol.StatusLength, allowLonger: true, cancellationToken);
         return MegatecQ1Protocol.ParseStatus(line);
     }
 
     /// <summary><c>F</c>: ratings.</summary>
     public async Task<MegatecQ1Ratings> ReadRatingsAsync(CancellationToken cancellationToken)
     {
-        var line = await ExchangeAsync("F", (byte)'#', MegatecQ1Protocol.RatingsLength, cancellationToken);
+        var line = await ExchangeAsync("F", (byte)'#', MegatecQ1Protocol.RatingsLength, allowLonger: false, cancellationToken);
         return MegatecQ1Protocol.ParseRatings(line);
     }
 
     /// <summary><c>I</c>: identification.</summary>
     public async Task<MegatecQ1Identity> ReadIdentityAsync(CancellationToken cancellationToken)
     {
-        var line = await ExchangeAsync("I", (byte)'#', MegatecQ1Protocol.IdentityLength, cancellationToken);
+        var line = await ExchangeAsync("I", (byte)'#', MegatecQ1Protocol.IdentityLength, allowLonger: false, cancellationToken);
         return MegatecQ1Protocol.ParseIdentity(line);
     }
 
     /// <summary>
     /// Sends <paramref name="command"/> and returns the first line (CR removed, leading garbage cut) that starts
-    /// with <paramref name="start"/> and has <paramref name="length"/> bytes.
+    /// with <paramref name="start"/> and has <paramref name="length"/> bytes (or more, when <paramref name="allowLonger"/>:
+    /// Q1 replies with appended fields, SPEC-DEVICES §5).
     /// </summary>
-    public async Task<byte[]> ExchangeAsync(string command, byte start, int length, CancellationToken cancellationToken)
+    public async Task<byte[]> ExchangeAsync(string command, byte start, int length, bool allowLonger, CancellationToken cancellationToken)
     {
         // Whatever arrived before this command belongs to no one.
         _count = 0;
@@ -68,14 +72,14 @@ public sealed class MegatecQ1Client : IAsyncDisposable
                     throw new MegatecQ1Exception(MegatecQ1Error.Unsupported, $"the UPS echoed '{command}': command not supported");
                 }
 
-                var reply = MegatecQ1Protocol.Resync(line, start, length);
-                if (reply.Length == length && reply[0] == start)
+                var reply = MegatecQ1Protocol.Resync(line, start, length, allowLonger);
+                if (MegatecQ1Protocol.HasShape(reply, start, length, allowLonger))
                 {
                     return reply.ToArray();
                 }
 
-                skipped = reply.Length != length
-                    ? new MegatecQ1Exception(MegatecQ1Error.WrongLength, $"{command} reply is {reply.Length} bytes before CR, expected {length}: '{MegatecQ1Protocol.Show(reply)}'")
+                skipped = reply.Length < length || (reply.Length > length && !allowLonger)
+                    ? new MegatecQ1Exception(MegatecQ1Error.WrongLength, $"{command} reply is {reply.Length} bytes before CR, expected {(allowLonger ? "at least " : "")}{length}: '{MegatecQ1Protocol.Show(reply)}'")
                     : new MegatecQ1Exception(MegatecQ1Error.BadStart, $"{command} reply starts with '{MegatecQ1Protocol.Show(reply[..1])}', expected '{(char)start}': '{MegatecQ1Protocol.Show(reply)}'");
             }
         }

@@ -1,4 +1,6 @@
+using PowerWatch.Agent.Inputs.SerialUps;
 using PowerWatch.Core;
+using PowerWatch.SerialUps.MegatecQ1;
 
 namespace PowerWatch.Agent.Inputs.MegatecQ1;
 

@@ -1,4 +1,5 @@
 using PowerWatch.Agent.Configuration;
+using PowerWatch.Agent.Inputs.SerialUps;
 using PowerWatch.Core.Profiles;
 
 namespace PowerWatch.Agent.Inputs.MegatecQ1;

@@ -11,24 +11,8 @@ public static class ModbusEndpoints
     {
         EndpointKind.Tcp => new ModbusTcpClient(endpoint.Host, endpoint.Port, options),
         EndpointKind.RtuOverTcp => new ModbusRtuOverTcpClient(endpoint.Host, endpoint.Port, options),
-        EndpointKind.Serial => new ReopeningSerialModbusClient(SerialSettings(endpoint.Path, serial), options with { InterFrameGap = serial.InterFrameGap ?? options.InterFrameGap }),
+        EndpointKind.Serial => new ReopeningSerialModbusClient(serial.ToPortSettings(endpoint.Path), options with { InterFrameGap = serial.InterFrameGap ?? options.InterFrameGap }),
         _ => throw new ArgumentException($"endpoint {endpoint} is not a Modbus endpoint", nameof(endpoint)),
-    };
-
-    public static SerialPortSettings SerialSettings(string path, SerialLineOptions serial) => new()
-    {
-        PortName = path,
-        BaudRate = serial.BaudRate,
-        DataBits = serial.DataBits,
-        Parity = serial.Parity switch
-        {
-            "even" => Parity.Even,
-            "odd" => Parity.Odd,
-            "mark" => Parity.Mark,
-            "space" => Parity.Space,
-            _ => Parity.None,
-        },
-        StopBits = serial.StopBits == 2 ? StopBits.Two : StopBits.One,
     };
 
     public static ModbusSerialLine Line(SerialPortSettings s) => new(

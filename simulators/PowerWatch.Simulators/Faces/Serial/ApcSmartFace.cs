@@ -1,5 +1,4 @@
-using System.Globalization;
-using System.Text;
+using PowerWatch.SerialUps.ApcSmart;
 
 namespace PowerWatch.Simulators.Faces.Serial;
 
@@ -118,16 +117,16 @@ public sealed class ApcSmartFace : ISerialFaceProtocol, IDisposable
             '\u0001' => Options.Model,
             'n' => Options.SerialNumber,
             'b' => Options.Firmware,
-            'f' => Site.Read(_ => F("{0:000.0}", Math.Clamp(u.ChargePercent, 0, 100))),
-            'j' => Site.Read(_ => F("{0:0000}:", Math.Clamp(Math.Floor(u.ReportedRuntimeSeconds / 60), 0, 9999))),
-            'B' => Site.Read(_ => Voltage(u.BatteryVoltage)),
-            'g' => F("{0:000}", Math.Min(999, u.NominalBatteryVoltage)),
-            'L' => Site.Read(_ => F("{0:000.0}", Math.Clamp(u.InputVoltage, 0, 999.9))),
-            'O' => Site.Read(_ => F("{0:000.0}", Math.Clamp(u.OutputVoltage, 0, 999.9))),
-            'P' => Site.Read(_ => F("{0:000.0}", Math.Clamp(u.LoadPercent, 0, 999.9))),
-            'F' => Site.Read(_ => F("{0:00.00}", Math.Clamp(u.InputFrequency, 0, 99.99))),
-            'C' => Site.Read(_ => F("{0:000.0}", Math.Clamp(u.Temperature, 0, 999.9))),
-            'Q' => Site.Read(_ => UpsStatusMapping.ToApcSmartStatusByte(u.Status).ToString("X2", CultureInfo.InvariantCulture)),
+            'f' => Site.Read(_ => ApcSmartProtocol.FormatTenths(Math.Clamp(u.ChargePercent, 0, 100))),
+            'j' => Site.Read(_ => ApcSmartProtocol.FormatRuntime(u.ReportedRuntimeSeconds)),
+            'B' => Site.Read(_ => ApcSmartProtocol.FormatBatteryVoltage(u.BatteryVoltage)),
+            'g' => ApcSmartProtocol.FormatWhole(Math.Min(999, u.NominalBatteryVoltage), 3),
+            'L' => Site.Read(_ => ApcSmartProtocol.FormatTenths(u.InputVoltage)),
+            'O' => Site.Read(_ => ApcSmartProtocol.FormatTenths(u.OutputVoltage)),
+            'P' => Site.Read(_ => ApcSmartProtocol.FormatTenths(u.LoadPercent)),
+            'F' => Site.Read(_ => ApcSmartProtocol.FormatHundredths(u.InputFrequency)),
+            'C' => Site.Read(_ => ApcSmartProtocol.FormatTenths(u.Temperature)),
+            'Q' => Site.Read(_ => ApcSmartProtocol.FormatStatusBits(UpsStatusMapping.ToApcSmartStatusByte(u.Status))),
             'G' => Site.Read(_ => u.LastTransferCause switch
             {
                 TransferCause.LowInputVoltage => "L",
@@ -143,19 +142,15 @@ public sealed class ApcSmartFace : ISerialFaceProtocol, IDisposable
                 SelfTestResult.Failed => "BT",
                 _ => "NO",
             }),
-            'l' => F("{0:000}", Math.Round(o.NominalVoltage * o.LowTransferFraction)),
-            'u' => F("{0:000}", Math.Round(o.NominalVoltage * o.HighTransferFraction)),
-            'p' => F("{0:000}", Math.Min(999, Options.ShutdownGraceDelay.TotalSeconds)),
-            'r' => F("{0:000}", Math.Min(999, Options.WakeupDelay.TotalSeconds)),
-            'q' => F("{0:00}", Math.Min(99, Math.Round(o.LowBatteryRuntime.TotalMinutes))),
+            'l' => ApcSmartProtocol.FormatWhole(Math.Round(o.NominalVoltage * o.LowTransferFraction), 3),
+            'u' => ApcSmartProtocol.FormatWhole(Math.Round(o.NominalVoltage * o.HighTransferFraction), 3),
+            'p' => ApcSmartProtocol.FormatWhole(Math.Min(999, Options.ShutdownGraceDelay.TotalSeconds), 3),
+            'r' => ApcSmartProtocol.FormatWhole(Math.Min(999, Options.WakeupDelay.TotalSeconds), 3),
+            'q' => ApcSmartProtocol.FormatWhole(Math.Min(99, Math.Round(o.LowBatteryRuntime.TotalMinutes)), 2),
             'a' => "3." + SupportedAlerts + "." + SupportedCommands,
             _ => null,
         };
     }
-
-    private static string F(string format, double value) => string.Format(CultureInfo.InvariantCulture, format, value);
-
-    private static string Voltage(double v) => v < 99.995 ? F("{0:00.00}", Math.Max(0, v)) : F("{0:000.0}", Math.Min(999.9, v));
 
     private void Raise(byte alert) => AlertRaised?.Invoke(alert);
 
@@ -260,7 +255,7 @@ public sealed class ApcSmartFace : ISerialFaceProtocol, IDisposable
                 result = s.Ups.StartSelfTest();
             }
         });
-        return result == SelfTestResult.Refused ? "NO" : "OK";
+        return result == SelfTestResult.Refused ? ApcSmartProtocol.No : ApcSmartProtocol.Ok;
     }
 
     internal string SoftShutdown()
@@ -268,50 +263,41 @@ public sealed class ApcSmartFace : ISerialFaceProtocol, IDisposable
         var onBattery = Site.Read(s => s.Ups.Mode == UpsMode.OnBattery);
         if (!onBattery)
         {
-            return "NO";
+            return ApcSmartProtocol.No;
         }
 
         Site.Write(s => s.Ups.Shutdown(Options.ShutdownGraceDelay, returnWhenPowerRestored: true));
-        return "OK";
+        return ApcSmartProtocol.Ok;
     }
 
     internal string ShutdownAndReturn()
     {
         Site.Write(s => s.Ups.Shutdown(Options.ShutdownGraceDelay, returnWhenPowerRestored: true));
-        return "OK";
+        return ApcSmartProtocol.Ok;
     }
 
     internal string ShutdownStayOff()
     {
         Site.Write(s => s.Ups.Shutdown(Options.ShutdownGraceDelay, returnWhenPowerRestored: false));
-        return "OK";
+        return ApcSmartProtocol.Ok;
     }
 
     internal string TurnOff()
     {
         Site.Write(s => s.Ups.TurnOutputOff());
-        return "OK";
+        return ApcSmartProtocol.Ok;
     }
 
     internal string TurnOn()
     {
         Site.Write(s => s.Ups.TurnOutputOn());
-        return "OK";
+        return ApcSmartProtocol.Ok;
     }
 
     internal string AbortShutdown()
     {
         Site.Write(s => s.Ups.CancelShutdown());
-        return "OK";
-    }
-
-    internal static byte[] Line(string text)
-    {
-        var bytes = new byte[text.Length + 2];
-        Encoding.ASCII.GetBytes(text, bytes);
-        bytes[^2] = (byte)'\r';
-        bytes[^1] = (byte)'\n';
-        return bytes;
+        return ApcSmartProtocol.Ok;
     }
 }
 
@@ -346,10 +332,10 @@ internal sealed class ApcSmartSession(ApcSmartFace face) : ISerialFaceSession
     {
         if (!_smart)
         {
-            if (b == 'Y')
+            if (b == ApcSmartProtocol.SmartMode)
             {
                 Volatile.Write(ref _smart, true);
-                return ApcSmartFace.Line("SM");
+                return ApcSmartProtocol.Line(ApcSmartProtocol.SmartModeReply);
             }
 
             return null;
@@ -360,7 +346,7 @@ internal sealed class ApcSmartSession(ApcSmartFace face) : ISerialFaceSession
             if (b is < (byte)'0' or > (byte)'9')
             {
                 _atDigits = -1;
-                return ApcSmartFace.Line("NA");
+                return ApcSmartProtocol.Line(ApcSmartProtocol.NotAvailable);
             }
 
             _atValue = (_atValue * 10) + (b - '0');
@@ -370,7 +356,7 @@ internal sealed class ApcSmartSession(ApcSmartFace face) : ISerialFaceSession
             }
 
             _atDigits = -1;
-            return ApcSmartFace.Line(face.ShutdownAndReturn());
+            return ApcSmartProtocol.Line(face.ShutdownAndReturn());
         }
 
         var armed = _armed;
@@ -383,11 +369,11 @@ internal sealed class ApcSmartSession(ApcSmartFace face) : ISerialFaceSession
 
         switch (b)
         {
-            case (byte)'Y':
-                return ApcSmartFace.Line("SM");
-            case (byte)'R':
+            case ApcSmartProtocol.SmartMode:
+                return ApcSmartProtocol.Line(ApcSmartProtocol.SmartModeReply);
+            case ApcSmartProtocol.LeaveSmartMode:
                 Volatile.Write(ref _smart, false);
-                return ApcSmartFace.Line("BYE");
+                return ApcSmartProtocol.Line(ApcSmartProtocol.LeaveSmartModeReply);
             case (byte)'@':
                 _atDigits = 0;
                 _atValue = 0;
@@ -399,20 +385,20 @@ internal sealed class ApcSmartSession(ApcSmartFace face) : ISerialFaceSession
                     return null;
                 }
 
-                return ApcSmartFace.Line(b == 'K' ? face.ShutdownStayOff() : b == 'Z' ? face.TurnOff() : face.TurnOn());
+                return ApcSmartProtocol.Line(b == 'K' ? face.ShutdownStayOff() : b == 'Z' ? face.TurnOff() : face.TurnOn());
             case 0x7F:
-                return ApcSmartFace.Line(face.AbortShutdown());
+                return ApcSmartProtocol.Line(face.AbortShutdown());
             case (byte)'W':
-                return ApcSmartFace.Line(face.SelfTest());
+                return ApcSmartProtocol.Line(face.SelfTest());
             case (byte)'A':
-                return ApcSmartFace.Line("OK");
+                return ApcSmartProtocol.Line(ApcSmartProtocol.Ok);
             case (byte)'S':
-                return ApcSmartFace.Line(face.SoftShutdown());
+                return ApcSmartProtocol.Line(face.SoftShutdown());
             case (byte)'U':
                 // Simulated power failure as the UPS reports it: line fail, then back on line (no model change).
                 return "!$"u8.ToArray();
             default:
-                return ApcSmartFace.Line(face.Query((char)b) ?? "NA");
+                return ApcSmartProtocol.Line(face.Query((char)b) ?? ApcSmartProtocol.NotAvailable);
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using PowerWatch.SerialUps.MegatecQ1;
 
 namespace PowerWatch.Simulators.Faces.Serial;
 
@@ -97,24 +98,24 @@ public sealed class MegatecQ1Face : ISerialFaceProtocol
         var output = new ArrayBufferWriter<byte>(64);
         if (command.SequenceEqual("Q1"u8))
         {
-            MegatecQ1Codec.WriteStatus(output, Site.Read(_ => Snapshot()));
+            MegatecQ1Protocol.WriteStatus(output, Site.Read(_ => Snapshot()));
             return output.WrittenSpan.ToArray();
         }
 
         if (command.SequenceEqual("F"u8))
         {
             var o = Site.Ups.Options;
-            MegatecQ1Codec.WriteRatings(output, new MegatecQ1Ratings(o.NominalVoltage, Math.Round(o.RatedApparentPowerVa / o.NominalVoltage), Site.Ups.NominalBatteryVoltage, o.NominalFrequency));
+            MegatecQ1Protocol.WriteRatings(output, new MegatecQ1Ratings(o.NominalVoltage, Math.Round(o.RatedApparentPowerVa / o.NominalVoltage), Site.Ups.NominalBatteryVoltage, o.NominalFrequency));
             return output.WrittenSpan.ToArray();
         }
 
         if (command.SequenceEqual("I"u8))
         {
-            MegatecQ1Codec.WriteInfo(output, Options.Manufacturer, Options.Model, Options.Firmware);
+            MegatecQ1Protocol.WriteIdentity(output, new MegatecQ1Identity(Options.Manufacturer, Options.Model, Options.Firmware));
             return output.WrittenSpan.ToArray();
         }
 
-        if (command.SequenceEqual("T"u8) || command.SequenceEqual("TL"u8) || MegatecQ1Codec.TryParseTimedTest(command, out _))
+        if (command.SequenceEqual("T"u8) || command.SequenceEqual("TL"u8) || MegatecQ1Protocol.TryParseTimedTest(command, out _))
         {
             // The model runs one kind of self-test (UpsOptions.SelfTestDuration) for all three.
             Site.Write(s => s.Ups.StartSelfTest());
@@ -150,7 +151,7 @@ public sealed class MegatecQ1Face : ISerialFaceProtocol
             return null;
         }
 
-        if (MegatecQ1Codec.TryParseShutdown(command, out var delay, out var restoreAfter))
+        if (MegatecQ1Protocol.TryParseShutdown(command, out var delay, out var restoreAfter))
         {
             Shutdown(delay, restoreAfter);
             return null;
@@ -184,7 +185,7 @@ public sealed class MegatecQ1Face : ISerialFaceProtocol
             Or(MegatecQ1Fields.Temperature, u.Temperature),
             bits);
 
-        double Or(MegatecQ1Fields field, double value) => (missing & field) != 0 ? double.NaN : value;
+        double? Or(MegatecQ1Fields field, double value) => (missing & field) != 0 ? null : value;
     }
 
     private void Shutdown(TimeSpan delay, TimeSpan? restoreAfter)

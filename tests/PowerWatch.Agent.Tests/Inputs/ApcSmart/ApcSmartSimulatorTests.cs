@@ -1,12 +1,13 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using PowerWatch.Agent.Configuration;
+using PowerWatch.Agent.Hosting;
 using PowerWatch.Agent.Inputs;
 using PowerWatch.Agent.Inputs.ApcSmart;
-using PowerWatch.Agent.Inputs.MegatecQ1;
-using PowerWatch.Agent.Hosting;
+using PowerWatch.Agent.Inputs.SerialUps;
 using PowerWatch.Agent.Pipeline;
 using PowerWatch.Agent.Polling;
-using Microsoft.Extensions.Logging.Abstractions;
 using PowerWatch.Core;
+using PowerWatch.SerialUps.ApcSmart;
 using PowerWatch.Simulators.Faces.Serial;
 using Site = PowerWatch.Simulators.Site;
 

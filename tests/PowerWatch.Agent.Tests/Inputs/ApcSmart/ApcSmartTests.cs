@@ -1,9 +1,10 @@
 using System.Text;
 using PowerWatch.Agent.Inputs;
 using PowerWatch.Agent.Inputs.ApcSmart;
-using PowerWatch.Agent.Inputs.MegatecQ1;
-using PowerWatch.Agent.Tests.Inputs.MegatecQ1;
+using PowerWatch.Agent.Inputs.SerialUps;
+using PowerWatch.Agent.Tests.Inputs.SerialUps;
 using PowerWatch.Core;
+using PowerWatch.SerialUps.ApcSmart;
 using PowerWatch.TestSupport;
 
 namespace PowerWatch.Agent.Tests.Inputs.ApcSmart;
@@ -38,34 +39,14 @@ public sealed class ApcSmartTests
     [InlineData("FF", "OL OB LB RB CAL OVER TRIM BOOST")]
     public void Q_hex_status_maps_to_nut_tokens(string reply, string expected)
     {
-        Assert.Equal(UpsStatus.Parse(expected), ApcSmartProtocol.ParseStatus(reply));
+        Assert.Equal(UpsStatus.Parse(expected), ApcSmartUpsStatus.Parse(reply));
     }
 
     [Theory]
     [InlineData("8")]
     [InlineData("0G")]
     [InlineData("")]
-    public void Malformed_q_reply_is_refused(string reply) => Assert.Null(ApcSmartProtocol.ParseStatus(reply));
-
-    [Fact]
-    public void Runtime_in_minutes_terminated_by_colon_becomes_seconds()
-    {
-        // SPEC §6: j → "0327:" minutes.
-        Assert.Equal(327 * 60, ApcSmartProtocol.ParseRuntimeSeconds("0327:"));
-        Assert.Null(ApcSmartProtocol.ParseRuntimeSeconds(":"));
-    }
-
-    [Fact]
-    public void Framer_takes_alert_characters_out_of_the_stream_wherever_they_are()
-    {
-        var framer = new ApcSmartFramer();
-        var events = new List<string>();
-
-        // '!' before a reply, '%' inside one, '$' between replies; CR ignored, LF ends a line (NUT-AS).
-        framer.Feed("!099.0\r\n02%7.87\r\n$"u8, a => events.Add("alert " + (char)a), l => events.Add("line " + l));
-
-        Assert.Equal(["alert !", "line 099.0", "alert %", "line 027.87", "alert $"], events);
-    }
+    public void Malformed_q_reply_is_refused(string reply) => Assert.Null(ApcSmartUpsStatus.Parse(reply));
 
     [Fact]
     public async Task Poll_enters_smart_mode_and_maps_every_read()
@@ -230,12 +211,5 @@ public sealed class ApcSmartTests
         var ex = await Assert.ThrowsAsync<ApcSmartException>(() => poll);
         Assert.Equal(ApcSmartError.NoSmartMode, ex.Error);
         Assert.True(link.Disposed);
-    }
-
-    [Fact]
-    public void Alert_characters_are_frozen()
-    {
-        // SPEC §6 table: wire-visible characters.
-        Assert.Equal(new string("!$%+?=*#&|".Order().ToArray()), new string(Enum.GetValues<ApcSmartAlert>().Select(a => (char)a).Order().ToArray()));
     }
 }

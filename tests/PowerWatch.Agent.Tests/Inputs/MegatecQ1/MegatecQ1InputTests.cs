@@ -1,7 +1,10 @@
 using System.Text;
 using PowerWatch.Agent.Inputs;
 using PowerWatch.Agent.Inputs.MegatecQ1;
+using PowerWatch.Agent.Inputs.SerialUps;
+using PowerWatch.Agent.Tests.Inputs.SerialUps;
 using PowerWatch.Core;
+using PowerWatch.SerialUps.MegatecQ1;
 using PowerWatch.TestSupport;
 
 namespace PowerWatch.Agent.Tests.Inputs.MegatecQ1;
@@ -84,6 +87,20 @@ public sealed class MegatecQ1InputTests
         var s = await client.ReadStatusAsync(CancellationToken.None);
 
         Assert.Equal(215.0, s.InputVoltage);
+    }
+
+    [Fact]
+    public async Task Client_accepts_a_q1_reply_with_an_appended_field_after_noise()
+    {
+        // SPEC-DEVICES §5: some UPSes append fields after the standard 46 bytes; NUT rejects only replies that are too short.
+        var time = new ManualTimeProvider();
+        var link = new ScriptedLink(cmd => A("xx(2" + Example.TrimEnd('\r') + " 12.5\r"));
+        await using var client = new MegatecQ1Client(link, Timeout, time);
+
+        var s = await client.ReadStatusAsync(CancellationToken.None);
+
+        Assert.Equal(215.0, s.InputVoltage);
+        Assert.Equal(30.0, s.Temperature);
     }
 
     [Fact]

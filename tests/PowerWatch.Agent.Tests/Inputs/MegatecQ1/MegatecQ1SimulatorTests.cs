@@ -1,12 +1,13 @@
 using PowerWatch.Agent.Configuration;
 using PowerWatch.Agent.Inputs;
 using PowerWatch.Agent.Inputs.MegatecQ1;
+using PowerWatch.Agent.Inputs.SerialUps;
 using PowerWatch.Core;
-using PowerWatch.Simulators.Faces.Serial;
 using PowerWatch.Simulators;
+using PowerWatch.Simulators.Faces.Serial;
+using SimStatus = PowerWatch.Simulators.UpsStatus;
 using Site = PowerWatch.Simulators.Site;
 using UpsStatus = PowerWatch.Core.UpsStatus;
-using SimStatus = PowerWatch.Simulators.UpsStatus;
 
 namespace PowerWatch.Agent.Tests.Inputs.MegatecQ1;
 

@@ -4,6 +4,8 @@ using System.Text;
 using System.Text.Json;
 using PowerWatch.Agent.Inputs;
 using PowerWatch.Agent.Inputs.MegatecQ1;
+using PowerWatch.Agent.Inputs.SerialUps;
+using PowerWatch.Agent.Tests.Inputs.SerialUps;
 using PowerWatch.TestSupport;
 
 namespace PowerWatch.Agent.Tests.Inputs.MegatecQ1;

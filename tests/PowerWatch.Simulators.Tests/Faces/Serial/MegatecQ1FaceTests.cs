@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 using PowerWatch.Simulators.Faces.Serial;
 
@@ -21,32 +20,6 @@ public sealed class MegatecQ1FaceTests
     }
 
     private static string Bits(MegatecQ1Face face) => Send(face, "Q1")[38..46];
-
-    [Fact]
-    public void Q1_status_line_matches_the_spec_example_byte_for_byte()
-    {
-        // SPEC-DEVICES §5 (MEGA): "(215.0 195.0 230.0 014 49.0 22.7 30.0 00000000" + CR, 47 bytes.
-        var output = new ArrayBufferWriter<byte>();
-        MegatecQ1Codec.WriteStatus(output, new MegatecQ1Status(215.0, 195.0, 230.0, 14, 49.0, 22.7, 30.0, 0));
-        Assert.Equal("(215.0 195.0 230.0 014 49.0 22.7 30.0 00000000\r", Encoding.ASCII.GetString(output.WrittenSpan));
-        Assert.Equal(MegatecQ1Codec.StatusLength, output.WrittenCount);
-    }
-
-    [Fact]
-    public void Q1_battery_field_uses_S_SS_below_10_V_and_whole_volts_with_a_point_above_100_V()
-    {
-        // §5: S.SS per-cell form (xm381's "2.27"); a 192 V string does not fit SS.S, so it is sent as "218." (strtod reads 218).
-        string Battery(double v)
-        {
-            var output = new ArrayBufferWriter<byte>();
-            MegatecQ1Codec.WriteStatus(output, new MegatecQ1Status(230, 0, 230, 0, 50, v, 25, 0));
-            return Encoding.ASCII.GetString(output.WrittenSpan)[28..32];
-        }
-
-        Assert.Equal("2.27", Battery(2.27));
-        Assert.Equal("27.5", Battery(27.5));
-        Assert.Equal("218.", Battery(217.6));
-    }
 
     [Fact]
     public void Q1_reply_from_the_model_has_every_field_at_its_nut_column()
@@ -173,18 +146,6 @@ public sealed class MegatecQ1FaceTests
         Assert.False(site.Ups.OutputOn);
         site.RunFor(TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
         Assert.True(site.Ups.OutputOn);
-    }
-
-    [Theory]
-    [InlineData("S03", 180, null)]
-    [InlineData("S02R0005", 120, 5)]
-    [InlineData("S.5R0000", 30, 0)]
-    [InlineData("S00R0000", 0, 0)]
-    public void Shutdown_commands_parse_as_nut_sends_them(string command, int delaySeconds, int? restoreMinutes)
-    {
-        Assert.True(MegatecQ1Codec.TryParseShutdown(Encoding.ASCII.GetBytes(command), out var delay, out var restore));
-        Assert.Equal(TimeSpan.FromSeconds(delaySeconds), delay);
-        Assert.Equal(restoreMinutes is null ? null : TimeSpan.FromMinutes(restoreMinutes.Value), restore);
     }
 
     [Theory]

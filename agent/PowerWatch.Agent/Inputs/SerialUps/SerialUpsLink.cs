@@ -2,7 +2,7 @@ using System.Net.Sockets;
 using PowerWatch.Agent.Configuration;
 using PowerWatch.Serial;
 
-namespace PowerWatch.Agent.Inputs.MegatecQ1;
+namespace PowerWatch.Agent.Inputs.SerialUps;
 
 /// <summary>An open byte link to a serial UPS: a serial port or a raw TCP serial server. Disposing closes it.</summary>
 public interface ISerialUpsLink : IAsyncDisposable
@@ -25,27 +25,11 @@ public static class SerialUpsLink
         ArgumentNullException.ThrowIfNull(serial);
         return endpoint.Kind switch
         {
-            EndpointKind.Serial => _ => Task.FromResult<ISerialUpsLink>(new PortLink(SerialPort.Open(Settings(endpoint.Path, serial)))),
+            EndpointKind.Serial => _ => Task.FromResult<ISerialUpsLink>(new PortLink(SerialPort.Open(serial.ToPortSettings(endpoint.Path)))),
             EndpointKind.Tcp => ct => TcpLink.ConnectAsync(endpoint.Host, endpoint.Port, ct),
             _ => throw new ArgumentException($"endpoint '{endpoint}' is not serial:// or tcp:// (a serial UPS protocol cannot run over {endpoint.Kind})", nameof(endpoint)),
         };
     }
-
-    internal static SerialPortSettings Settings(string path, SerialLineOptions serial) => new()
-    {
-        PortName = path,
-        BaudRate = serial.BaudRate,
-        DataBits = serial.DataBits,
-        Parity = serial.Parity.ToLowerInvariant() switch
-        {
-            "even" => Parity.Even,
-            "odd" => Parity.Odd,
-            "mark" => Parity.Mark,
-            "space" => Parity.Space,
-            _ => Parity.None,
-        },
-        StopBits = serial.StopBits == 2 ? StopBits.Two : StopBits.One,
-    };
 
     /// <summary>Wraps a stream the caller already opened (tests, custom transports); disposing disposes the stream.</summary>
     public static ISerialUpsLink FromStream(Stream stream) => new StreamLink(stream);

@@ -1,42 +1,21 @@
 using System.Buffers;
 using System.Globalization;
-using System.Text;
 
-namespace PowerWatch.Simulators.Faces.Serial;
-
-/// <summary>A Q1 status line's values (SPEC-DEVICES §5). NaN renders as '@' (field unavailable).</summary>
-internal readonly record struct MegatecQ1Status(
-    double InputVoltage,
-    double InputFaultVoltage,
-    double OutputVoltage,
-    double LoadPercent,
-    double InputFrequency,
-    double BatteryVoltage,
-    double Temperature,
-    byte Bits);
-
-/// <summary>The <c>F</c> ratings line's values.</summary>
-internal readonly record struct MegatecQ1Ratings(double Voltage, double Current, double BatteryVoltage, double Frequency);
+namespace PowerWatch.SerialUps.MegatecQ1;
 
 /// <summary>
-/// Megatec / Voltronic Q1 wire formats (SPEC-DEVICES §5; NUT-QX column indexes). Pure: values in, bytes out.
+/// The UPS's half of the Q1 wire formats (SPEC-DEVICES §5): values in, reply bytes (with their CR) out; commands in.
+/// Used by the simulators' Q1 face. Null values are written as '@' (field unavailable), as is NaN.
 /// </summary>
-internal static class MegatecQ1Codec
+public static partial class MegatecQ1Protocol
 {
-    /// <summary>Length of a Q1 reply including the CR.</summary>
-    public const int StatusLength = 47;
-
-    /// <summary>Length of an F reply including the CR.</summary>
-    public const int RatingsLength = 22;
-
-    /// <summary>Length of an I reply including the CR (what nutdrv_qx requires: PEERS.md).</summary>
-    public const int InfoLength = 39;
-
-    /// <summary><c>(MMM.M NNN.N PPP.P QQQ RR.R S.SS TT.T b7b6b5b4b3b2b1b0\r</c>: 47 bytes.</summary>
-    public static void WriteStatus(IBufferWriter<byte> output, in MegatecQ1Status s)
+    /// <summary><c>(MMM.M NNN.N PPP.P QQQ RR.R S.SS TT.T b7b6b5b4b3b2b1b0\r</c>: 47 bytes with the CR (§5).</summary>
+    public static void WriteStatus(IBufferWriter<byte> output, MegatecQ1Status s)
     {
         ArgumentNullException.ThrowIfNull(output);
-        var span = output.GetSpan(StatusLength)[..StatusLength];
+        ArgumentNullException.ThrowIfNull(s);
+        const int length = StatusLength + 1;
+        var span = output.GetSpan(length)[..length];
         span[0] = (byte)'(';
         Fixed(span.Slice(1, 5), s.InputVoltage, 1);
         span[6] = (byte)' ';
@@ -44,7 +23,7 @@ internal static class MegatecQ1Codec
         span[12] = (byte)' ';
         Fixed(span.Slice(13, 5), s.OutputVoltage, 1);
         span[18] = (byte)' ';
-        Fixed(span.Slice(19, 3), s.LoadPercent, 0);
+        Fixed(span.Slice(19, 3), s.Load, 0);
         span[22] = (byte)' ';
         Fixed(span.Slice(23, 4), s.InputFrequency, 1);
         span[27] = (byte)' ';
@@ -54,18 +33,20 @@ internal static class MegatecQ1Codec
         span[37] = (byte)' ';
         for (var bit = 7; bit >= 0; bit--)
         {
-            span[38 + (7 - bit)] = (s.Bits & (1 << bit)) != 0 ? (byte)'1' : (byte)'0';
+            span[38 + (7 - bit)] = s.Bits is not { } bits ? (byte)'@' : (bits & (1 << bit)) != 0 ? (byte)'1' : (byte)'0';
         }
 
-        span[46] = (byte)'\r';
-        output.Advance(StatusLength);
+        span[StatusLength] = (byte)'\r';
+        output.Advance(length);
     }
 
-    /// <summary><c>#MMM.M QQQ SS.SS RR.R\r</c>: 22 bytes.</summary>
-    public static void WriteRatings(IBufferWriter<byte> output, in MegatecQ1Ratings r)
+    /// <summary><c>#MMM.M QQQ SS.SS RR.R\r</c>: 22 bytes with the CR (§5).</summary>
+    public static void WriteRatings(IBufferWriter<byte> output, MegatecQ1Ratings r)
     {
         ArgumentNullException.ThrowIfNull(output);
-        var span = output.GetSpan(RatingsLength)[..RatingsLength];
+        ArgumentNullException.ThrowIfNull(r);
+        const int length = RatingsLength + 1;
+        var span = output.GetSpan(length)[..length];
         span[0] = (byte)'#';
         Fixed(span.Slice(1, 5), r.Voltage, 1);
         span[6] = (byte)' ';
@@ -74,22 +55,27 @@ internal static class MegatecQ1Codec
         Fixed(span.Slice(11, 5), r.BatteryVoltage, r.BatteryVoltage < 99.995 ? 2 : 1);
         span[16] = (byte)' ';
         Fixed(span.Slice(17, 4), r.Frequency, 1);
-        span[21] = (byte)'\r';
-        output.Advance(RatingsLength);
+        span[RatingsLength] = (byte)'\r';
+        output.Advance(length);
     }
 
-    /// <summary><c>#</c> + manufacturer (15) + space + model (10) + space + firmware (10) + CR: 39 bytes (cut or space-padded).</summary>
-    public static void WriteInfo(IBufferWriter<byte> output, string manufacturer, string model, string firmware)
+    /// <summary>
+    /// <c>#</c> + manufacturer (15) + space + model (10) + space + firmware (10) + CR: 39 bytes (cut or space-padded;
+    /// what nutdrv_qx requires: PEERS.md).
+    /// </summary>
+    public static void WriteIdentity(IBufferWriter<byte> output, MegatecQ1Identity identity)
     {
         ArgumentNullException.ThrowIfNull(output);
-        var span = output.GetSpan(InfoLength)[..InfoLength];
+        ArgumentNullException.ThrowIfNull(identity);
+        const int length = IdentityLength + 1;
+        var span = output.GetSpan(length)[..length];
         span.Fill((byte)' ');
         span[0] = (byte)'#';
-        Text(span.Slice(1, 15), manufacturer);
-        Text(span.Slice(17, 10), model);
-        Text(span.Slice(28, 10), firmware);
-        span[38] = (byte)'\r';
-        output.Advance(InfoLength);
+        Text(span.Slice(1, 15), identity.Manufacturer);
+        Text(span.Slice(17, 10), identity.Model);
+        Text(span.Slice(28, 10), identity.Firmware);
+        span[IdentityLength] = (byte)'\r';
+        output.Advance(length);
     }
 
     /// <summary>
@@ -161,8 +147,9 @@ internal static class MegatecQ1Codec
     /// The 4-character battery field: <c>S.SS</c> below 10 V, <c>SS.S</c> below 100 V, else whole volts with a trailing
     /// point (<c>218.</c>), so a 192 V string still fits and parses (strtod) as the string voltage.
     /// </summary>
-    private static void BatteryField(Span<byte> field, double value)
+    private static void BatteryField(Span<byte> field, double? battery)
     {
+        var value = battery ?? double.NaN;
         if (double.IsNaN(value) || value < 99.95)
         {
             Fixed(field, value, !double.IsNaN(value) && value < 9.995 ? 2 : 1);
@@ -173,9 +160,10 @@ internal static class MegatecQ1Codec
         field[3] = (byte)'.';
     }
 
-    /// <summary>Writes <paramref name="value"/> right-aligned with leading zeros, clamped to what fits; NaN as '@'.</summary>
-    private static void Fixed(Span<byte> field, double value, int decimals)
+    /// <summary>Writes <paramref name="number"/> right-aligned with leading zeros, clamped to what fits; null or NaN as '@'.</summary>
+    private static void Fixed(Span<byte> field, double? number, int decimals)
     {
+        var value = number ?? double.NaN;
         if (double.IsNaN(value))
         {
             field.Fill((byte)'@');
@@ -212,7 +200,4 @@ internal static class MegatecQ1Codec
     }
 
     private static bool IsDigit(byte b) => b is >= (byte)'0' and <= (byte)'9';
-
-    /// <summary>ASCII text of a reply (for logs and test messages).</summary>
-    public static string Show(ReadOnlySpan<byte> bytes) => Encoding.ASCII.GetString(bytes).Replace("\r", "\\r", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
 }

@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.IO.Pipelines;
-using PowerWatch.Agent.Inputs.MegatecQ1;
+using PowerWatch.Agent.Inputs.SerialUps;
 
-namespace PowerWatch.Agent.Tests.Inputs.MegatecQ1;
+namespace PowerWatch.Agent.Tests.Inputs.SerialUps;
 
 /// <summary>
 /// An in-memory serial link: every write is handed to <c>respond</c>, whose bytes (if any) become readable;

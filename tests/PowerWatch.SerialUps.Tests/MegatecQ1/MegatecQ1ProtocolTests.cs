@@ -1,7 +1,7 @@
 using System.Text;
-using PowerWatch.Agent.Inputs.MegatecQ1;
+using PowerWatch.SerialUps.MegatecQ1;
 
-namespace PowerWatch.Agent.Tests.Inputs.MegatecQ1;
+namespace PowerWatch.SerialUps.Tests.MegatecQ1;
 
 public sealed class MegatecQ1ProtocolTests
 {
@@ -73,7 +73,6 @@ public sealed class MegatecQ1ProtocolTests
 
     [Theory]
     [InlineData("(215.0 195.0 230.0 014 49.0 22.7 30.0 0000000", MegatecQ1Error.WrongLength)]
-    [InlineData("(215.0 195.0 230.0 014 49.0 22.7 30.0 000000000", MegatecQ1Error.WrongLength)]
     [InlineData("[215.0 195.0 230.0 014 49.0 22.7 30.0 00000000", MegatecQ1Error.BadStart)]
     [InlineData("(215.0 195.0 230.0 01449.0  22.7 30.0 00000000", MegatecQ1Error.BadSeparator)]
     [InlineData("(215.0 195.0 2x0.0 014 49.0 22.7 30.0 00000000", MegatecQ1Error.BadField)]
@@ -85,17 +84,47 @@ public sealed class MegatecQ1ProtocolTests
     }
 
     [Fact]
+    public void Q1_reply_with_an_appended_field_is_read_by_its_standard_columns()
+    {
+        // SPEC-DEVICES §5: "NUT rejects only replies that are too short (nutdrv_qx.c), so accept longer replies whose
+        // first fields are standard, as some UPSes append fields". Here a 52-byte line: the example plus " 12.5".
+        var s = MegatecQ1Protocol.ParseStatus(A("(215.0 195.0 230.0 014 49.0 22.7 30.0 10000000 12.5"));
+        Assert.Equal(215.0, s.InputVoltage);
+        Assert.Equal(30.0, s.Temperature);
+        Assert.Equal((byte)0b1000_0000, s.Bits);
+        Assert.True(s.UtilityFail);
+    }
+
+    [Fact]
+    public void Q1_reply_shorter_than_the_standard_fields_is_refused_as_wrong_length()
+    {
+        // §5: 46 bytes before the CR are the minimum; here the last status bit (b0) is missing.
+        var ex = Assert.Throws<MegatecQ1Exception>(() => MegatecQ1Protocol.ParseStatus(A("(215.0 195.0 230.0 014 49.0 22.7 30.0 0000000")));
+        Assert.Equal(MegatecQ1Error.WrongLength, ex.Error);
+    }
+
+    [Fact]
+    public void Longer_f_and_i_replies_are_refused_as_wrong_length()
+    {
+        // Only Q1 may carry appended fields; F and I keep their fixed lengths.
+        Assert.Equal(MegatecQ1Error.WrongLength, Assert.Throws<MegatecQ1Exception>(() => MegatecQ1Protocol.ParseRatings(A("#220.0 003 24.00 50.0 1"))).Error);
+        Assert.Equal(MegatecQ1Error.WrongLength, Assert.Throws<MegatecQ1Exception>(() => MegatecQ1Protocol.ParseIdentity(A("#" + new string(' ', 38)))).Error);
+    }
+
+    [Fact]
     public void Short_f_reply_is_refused_as_wrong_length()
     {
         var ex = Assert.Throws<MegatecQ1Exception>(() => MegatecQ1Protocol.ParseRatings(A("#220.0 003 24.00")));
         Assert.Equal(MegatecQ1Error.WrongLength, ex.Error);
     }
 
-    [Fact]
-    public void Garbage_in_front_of_a_reply_is_cut_off()
+    [Theory]
+    [InlineData("\xff\x13(215.0 195.0 230.0 014 49.0 22.7 30.0 00000000", false)]
+    [InlineData("\xff\x13(215.0 195.0 230.0 014 49.0 22.7 30.0 00000000", true)]
+    [InlineData("\xff(21(215.0 195.0 230.0 014 49.0 22.7 30.0 00000000 12.5", true)] // half reply, then one with an appended field
+    public void Garbage_in_front_of_a_reply_is_cut_off(string text, bool allowLonger)
     {
-        var line = A("\xff\x13(215.0 195.0 230.0 014 49.0 22.7 30.0 00000000");
-        var reply = MegatecQ1Protocol.Resync(line, (byte)'(', MegatecQ1Protocol.StatusLength);
+        var reply = MegatecQ1Protocol.Resync(A(text), (byte)'(', MegatecQ1Protocol.StatusLength, allowLonger);
         Assert.Equal(215.0, MegatecQ1Protocol.ParseStatus(reply).InputVoltage);
     }
 

@@ -1,102 +1,19 @@
 using System.Globalization;
 using System.Text;
 
-namespace PowerWatch.Agent.Inputs.MegatecQ1;
-
-/// <summary>Why a Megatec reply was refused.</summary>
-public enum MegatecQ1Error
-{
-    /// <summary>The line is shorter or longer than the command's fixed reply length.</summary>
-    WrongLength,
-
-    /// <summary>The line does not start with the command's start character ('(' for Q1, '#' for F and I).</summary>
-    BadStart,
-
-    /// <summary>A separator is not where the fixed columns put it.</summary>
-    BadSeparator,
-
-    /// <summary>A field is neither a number nor '@' (unavailable).</summary>
-    BadField,
-
-    /// <summary>A status bit is not '0' or '1'.</summary>
-    BadStatusBit,
-
-    /// <summary>The UPS echoed the command: it does not support it (SPEC §5).</summary>
-    Unsupported,
-
-    /// <summary>No CR-terminated reply within the command timeout.</summary>
-    Timeout,
-}
-
-/// <summary>A Megatec reply that cannot be used; <see cref="Error"/> says why.</summary>
-public sealed class MegatecQ1Exception : IOException
-{
-    public MegatecQ1Exception()
-    {
-    }
-
-    public MegatecQ1Exception(string message)
-        : base(message)
-    {
-    }
-
-    public MegatecQ1Exception(string message, Exception innerException)
-        : base(message, innerException)
-    {
-    }
-
-    public MegatecQ1Exception(MegatecQ1Error error, string message)
-        : base(message) => Error = error;
-
-    public MegatecQ1Error Error { get; }
-}
+namespace PowerWatch.SerialUps.MegatecQ1;
 
 /// <summary>
-/// A Q1 status line (SPEC §5): null values are fields the UPS filled with '@' (unavailable).
-/// <see cref="Bits"/> holds b7…b0 (b7 utility fail … b0 beeper on).
+/// Megatec / Voltronic Q1 wire formats (SPEC-DEVICES §5, column indexes as in NUT's nutdrv_qx). Pure. This half is
+/// the client's: commands out as bytes, a reply line (without its CR) in, values out; every failure is a
+/// <see cref="MegatecQ1Exception"/>. The UPS's half (replies out, commands in) is in MegatecQ1Protocol.Replies.cs.
 /// </summary>
-public sealed record MegatecQ1Status(
-    double? InputVoltage,
-    double? InputFaultVoltage,
-    double? OutputVoltage,
-    double? Load,
-    double? InputFrequency,
-    double? BatteryVoltage,
-    double? Temperature,
-    byte? Bits)
+public static partial class MegatecQ1Protocol
 {
-    public bool UtilityFail => Bit(7);
-
-    public bool BatteryLow => Bit(6);
-
-    public bool BypassBoostOrBuck => Bit(5);
-
-    public bool UpsFailed => Bit(4);
-
-    public bool StandbyType => Bit(3);
-
-    public bool TestInProgress => Bit(2);
-
-    public bool ShutdownActive => Bit(1);
-
-    public bool BeeperOn => Bit(0);
-
-    private bool Bit(int n) => Bits is { } b && (b & (1 << n)) != 0;
-}
-
-/// <summary>The F reply: rated voltage, rated current, nominal battery voltage, rated frequency.</summary>
-public sealed record MegatecQ1Ratings(double? Voltage, double? Current, double? BatteryVoltage, double? Frequency);
-
-/// <summary>The I reply: company (15), model (10), firmware version (10), trimmed.</summary>
-public sealed record MegatecQ1Identity(string Manufacturer, string Model, string Firmware);
-
-/// <summary>
-/// Megatec / Voltronic Q1 wire formats (SPEC-DEVICES §5, column indexes as in NUT's nutdrv_qx). Pure: a reply line
-/// (without its CR) in, values out; commands out as bytes. Every failure is a <see cref="MegatecQ1Exception"/>.
-/// </summary>
-public static class MegatecQ1Protocol
-{
-    /// <summary>Q1 reply length without the CR (47 with it).</summary>
+    /// <summary>
+    /// Q1 reply length without the CR: SPEC-DEVICES §5 "Q1 reply (47 bytes including CR …)". A longer reply whose
+    /// first 46 bytes are the standard fields is accepted (§5: "NUT rejects only replies that are too short").
+    /// </summary>
     public const int StatusLength = 46;
 
     /// <summary>F reply length without the CR (22 with it).</summary>
@@ -139,11 +56,12 @@ public static class MegatecQ1Protocol
 
     /// <summary>
     /// Parses <c>(MMM.M NNN.N PPP.P QQQ RR.R S.SS TT.T b7b6b5b4b3b2b1b0</c> (46 bytes without CR). The battery
-    /// field may be SS.S or S.SS (per-cell / per-block variant); either parses to its value.
+    /// field may be SS.S or S.SS (per-cell / per-block variant); either parses to its value. Bytes after the
+    /// standard fields (fields some UPSes append, §5) are ignored; a shorter line is refused.
     /// </summary>
     public static MegatecQ1Status ParseStatus(ReadOnlySpan<byte> line)
     {
-        Expect(line, StatusLength, (byte)'(', "Q1");
+        Expect(line, StatusLength, (byte)'(', "Q1", allowLonger: true);
         Separators(line, "Q1", 6, 12, 18, 22, 27, 32, 37);
         byte? bits = 0;
         var unavailable = false;
@@ -198,23 +116,38 @@ public static class MegatecQ1Protocol
     /// <summary>
     /// Finds the reply inside a CR-terminated line that may carry garbage in front (line noise, a half reply
     /// left from a timed-out command): the reply starts at the last <paramref name="start"/> from which exactly
-    /// <paramref name="length"/> bytes remain. Returns the whole line when no such start exists.
+    /// <paramref name="length"/> bytes remain (at least <paramref name="length"/> when <paramref name="allowLonger"/>,
+    /// for Q1 replies with appended fields). Returns the whole line when no such start exists.
     /// </summary>
-    public static ReadOnlySpan<byte> Resync(ReadOnlySpan<byte> line, byte start, int length)
+    public static ReadOnlySpan<byte> Resync(ReadOnlySpan<byte> line, byte start, int length, bool allowLonger = false)
     {
         if (line.Length > length && line[^length] == start)
         {
             return line[^length..];
         }
 
+        if (allowLonger && line.Length > length)
+        {
+            var at = line[1..^(length - 1)].LastIndexOf(start);
+            if (at >= 0)
+            {
+                return line[(at + 1)..];
+            }
+        }
+
         return line;
     }
 
-    private static void Expect(ReadOnlySpan<byte> line, int length, byte start, string command)
+    /// <summary>True when <paramref name="reply"/> has the shape <see cref="Resync"/> looks for.</summary>
+    public static bool HasShape(ReadOnlySpan<byte> reply, byte start, int length, bool allowLonger = false) =>
+        (reply.Length == length || (allowLonger && reply.Length > length)) && reply[0] == start;
+
+    private static void Expect(ReadOnlySpan<byte> line, int length, byte start, string command, bool allowLonger = false)
     {
-        if (line.Length != length)
+        if (line.Length < length || (line.Length > length && !allowLonger))
         {
-            throw new MegatecQ1Exception(MegatecQ1Error.WrongLength, $"{command} reply is {line.Length} bytes before CR, expected {length}: '{Show(line)}'.");
+            var expected = allowLonger ? $"at least {length}" : $"{length}";
+            throw new MegatecQ1Exception(MegatecQ1Error.WrongLength, $"{command} reply is {line.Length} bytes before CR, expected {expected}: '{Show(line)}'.");
         }
 
         if (line[0] != start)
@@ -258,7 +191,8 @@ public static class MegatecQ1Protocol
 
     private static string Text(ReadOnlySpan<byte> field) => Encoding.ASCII.GetString(field).Trim();
 
-    internal static string Show(ReadOnlySpan<byte> bytes)
+    /// <summary>Printable form of reply bytes (for error messages and logs): non-printable bytes as \xNN.</summary>
+    public static string Show(ReadOnlySpan<byte> bytes)
     {
         var sb = new StringBuilder(bytes.Length);
         foreach (var b in bytes)
