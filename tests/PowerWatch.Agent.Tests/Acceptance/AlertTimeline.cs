@@ -255,7 +255,7 @@ public sealed class AlertTimelineFile
         var left = actual.Where(a => a.Kind != "verdict" || HasVerdicts).ToList();
         foreach (var e in Sequence)
         {
-            var j = left.FindIndex(e.Matches);
+            var j = left.FindIndex(a => e.Matches(a) || RaisedWithItsCause(e, a, actual));
             if (j < 0)
             {
                 var instead = left.Count == 0 ? "the timeline ended" : $"next was '{left[0].ToLine()}'";
@@ -293,4 +293,15 @@ public sealed class AlertTimelineFile
 
         return problems;
     }
+
+    /// <summary>
+    /// An expected consequence (<c>cause C</c>) raised without a cause in the same site instant as C: the two
+    /// matured together (e.g. both debounced 3 s from the same utility failure) and the polls of different devices
+    /// at one instant reach the agent in no defined order, so the consequence was evaluated first. The agent folds
+    /// it under C at C's raise (causes are refreshed), so the operator sees the same tree either way.
+    /// </summary>
+    private static bool RaisedWithItsCause(ExpectedEntry e, TimelineEntry a, IReadOnlyList<TimelineEntry> actual) =>
+        e.Cause is { } cause && cause != "none" && a.Cause is null
+        && (e with { Cause = null }).Matches(a)
+        && actual.Any(c => c.Kind == "raised" && c.Id == cause && (c.At - a.At).Duration() <= TimeSpan.FromSeconds(1));
 }
