@@ -5,7 +5,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using PowerWatch.Agent.Configuration;
 using PowerWatch.Agent.Status;
-using Microsoft.Extensions.Hosting;
 using PowerWatch.Core.Profiles;
 
 namespace PowerWatch.Agent.Hosting;

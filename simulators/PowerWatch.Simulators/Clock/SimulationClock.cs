@@ -5,7 +5,7 @@ namespace PowerWatch.Simulators;
 /// <summary>
 /// The one virtual clock of a simulated site. Two modes:
 /// <list type="bullet">
-/// <item><b>Live</b> (<see cref="CreateLive"/>): virtual time = start + ((base elapsed − held) × speed). Timers created
+/// <item><b>Live</b> (<see cref="CreateLive(TimeProvider, double, DateTimeOffset?)"/>): virtual time = start + ((base elapsed − held) × speed). Timers created
 /// on this clock (so <c>Task.Delay(d, clock)</c> and <c>CancelAfter</c>) fire when virtual time reaches their due time:
 /// after d / speed of base time when nothing holds the clock. <see cref="Hold"/> stops virtual time until every hold
 /// is released (an agent's device exchange in the demo takes no site time, however fast the clock runs).</item>

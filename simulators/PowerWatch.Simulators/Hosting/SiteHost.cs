@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using PowerWatch.Serial;
 using PowerWatch.Simulators.Faces.Serial;
 
@@ -257,111 +256,8 @@ public sealed class SiteHost : IAsyncDisposable
         return faces;
     }
 
-    /// <summary>
-    /// The agent configuration for this site (appsettings JSON, schema of agent AgentOptions):
-    /// <c>{"PowerWatch":{"Schema":1,"Site":…,"Devices":[{"Id","Kind","Input":"modbus","Endpoint","UnitId","Profile"[,"Serial"]}…],
-    /// "Topology":{"Ats":[{"Id","Generator","UtilityMeter"?,"Feeds"}],"Ups":[{"Id","Pdus"}]}}}</c>.
-    /// The meter is named as <c>UtilityMeter</c> only when it sits on the utility feed.
-    /// </summary>
-    public string ToAgentConfigurationJson()
-    {
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
-        {
-            w.WriteStartObject();
-            w.WriteStartObject("PowerWatch");
-            w.WriteNumber("Schema", 1);
-            w.WriteString(nameof(Site), Site.Name);
-            w.WriteStartArray(nameof(Devices));
-            foreach (var d in Devices)
-            {
-                w.WriteStartObject();
-                w.WriteString("Id", d.Id);
-                w.WriteString("Kind", d.Kind);
-                if (SerialUps is { } serial && d.Id == Site.Ups.Name)
-                {
-                    WriteSerialUps(w, serial, Site.Ups.Options);
-                    w.WriteEndObject();
-                    continue;
-                }
-
-                w.WriteString("Input", "modbus");
-                w.WriteString("Endpoint", d.Endpoint);
-                w.WriteNumber("UnitId", d.UnitId);
-                w.WriteString("Profile", d.Profile);
-                if (d.Server is ModbusRtuBus bus)
-                {
-                    w.WriteStartObject("Serial");
-                    w.WriteNumber("BaudRate", bus.Settings.BaudRate);
-                    w.WriteNumber("DataBits", bus.Settings.DataBits);
-                    w.WriteString("Parity", bus.Settings.Parity.ToString().ToLowerInvariant());
-                    w.WriteNumber("StopBits", bus.Settings.StopBits == StopBits.Two ? 2 : 1);
-                    w.WriteEndObject();
-                }
-
-                w.WriteEndObject();
-            }
-
-            w.WriteEndArray();
-            w.WriteStartObject("Topology");
-            w.WriteStartArray("Ats");
-            w.WriteStartObject();
-            w.WriteString("Id", Site.Ats.Name);
-            w.WriteString("Generator", Site.Generator.Name);
-            if (Site.Meter is { Options.Location: MeterLocation.Utility } meter)
-            {
-                w.WriteString("UtilityMeter", meter.Name);
-            }
-
-            w.WriteStartArray("Feeds");
-            w.WriteStringValue(Site.Ups.Name);
-            w.WriteEndArray();
-            w.WriteEndObject();
-            w.WriteEndArray();
-            w.WriteStartArray("Ups");
-            w.WriteStartObject();
-            w.WriteString("Id", Site.Ups.Name);
-            w.WriteStartArray("Pdus");
-            foreach (var p in Site.Pdus)
-            {
-                w.WriteStringValue(p.Name);
-            }
-
-            w.WriteEndArray();
-            w.WriteEndObject();
-            w.WriteEndArray();
-            w.WriteEndObject();
-            WriteFailoverTimings(w, Site.Description);
-            w.WriteEndObject();
-            w.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(buffer.ToArray());
-    }
-
-    /// <summary>
-    /// <c>Alerts:Failover</c> timings of the agent's failover analyzer, stated from the simulated ATS and generator, so
-    /// the agent expects the start sequence this site really runs (utility lost → start contact → crank → fires →
-    /// safety delay → warm-up → available → transfer) rather than its own defaults (the DSE factory timers).
-    /// <c>CrankTime</c> is how long a healthy crank takes to fire here, not the crank limit.
-    /// </summary>
-    private static void WriteFailoverTimings(Utf8JsonWriter w, SiteDescription site)
-    {
-        w.WriteStartObject("Alerts");
-        w.WriteStartObject("Failover");
-        w.WriteString("EngineStartDelay", Format(site.Ats.EngineStartDelay));
-        w.WriteString("GeneratorStartDelay", Format(site.Generator.StartDelay + site.Generator.Preheat));
-        w.WriteString("CrankTime", Format(site.Generator.FiringTime));
-        w.WriteString("SafetyDelay", Format(site.Generator.SafetyDelay));
-        w.WriteString("WarmUp", Format(site.Generator.WarmUp));
-        w.WriteString("TransferDelay", Format(site.Ats.TransferDelay + site.Ats.OpenTransition));
-        w.WriteNumber("NominalFrequency", site.Generator.NominalFrequency);
-        w.WriteNumber("NominalVoltage", site.Generator.NominalVoltage);
-        w.WriteEndObject();
-        w.WriteEndObject();
-
-        static string Format(TimeSpan value) => value.ToString("c", CultureInfo.InvariantCulture);
-    }
+    /// <summary>The agent configuration for this site (<see cref="AgentConfiguration.Json"/>).</summary>
+    public string ToAgentConfigurationJson() => AgentConfiguration.Json(this);
 
     /// <summary>One line per device: id, kind, endpoint, unit, profile, current fault (and the UPS's serial face).</summary>
     public string DescribeEndpoints()
@@ -378,24 +274,6 @@ public sealed class SiteHost : IAsyncDisposable
         }
 
         return sb.ToString();
-    }
-
-    /// <summary>The UPS device entry for its serial face: input, endpoint and (Megatec Q1) the runtime calibration of the model.</summary>
-    private static void WriteSerialUps(Utf8JsonWriter w, SerialUpsFace serial, UpsOptions ups)
-    {
-        w.WriteString("Input", serial.Input);
-        w.WriteString("Endpoint", serial.Server.Endpoint);
-
-        // One request at 2400 baud plus the UPS's turnaround takes well under this (and it stays below the 1 s poll).
-        w.WriteString("Timeout", "00:00:00.800");
-        if (serial.Protocol == UpsSerialProtocol.MegatecQ1)
-        {
-            // Q1 reports no runtime: NUT-style runtimecal from the simulated battery's two calibration points.
-            w.WriteStartObject("MegatecQ1");
-            w.WriteString("RuntimeCal", string.Create(CultureInfo.InvariantCulture,
-                $"{ups.RuntimeAtFullLoad.TotalSeconds:0},100,{ups.RuntimeAtHalfLoad.TotalSeconds:0},50"));
-            w.WriteEndObject();
-        }
     }
 
     /// <summary>Stops the physics loop and every endpoint.</summary>
