@@ -11,7 +11,7 @@ using PowerWatch.Agent.Outputs;
 namespace PowerWatch.Agent.Alerts;
 
 /// <summary>Registration of the alert engine and failover analyzer service and of the alert actions.</summary>
-public static class AlertServices
+internal static class AlertServices
 {
     public static IServiceCollection AddPowerWatchAlerts(this IServiceCollection services)
     {

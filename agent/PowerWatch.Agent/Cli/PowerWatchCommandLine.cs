@@ -5,7 +5,7 @@ using PowerWatch.Agent.Configuration;
 namespace PowerWatch.Agent.Cli;
 
 /// <summary>The <c>powerwatch</c> verbs.</summary>
-public static class PowerWatchCommandLine
+internal static class PowerWatchCommandLine
 {
     public static RootCommand Build()
     {

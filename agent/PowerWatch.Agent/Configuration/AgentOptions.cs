@@ -4,7 +4,7 @@ namespace PowerWatch.Agent.Configuration;
 /// The whole agent configuration, bound from the <c>PowerWatch</c> section (appsettings conventions:
 /// JSON file, overridable by environment variables <c>PowerWatch__Site</c> and command-line <c>--PowerWatch:Site=</c>).
 /// </summary>
-public sealed class AgentOptions
+internal sealed class AgentOptions
 {
     public const string Section = "PowerWatch";
 
@@ -40,7 +40,7 @@ public sealed class AgentOptions
 }
 
 /// <summary>One polled device.</summary>
-public sealed class DeviceOptions
+internal sealed class DeviceOptions
 {
     /// <summary>Unique id within the site, e.g. <c>ups-a</c> (letters, digits, '-', '_').</summary>
     public string Id { get; set; } = "";
@@ -96,7 +96,7 @@ public sealed class DeviceOptions
 }
 
 /// <summary>Serial line settings for serial endpoints.</summary>
-public sealed class SerialLineOptions
+internal sealed class SerialLineOptions
 {
     /// <summary>Bits per second (50..4000000).</summary>
     public int BaudRate { get; set; } = 9600;
@@ -132,7 +132,7 @@ public sealed class SerialLineOptions
 }
 
 /// <summary>Per-device quirks, as real devices need them.</summary>
-public sealed class WorkaroundOptions
+internal sealed class WorkaroundOptions
 {
     /// <summary>Modbus: largest read in registers (1..125); the smaller of this and the profile's limit applies.</summary>
     public int? MaxRegistersPerRequest { get; set; }
@@ -151,7 +151,7 @@ public sealed class WorkaroundOptions
 }
 
 /// <summary>The power chain: which ATS feeds which UPS, which generator backs which ATS, which PDUs hang off which UPS.</summary>
-public sealed class TopologyOptions
+internal sealed class TopologyOptions
 {
     /// <summary>Each ATS with its generator, its utility meter and the UPSs it feeds (one failover chain per ATS).</summary>
     public List<AtsLink> Ats { get; set; } = [];
@@ -161,7 +161,7 @@ public sealed class TopologyOptions
 }
 
 /// <summary>One ATS of the power chain (<c>PowerWatch:Topology:Ats:N</c>).</summary>
-public sealed class AtsLink
+internal sealed class AtsLink
 {
     /// <summary>Device id of the ATS.</summary>
     public string Id { get; set; } = "";
@@ -177,7 +177,7 @@ public sealed class AtsLink
 }
 
 /// <summary>One UPS of the power chain and the PDUs it feeds (<c>PowerWatch:Topology:Ups:N</c>).</summary>
-public sealed class UpsLink
+internal sealed class UpsLink
 {
     /// <summary>Device id of the UPS.</summary>
     public string Id { get; set; } = "";
@@ -187,7 +187,7 @@ public sealed class UpsLink
 }
 
 /// <summary>The status API and page (<c>PowerWatch:Status</c>).</summary>
-public sealed class StatusOptions
+internal sealed class StatusOptions
 {
     /// <summary>Whether the status API runs.</summary>
     public bool Enabled { get; set; } = true;

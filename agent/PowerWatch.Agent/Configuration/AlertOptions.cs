@@ -5,7 +5,7 @@ using PowerWatch.Core.Failover;
 namespace PowerWatch.Agent.Configuration;
 
 /// <summary>Alerts and failover (<c>PowerWatch:Alerts</c>). Rules are data; defaults apply unless turned off.</summary>
-public sealed class AlertOptions
+internal sealed class AlertOptions
 {
     /// <summary>Whether the alert service runs; false: no alert rules, no failover analysis, no actions.</summary>
     public bool Enabled { get; set; } = true;

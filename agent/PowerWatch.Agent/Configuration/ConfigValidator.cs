@@ -6,7 +6,7 @@ using Microsoft.Extensions.Configuration;
 namespace PowerWatch.Agent.Configuration;
 
 /// <summary>One configuration problem: the key path (as in <c>PowerWatch:Devices:2:Endpoint</c>) and why.</summary>
-public sealed record ConfigProblem(string Key, string Reason)
+internal sealed record ConfigProblem(string Key, string Reason)
 {
     public override string ToString() => $"{Key}: {Reason}";
 }
@@ -16,7 +16,7 @@ public sealed record ConfigProblem(string Key, string Reason)
 /// the first: unknown keys (typos), values that do not convert, and semantic errors (duplicate ids,
 /// endpoints that do not parse, topology naming devices that do not exist).
 /// </summary>
-public static partial class ConfigValidator
+internal static partial class ConfigValidator
 {
     private static readonly HashSet<string> Kinds = ["ups", "generator", "ats", "pdu", "meter"];
     private static readonly HashSet<string> Parities = ["none", "even", "odd", "mark", "space"];

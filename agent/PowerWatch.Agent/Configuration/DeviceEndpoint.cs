@@ -3,7 +3,7 @@ using System.Globalization;
 namespace PowerWatch.Agent.Configuration;
 
 /// <summary>How a device is reached.</summary>
-public enum EndpointKind
+internal enum EndpointKind
 {
     /// <summary>Modbus TCP (MBAP) or, for serial UPS protocols, a raw TCP serial server.</summary>
     Tcp,
@@ -19,7 +19,7 @@ public enum EndpointKind
 }
 
 /// <summary>A parsed device endpoint. The transport endpoint key groups devices that share one bus or connection.</summary>
-public sealed record DeviceEndpoint(EndpointKind Kind, string Host, int Port, string Path)
+internal sealed record DeviceEndpoint(EndpointKind Kind, string Host, int Port, string Path)
 {
     /// <summary>The key of the transport endpoint: devices with the same key share one polling loop (one bus).</summary>
     public string TransportKey => Kind switch

@@ -4,7 +4,7 @@ namespace PowerWatch.Agent.Configuration;
 /// <c>powerwatch ingest</c> (section <c>PowerWatch:Ingest</c>); the broker connection is <c>PowerWatch:Mqtt</c>
 /// (its <c>Enabled</c> flag is ignored by ingest).
 /// </summary>
-public sealed class IngestOptions
+internal sealed class IngestOptions
 {
     public const string Section = "PowerWatch:Ingest";
 
@@ -43,7 +43,7 @@ public sealed class IngestOptions
 }
 
 /// <summary>The InfluxDB target (mirrors PowerWatch.Influx's writer options).</summary>
-public sealed class IngestInfluxOptions
+internal sealed class IngestInfluxOptions
 {
     /// <summary>InfluxDB base URL; a path prefix (reverse proxy) is kept.</summary>
     public string Url { get; set; } = "http://127.0.0.1:8086";

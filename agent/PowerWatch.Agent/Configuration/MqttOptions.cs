@@ -1,7 +1,7 @@
 namespace PowerWatch.Agent.Configuration;
 
 /// <summary>MQTT output (section <c>PowerWatch:Mqtt</c>), also the broker connection of <c>powerwatch ingest</c>.</summary>
-public sealed class MqttOptions
+internal sealed class MqttOptions
 {
     public const string Section = "PowerWatch:Mqtt";
 
@@ -65,7 +65,7 @@ public sealed class MqttOptions
 }
 
 /// <summary>TLS to the broker (<c>PowerWatch:Mqtt:Tls</c>).</summary>
-public sealed class MqttTlsSettings
+internal sealed class MqttTlsSettings
 {
     /// <summary>PEM file with the CA certificate(s) that must have issued the broker's certificate; unset: the system trust store.</summary>
     public string? CaFile { get; set; }
@@ -84,7 +84,7 @@ public sealed class MqttTlsSettings
 }
 
 /// <summary>The MQTT outbox (<c>PowerWatch:Mqtt:Outbox</c>).</summary>
-public sealed class MqttOutboxSettings
+internal sealed class MqttOutboxSettings
 {
     /// <summary>Relative paths resolve under <c>PowerWatch:DataDirectory</c>.</summary>
     public string Directory { get; set; } = "outbox";

@@ -4,7 +4,7 @@ namespace PowerWatch.Agent.Hosting;
 /// Liveness of the agent's own loops: each loop beats; the agent is healthy while every registered
 /// loop has beaten within its allowance. Feeds the systemd watchdog and /healthz.
 /// </summary>
-public sealed class AgentHealth
+internal sealed class AgentHealth
 {
     private readonly TimeProvider _time;
     private readonly Dictionary<string, (DateTimeOffset Last, TimeSpan Allowance)> _loops = new(StringComparer.Ordinal);

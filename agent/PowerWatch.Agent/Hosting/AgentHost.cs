@@ -13,7 +13,7 @@ namespace PowerWatch.Agent.Hosting;
 /// The agent's composition root: configuration → validation → profiles → services (<see cref="AgentServices"/>, one
 /// <c>Add…</c> per area) → status API on Kestrel (loopback by default). <c>powerwatch run</c> and the demo both start here.
 /// </summary>
-public static class AgentHost
+internal static class AgentHost
 {
     /// <summary>Loads, validates and runs the agent until cancelled; returns the process exit code.</summary>
     public static async Task<int> RunAsync(string configPath, IEnumerable<KeyValuePair<string, string?>> overrides, CancellationToken cancellationToken, Action<IServiceCollection>? configure = null)

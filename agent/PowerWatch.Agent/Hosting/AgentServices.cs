@@ -13,7 +13,7 @@ using PowerWatch.Core.Profiles;
 namespace PowerWatch.Agent.Hosting;
 
 /// <summary>The agent's services, one <c>Add…</c> per area, in the order data flows through them.</summary>
-public static class AgentServices
+internal static class AgentServices
 {
     /// <summary>
     /// Everything the agent runs: host basics, the reading hub, polling, outputs (decided here from

@@ -7,7 +7,7 @@ namespace PowerWatch.Agent.Hosting;
 /// The systemd notification protocol (sd_notify): one datagram per state change, sent to the
 /// AF_UNIX socket named by NOTIFY_SOCKET ('@' prefix = Linux abstract namespace). No libsystemd needed.
 /// </summary>
-public sealed class SystemdNotifier : IDisposable
+internal sealed class SystemdNotifier : IDisposable
 {
     private readonly Socket? _socket;
     private readonly UnixDomainSocketEndPoint? _endPoint;

@@ -3,7 +3,7 @@ using PowerWatch.Agent.Outputs.Mqtt;
 namespace PowerWatch.Agent.Ingest;
 
 /// <summary>A run of a device's <c>seq</c> that was never stored within the grace period.</summary>
-public sealed record TelemetryGap(string Site, string Device, string Run, long From, long To, TimeSpan Waited)
+internal sealed record TelemetryGap(string Site, string Device, string Run, long From, long To, TimeSpan Waited)
 {
     public long Count => To - From + 1;
 }

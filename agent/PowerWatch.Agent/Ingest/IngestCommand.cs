@@ -7,7 +7,7 @@ using PowerWatch.Agent.Configuration;
 namespace PowerWatch.Agent.Ingest;
 
 /// <summary>The <c>powerwatch ingest --config file.json</c> verb (sections <c>PowerWatch:Mqtt</c> and <c>PowerWatch:Ingest</c>).</summary>
-public static class IngestCommand
+internal static class IngestCommand
 {
     public static Command Create()
     {

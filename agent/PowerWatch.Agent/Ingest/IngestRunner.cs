@@ -18,7 +18,7 @@ namespace PowerWatch.Agent.Ingest;
 /// agents with <c>Delivery = stored</c> then release it), and it follows every device's <c>seq</c> through the
 /// confirmations of all instances to report what was never stored (<see cref="GapTracker"/>).
 /// </summary>
-public sealed partial class IngestRunner : IAsyncDisposable
+internal sealed partial class IngestRunner : IAsyncDisposable
 {
     private readonly IngestOptions _options;
     private readonly MqttOptions _mqtt;

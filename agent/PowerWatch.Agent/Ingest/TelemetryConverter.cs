@@ -7,7 +7,7 @@ using PowerWatch.Influx;
 namespace PowerWatch.Agent.Ingest;
 
 /// <summary>What kind of PowerWatch topic a message came from.</summary>
-public enum IngestTopicKind
+internal enum IngestTopicKind
 {
     Unknown = 0,
     Telemetry = 1,
@@ -23,7 +23,7 @@ public enum IngestTopicKind
 /// Failover → measurement <c>failover</c>: a site point (failover.state, failover.message) and one point per UPS
 /// (tags device = the UPS, ats, generator; failover.phase, failover.margin, … as in the metric catalogue).
 /// </summary>
-public static class TelemetryConverter
+internal static class TelemetryConverter
 {
     /// <summary>
     /// Converts one message. Returns false with a reason when the payload is malformed (dead letter); true with

@@ -5,7 +5,7 @@ namespace PowerWatch.Agent.Inputs;
 /// by the host: the pollers and the write actions get the same client for the same endpoint, so a command goes
 /// over the connection the poller already holds and is serialised with its requests. Disposed with the host.
 /// </summary>
-public sealed class EndpointClientPool : IAsyncDisposable
+internal sealed class EndpointClientPool : IAsyncDisposable
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, IAsyncDisposable> _clients = new(StringComparer.Ordinal);

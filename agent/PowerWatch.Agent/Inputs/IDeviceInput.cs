@@ -8,7 +8,7 @@ namespace PowerWatch.Agent.Inputs;
 /// and <c>device.available</c> = false. A device answering an error for part of its map is not a failed poll:
 /// those readings come back with bad quality.
 /// </summary>
-public interface IDeviceInput : IAsyncDisposable
+internal interface IDeviceInput : IAsyncDisposable
 {
     /// <summary>Reads the device once.</summary>
     Task<IReadOnlyList<Reading>> PollAsync(PollRequest request, CancellationToken cancellationToken);
@@ -19,7 +19,7 @@ public interface IDeviceInput : IAsyncDisposable
 /// poll carries, and whether the device is suspect (its last poll failed) — a suspect device gets no retries,
 /// so a dead device on a shared bus costs one timeout per attempt, not several.
 /// </summary>
-public readonly record struct PollRequest(bool IncludeSlow, DateTimeOffset Timestamp, long Sequence, bool Suspect);
+internal readonly record struct PollRequest(bool IncludeSlow, DateTimeOffset Timestamp, long Sequence, bool Suspect);
 
 /// <summary>
 /// An input whose device can tell us between polls that something changed (an APC Smart-UPS sends <c>!</c> the
@@ -27,7 +27,7 @@ public readonly record struct PollRequest(bool IncludeSlow, DateTimeOffset Times
 /// regular schedule is kept, and out-of-schedule polls of one device are at least
 /// <see cref="Polling.EndpointPoller.RequestedPollSpacing"/> apart, so a chattering device cannot flood its bus.
 /// </summary>
-public interface IPollRequestingInput
+internal interface IPollRequestingInput
 {
     /// <summary>Raised (on any thread; handlers must not block) with a short reason.</summary>
     event Action<string>? PollRequested;

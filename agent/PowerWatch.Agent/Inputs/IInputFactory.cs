@@ -8,7 +8,7 @@ namespace PowerWatch.Agent.Inputs;
 /// knows, and how to build the <see cref="IDeviceInput"/> of a device. Each input folder has one factory and adds
 /// it with one line to <see cref="InputRegistry.BuiltIn"/>; nothing outside the folder names the input.
 /// </summary>
-public interface IInputFactory
+internal interface IInputFactory
 {
     /// <summary>The value of <c>Devices:n:Input</c> that selects this input.</summary>
     string Name { get; }
@@ -24,11 +24,11 @@ public interface IInputFactory
 }
 
 /// <summary>A device's input and the model name it reports when the configuration names none (a profile's model).</summary>
-public sealed record CreatedInput(IDeviceInput Input, string? Model = null);
+internal sealed record CreatedInput(IDeviceInput Input, string? Model = null);
 
 /// <summary>What a factory may use to build an input: the whole configuration, the profiles, the shared clients and the clock of device I/O.</summary>
 /// <param name="Options">The validated configuration (all devices: a shared client is sized for every device on its endpoint).</param>
 /// <param name="Profiles">Loaded device profiles by id.</param>
 /// <param name="Clients">The host's endpoint client pool (shared with the write actions).</param>
 /// <param name="Transport">Clock of device I/O: timeouts, pauses, connect delays.</param>
-public sealed record InputContext(AgentOptions Options, IReadOnlyDictionary<string, DeviceProfile> Profiles, EndpointClientPool Clients, TimeProvider Transport);
+internal sealed record InputContext(AgentOptions Options, IReadOnlyDictionary<string, DeviceProfile> Profiles, EndpointClientPool Clients, TimeProvider Transport);

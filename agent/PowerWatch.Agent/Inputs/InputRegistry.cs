@@ -9,7 +9,7 @@ namespace PowerWatch.Agent.Inputs;
 /// The inputs this build knows, by name. Immutable: a host (or a test) that needs another input builds its own
 /// registry with <see cref="With"/> and registers it in place of <see cref="BuiltIn"/>.
 /// </summary>
-public sealed class InputRegistry
+internal sealed class InputRegistry
 {
     private readonly Dictionary<string, IInputFactory> _factories;
 

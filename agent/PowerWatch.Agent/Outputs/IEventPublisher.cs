@@ -5,7 +5,7 @@ namespace PowerWatch.Agent.Outputs;
 /// transition; the MQTT output puts the message in the durable outbox first, so it survives broker and agent restarts.
 /// When MQTT is disabled a no-op implementation is registered, so callers never need to check.
 /// </summary>
-public interface IAlertPublisher
+internal interface IAlertPublisher
 {
     /// <summary>Publishes (retained) the current state of an active or acknowledged alert.</summary>
     ValueTask PublishAlertAsync(AlertMessage alert, CancellationToken cancellationToken);
@@ -18,7 +18,7 @@ public interface IAlertPublisher
 /// Publishes alert transitions and actions to <c>{prefix}/{site}/events</c> and the failover analyzer's state to
 /// <c>{prefix}/{site}/failover</c> (retained). Both go through the durable outbox.
 /// </summary>
-public interface IEventPublisher
+internal interface IEventPublisher
 {
     ValueTask PublishEventAsync(EventMessage message, CancellationToken cancellationToken);
 
@@ -26,7 +26,7 @@ public interface IEventPublisher
 }
 
 /// <summary>Alert payload (docs/schemas/alert.schema.json). Severity: info | warning | critical. State: active | acknowledged | cleared.</summary>
-public sealed record AlertMessage(
+internal sealed record AlertMessage(
     string Id,
     string Rule,
     string Device,
@@ -42,7 +42,7 @@ public sealed record AlertMessage(
 /// <summary>
 /// Event payload (docs/schemas/event.schema.json). Type: raised | escalated | cleared | acknowledged | action | outbox-dropped | …
 /// </summary>
-public sealed record EventMessage(
+internal sealed record EventMessage(
     DateTimeOffset Ts,
     string Type,
     string Message,
@@ -58,7 +58,7 @@ public sealed record EventMessage(
 /// margin uses and both its sources, the generator's remaining need, the margin, and fuel hours. Seconds; null when
 /// unknown (omitted on the wire).
 /// </summary>
-public sealed record FailoverMargin(string Ups, string Phase)
+internal sealed record FailoverMargin(string Ups, string Phase)
 {
     public double? RuntimeSeconds { get; init; }
 
@@ -120,7 +120,7 @@ public sealed record FailoverMargin(string Ups, string Phase)
 }
 
 /// <summary>Failover analyzer state (docs/schemas/failover.schema.json). State is the analyzer's phase name (e.g. utility, utility-lost, generator-starting, on-generator).</summary>
-public sealed record FailoverMessage(DateTimeOffset Ts, string State, IReadOnlyList<FailoverMargin> Margins, string? Message = null)
+internal sealed record FailoverMessage(DateTimeOffset Ts, string State, IReadOnlyList<FailoverMargin> Margins, string? Message = null)
 {
     /// <summary>The site verdict: normal | on-battery | at-risk | unknown | critical | load-lost.</summary>
     public string? Verdict { get; init; }

@@ -1,7 +1,7 @@
 namespace PowerWatch.Agent.Outputs;
 
 /// <summary>Registered when MQTT is disabled: alerts and events are still handled locally, nothing is published.</summary>
-public sealed class NullPublisher : IAlertPublisher, IEventPublisher
+internal sealed class NullPublisher : IAlertPublisher, IEventPublisher
 {
     public ValueTask PublishAlertAsync(AlertMessage alert, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 

@@ -5,7 +5,7 @@ using PowerWatch.Agent.Outputs.Mqtt;
 namespace PowerWatch.Agent.Outputs;
 
 /// <summary>Registration of the outputs, decided once from the configuration.</summary>
-public static class OutputServices
+internal static class OutputServices
 {
     /// <summary>
     /// The MQTT output when <c>PowerWatch:Mqtt:Enabled</c>, else a <see cref="NullPublisher"/>: alerts and events are

@@ -6,7 +6,7 @@ namespace PowerWatch.Agent.Pipeline;
 /// Everything one poll of one device produced: the readings (all sharing the poll's sequence number and
 /// timestamp), the device's overall quality, and the error when the poll failed. One MQTT telemetry message.
 /// </summary>
-public sealed record PollResult(
+internal sealed record PollResult(
     string Device,
     string Kind,
     string Model,

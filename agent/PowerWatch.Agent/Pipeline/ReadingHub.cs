@@ -11,7 +11,7 @@ namespace PowerWatch.Agent.Pipeline;
 /// each result is held for the named consumers from its publication until that consumer asks for the next result:
 /// the alert engine evaluates a poll at the site instant the poll was taken, however fast the site clock runs.
 /// </summary>
-public sealed class ReadingHub
+internal sealed class ReadingHub
 {
     private readonly Lock _gate = new();
     private readonly List<Subscription> _subscriptions = [];

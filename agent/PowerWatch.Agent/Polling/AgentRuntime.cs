@@ -12,7 +12,7 @@ namespace PowerWatch.Agent.Polling;
 /// the input its configuration names (<see cref="InputRegistry"/>). Built once at start-up from validated options
 /// and loaded profiles; owns the inputs, not the endpoint clients (those belong to the host's <see cref="EndpointClientPool"/>).
 /// </summary>
-public sealed class AgentRuntime : IAsyncDisposable
+internal sealed class AgentRuntime : IAsyncDisposable
 {
     private readonly List<IAsyncDisposable> _owned;
 

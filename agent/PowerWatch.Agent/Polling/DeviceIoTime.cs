@@ -12,7 +12,7 @@ namespace PowerWatch.Agent.Polling;
 /// slow evaluation (the first one, JIT-compiled, takes tens of milliseconds: tens of site seconds at 1000×) does not
 /// let the site run on unobserved.
 /// </summary>
-public sealed class DeviceIoTime
+internal sealed class DeviceIoTime
 {
     /// <param name="transport">Clock of I/O timeouts, pauses between requests and connect delays.</param>
     /// <param name="holdDuringPoll">Optional: called when a poll starts (and for the alert engine's evaluation of its result); the handle is disposed when it ends.</param>

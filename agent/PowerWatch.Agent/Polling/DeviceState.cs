@@ -3,7 +3,7 @@ using PowerWatch.Core;
 namespace PowerWatch.Agent.Polling;
 
 /// <summary>What the agent knows about one device right now: its last readings and how fresh they are.</summary>
-public sealed class DeviceState
+internal sealed class DeviceState
 {
     /// <summary>Missed polls after which values are stale and the device unavailable.</summary>
     public const int StaleAfterMissedPolls = 3;

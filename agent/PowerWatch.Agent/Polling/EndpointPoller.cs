@@ -7,7 +7,7 @@ using PowerWatch.Core;
 namespace PowerWatch.Agent.Polling;
 
 /// <summary>A device as the poller schedules it.</summary>
-public sealed class PolledDevice
+internal sealed class PolledDevice
 {
     public PolledDevice(DeviceState state, IDeviceInput input, TimeSpan slowInterval)
     {
@@ -43,7 +43,7 @@ public sealed class PolledDevice
 /// A device whose input is an <see cref="IPollRequestingInput"/> can ask to be read at once (an APC alert
 /// character): the loop wakes, polls it out of schedule and keeps its fixed-rate slots as they were.
 /// </summary>
-public sealed partial class EndpointPoller
+internal sealed partial class EndpointPoller
 {
     private readonly string _key;
     private readonly IReadOnlyList<PolledDevice> _devices;

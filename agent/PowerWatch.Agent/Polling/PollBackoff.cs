@@ -8,7 +8,7 @@ namespace PowerWatch.Agent.Polling;
 /// <see cref="ProbeInterval"/>, so a dead device cannot keep stalling a shared bus with timeouts. The arithmetic is
 /// the one shared <see cref="Backoff"/> (also behind the MQTT reconnect and the InfluxDB retries).
 /// </summary>
-public sealed record PollBackoff
+internal sealed record PollBackoff
 {
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
 

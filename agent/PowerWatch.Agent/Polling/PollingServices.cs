@@ -11,7 +11,7 @@ using PowerWatch.Core.Profiles;
 namespace PowerWatch.Agent.Polling;
 
 /// <summary>Registration of the inputs, the endpoint client pool and the pollers.</summary>
-public static class PollingServices
+internal static class PollingServices
 {
     /// <summary>
     /// The input registry (<see cref="InputRegistry.BuiltIn"/> unless the host registered another), the host's

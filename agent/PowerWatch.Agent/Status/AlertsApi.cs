@@ -19,7 +19,7 @@ namespace PowerWatch.Agent.Status;
 /// nor <c>{rule}:{device}</c> of a known rule and a configured device (an inactive alert can be shelved ahead).</item>
 /// </list>
 /// </summary>
-public static class AlertsApi
+internal static class AlertsApi
 {
     public static IEndpointRouteBuilder MapPowerWatchAlerts(this IEndpointRouteBuilder app)
     {

@@ -16,7 +16,7 @@ namespace PowerWatch.Agent.Status;
 internal sealed record FailoverMetrics(SiteVerdict Site, IReadOnlyList<FailoverUpsState> Ups, IReadOnlyList<AlertInfo> Active);
 
 /// <summary>The status API: health, devices, live readings, Prometheus metrics and the status page.</summary>
-public static class StatusApi
+internal static class StatusApi
 {
     public static IEndpointRouteBuilder MapPowerWatchStatus(this IEndpointRouteBuilder app)
     {

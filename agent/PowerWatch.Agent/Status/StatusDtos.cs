@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 
 namespace PowerWatch.Agent.Status;
 
-public sealed record DeviceDto(
+internal sealed record DeviceDto(
     string Id,
     string Kind,
     string Model,
@@ -18,27 +18,27 @@ public sealed record DeviceDto(
     long Failures,
     long Sequence);
 
-public sealed record ReadingDto(string Metric, object? Value, string Unit, string Quality, DateTimeOffset Timestamp, long Sequence);
+internal sealed record ReadingDto(string Metric, object? Value, string Unit, string Quality, DateTimeOffset Timestamp, long Sequence);
 
-public sealed record DeviceReadingsDto(string Device, string Kind, bool Available, IReadOnlyList<ReadingDto> Readings);
+internal sealed record DeviceReadingsDto(string Device, string Kind, bool Available, IReadOnlyList<ReadingDto> Readings);
 
-public sealed record ChainDto(IReadOnlyList<ChainAtsDto> Ats, IReadOnlyList<ChainUpsDto> Ups);
+internal sealed record ChainDto(IReadOnlyList<ChainAtsDto> Ats, IReadOnlyList<ChainUpsDto> Ups);
 
-public sealed record ChainAtsDto(string Id, string? Generator, string? UtilityMeter, IReadOnlyList<string> Feeds);
+internal sealed record ChainAtsDto(string Id, string? Generator, string? UtilityMeter, IReadOnlyList<string> Feeds);
 
-public sealed record ChainUpsDto(string Id, IReadOnlyList<string> Pdus);
+internal sealed record ChainUpsDto(string Id, IReadOnlyList<string> Pdus);
 
-public sealed record HealthDto(string Status, IReadOnlyList<string> Unhealthy);
+internal sealed record HealthDto(string Status, IReadOnlyList<string> Unhealthy);
 
 /// <summary>Body of a 4xx answer of the status API: what was wrong.</summary>
-public sealed record ErrorDto(string Error);
+internal sealed record ErrorDto(string Error);
 
-public sealed record OverviewDto(string Site, string Agent, DateTimeOffset Now, IReadOnlyList<DeviceDto> Devices, ChainDto Chain);
+internal sealed record OverviewDto(string Site, string Agent, DateTimeOffset Now, IReadOnlyList<DeviceDto> Devices, ChainDto Chain);
 
 /// <summary>One trended series: sample times (Unix milliseconds, start of their 10-second slot) and values (null = gap).</summary>
-public sealed record TrendSeriesDto(string Device, string Metric, string Unit, IReadOnlyList<long> T, IReadOnlyList<double?> V);
+internal sealed record TrendSeriesDto(string Device, string Metric, string Unit, IReadOnlyList<long> T, IReadOnlyList<double?> V);
 
-public sealed record TrendsDto(DateTimeOffset At, double ResolutionSeconds, double WindowSeconds, IReadOnlyList<TrendSeriesDto> Series);
+internal sealed record TrendsDto(DateTimeOffset At, double ResolutionSeconds, double WindowSeconds, IReadOnlyList<TrendSeriesDto> Series);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = false)]
 [JsonSerializable(typeof(DeviceDto))]

@@ -89,7 +89,7 @@ internal sealed class TrendService : BackgroundService
 }
 
 /// <summary>Registration of the trend buffer, its feeding service and <c>GET /api/trends</c>.</summary>
-public static class TrendServices
+internal static class TrendServices
 {
     public static IServiceCollection AddPowerWatchTrends(this IServiceCollection services)
     {

@@ -119,8 +119,8 @@ public sealed class ServiceStatusMachineTests
     [InlineData(0x3u, ServiceControlAction.NotImplemented)]
     [InlineData(0x6u, ServiceControlAction.NotImplemented)]
     [InlineData(0xEu, ServiceControlAction.NotImplemented)]
-    public void Control_code_maps_to_action(uint control, ServiceControlAction expected) =>
-        Assert.Equal(expected, ServiceStatusMachine.Map(control));
+    public void Control_code_maps_to_action(uint control, object expected) =>
+        Assert.Equal((ServiceControlAction)expected, ServiceStatusMachine.Map(control));
 
     [Fact]
     public void Handler_answers_no_error_when_handled_and_call_not_implemented_otherwise()

@@ -1,7 +1,7 @@
 namespace PowerWatch.Agent.Alerts.Actions;
 
 /// <summary>Action kinds (wire names used in configuration).</summary>
-public static class AlertActionKinds
+internal static class AlertActionKinds
 {
     public const string Webhook = "webhook";
     public const string Command = "command";
@@ -13,7 +13,7 @@ public static class AlertActionKinds
 }
 
 /// <summary>One named action (<c>PowerWatch:Alerts:Actions:{name}</c>).</summary>
-public sealed class AlertActionOptions
+internal sealed class AlertActionOptions
 {
     /// <summary><c>webhook</c>, <c>command</c>, <c>modbus-write</c> or <c>shutdown</c>.</summary>
     public string Kind { get; set; } = "";
@@ -56,7 +56,7 @@ public sealed class AlertActionOptions
 }
 
 /// <summary>Runs an action on a rule's transitions (<c>PowerWatch:Alerts:Triggers</c>).</summary>
-public sealed class AlertActionTrigger
+internal sealed class AlertActionTrigger
 {
     /// <summary>Rule id (e.g. <c>generator-start-required</c>).</summary>
     public string Rule { get; set; } = "";

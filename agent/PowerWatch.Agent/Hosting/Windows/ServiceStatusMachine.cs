@@ -1,7 +1,7 @@
 namespace PowerWatch.Agent.Hosting.Windows;
 
 /// <summary>SERVICE_STATUS.dwCurrentState values (winsvc.h).</summary>
-public enum ServiceState : uint
+internal enum ServiceState : uint
 {
     Stopped = 1,
     StartPending = 2,
@@ -14,7 +14,7 @@ public enum ServiceState : uint
 
 /// <summary>SERVICE_STATUS.dwControlsAccepted bits (winsvc.h).</summary>
 [Flags]
-public enum ServiceAcceptedControls : uint
+internal enum ServiceAcceptedControls : uint
 {
     None = 0,
     Stop = 0x1,
@@ -24,7 +24,7 @@ public enum ServiceAcceptedControls : uint
 }
 
 /// <summary>What the agent does with a control code the service control manager sends to the handler.</summary>
-public enum ServiceControlAction
+internal enum ServiceControlAction
 {
     /// <summary>Not handled: the handler answers ERROR_CALL_NOT_IMPLEMENTED.</summary>
     NotImplemented = 0,
@@ -37,7 +37,7 @@ public enum ServiceControlAction
 }
 
 /// <summary>One SetServiceStatus call's content (everything but dwServiceType, which is always SERVICE_WIN32_OWN_PROCESS).</summary>
-public readonly record struct ServiceStatusReport(
+internal readonly record struct ServiceStatusReport(
     ServiceState State,
     ServiceAcceptedControls ControlsAccepted,
     uint Win32ExitCode,
@@ -51,7 +51,7 @@ public readonly record struct ServiceStatusReport(
 /// progress; RUNNING accepts STOP and SHUTDOWN; STOPPED carries the exit code (ERROR_SERVICE_SPECIFIC_ERROR plus
 /// the process exit code when it is not 0). Not thread-safe: the caller serialises.
 /// </summary>
-public sealed class ServiceStatusMachine
+internal sealed class ServiceStatusMachine
 {
     // winsvc.h / winerror.h values; wire-visible to the SCM, frozen by tests.
     public const uint ControlStop = 0x1;

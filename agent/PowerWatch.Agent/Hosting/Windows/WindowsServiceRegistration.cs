@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 namespace PowerWatch.Agent.Hosting.Windows;
 
 /// <summary>Registers the Windows service lifetime and the event log when the process runs as a Windows service.</summary>
-public static class WindowsServiceRegistration
+internal static class WindowsServiceRegistration
 {
     /// <summary>The event log source install.ps1 registers (Application log).</summary>
     public const string EventLogSource = "PowerWatch";

@@ -11,7 +11,7 @@ namespace PowerWatch.Agent.Inputs.ApcSmart;
 /// reader: they change <see cref="CurrentStatus"/> at once, raise <see cref="AlertCharacterReceived"/> (so a poller
 /// can poll immediately) and are merged into the next poll's ups.status when they are newer than its <c>Q</c> reply.
 /// </summary>
-public sealed class ApcSmartInput : IDeviceInput, IPollRequestingInput
+internal sealed class ApcSmartInput : IDeviceInput, IPollRequestingInput
 {
     private static readonly (byte Command, string Metric)[] Fast =
     [

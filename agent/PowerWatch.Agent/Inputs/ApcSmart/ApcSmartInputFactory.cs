@@ -5,7 +5,7 @@ using PowerWatch.Core.Profiles;
 namespace PowerWatch.Agent.Inputs.ApcSmart;
 
 /// <summary>The <c>apc-smart</c> input: an APC Smart-UPS speaking the Smart protocol over a serial line or a TCP serial server.</summary>
-public sealed class ApcSmartInputFactory : IInputFactory
+internal sealed class ApcSmartInputFactory : IInputFactory
 {
     public string Name => "apc-smart";
 

@@ -5,7 +5,7 @@ using PowerWatch.SerialUps.ApcSmart;
 namespace PowerWatch.Agent.Inputs.ApcSmart;
 
 /// <summary>Why an APC Smart exchange failed.</summary>
-public enum ApcSmartError
+internal enum ApcSmartError
 {
     /// <summary>No reply line within the command timeout.</summary>
     Timeout,
@@ -18,7 +18,7 @@ public enum ApcSmartError
 }
 
 /// <summary>An APC Smart exchange that failed; <see cref="Error"/> says how.</summary>
-public sealed class ApcSmartException : IOException
+internal sealed class ApcSmartException : IOException
 {
     public ApcSmartException()
     {
@@ -46,7 +46,7 @@ public sealed class ApcSmartException : IOException
 /// not a command is outstanding; reply lines go to the one outstanding <see cref="QueryAsync"/>. One command at
 /// a time (one poller owns it).
 /// </summary>
-public sealed class ApcSmartSession : IAsyncDisposable
+internal sealed class ApcSmartSession : IAsyncDisposable
 {
     private readonly ISerialUpsLink _link;
     private readonly TimeSpan _timeout;

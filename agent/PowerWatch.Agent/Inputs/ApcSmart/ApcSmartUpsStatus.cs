@@ -7,7 +7,7 @@ namespace PowerWatch.Agent.Inputs.ApcSmart;
 /// What APC Smart status bits and alert characters (wire formats in PowerWatch.SerialUps) mean as NUT
 /// <c>ups.status</c> tokens (NUT-AS; SPEC-DEVICES §6).
 /// </summary>
-public static class ApcSmartUpsStatus
+internal static class ApcSmartUpsStatus
 {
     /// <summary><c>Q</c>: two hex digits → NUT tokens by bit (0 CAL, 1 TRIM, 2 BOOST, 3 OL, 4 OB, 5 OVER, 6 LB, 7 RB); null when malformed.</summary>
     public static UpsStatus? Parse(string reply)

@@ -5,7 +5,7 @@ namespace PowerWatch.Agent.Inputs.MegatecQ1;
 /// them (SPEC §5, NUT-QX <c>qx_battery</c>, <c>qx_initbattery</c>, <c>upsdrv_updateinfo</c>). Pure state machine:
 /// the caller passes each poll's values and timestamp.
 /// </summary>
-public sealed class MegatecQ1Battery
+internal sealed class MegatecQ1Battery
 {
     /// <summary>NUT's battery.packs candidates (SPEC §5), tried in this order.</summary>
     private static readonly double[] PackCandidates = [120, 100, 80, 60, 48, 36, 30, 24, 18, 12, 8, 6, 4, 3, 2, 1, 0.5];

@@ -10,7 +10,7 @@ namespace PowerWatch.Agent.Inputs.MegatecQ1;
 /// the most specific error seen is thrown. The echo of the command means "unsupported" (SPEC §5).
 /// One command at a time; not thread-safe (one poller owns it).
 /// </summary>
-public sealed class MegatecQ1Client : IAsyncDisposable
+internal sealed class MegatecQ1Client : IAsyncDisposable
 {
     private const int MaxLine = 128;
     private readonly ISerialUpsLink _link;

@@ -10,7 +10,7 @@ namespace PowerWatch.Agent.Inputs.MegatecQ1;
 /// echoes it (unsupported). battery.charge (and battery.runtime with runtimecal) are estimated as NUT does.
 /// The link is opened on the first poll and re-opened on the poll after any transport failure.
 /// </summary>
-public sealed class MegatecQ1Input : IDeviceInput
+internal sealed class MegatecQ1Input : IDeviceInput
 {
     private readonly string _device;
     private readonly Func<CancellationToken, Task<ISerialUpsLink>> _connect;

@@ -5,7 +5,7 @@ using PowerWatch.Core.Profiles;
 namespace PowerWatch.Agent.Inputs.MegatecQ1;
 
 /// <summary>The <c>megatec-q1</c> input: a UPS speaking Megatec/Voltronic Q1 over a serial line or a TCP serial server.</summary>
-public sealed class MegatecQ1InputFactory : IInputFactory
+internal sealed class MegatecQ1InputFactory : IInputFactory
 {
     public string Name => "megatec-q1";
 

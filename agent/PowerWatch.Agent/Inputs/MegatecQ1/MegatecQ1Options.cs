@@ -4,7 +4,7 @@ namespace PowerWatch.Agent.Inputs.MegatecQ1;
 /// Options of the Megatec Q1 input, named after NUT's nutdrv_qx options (SPEC §5) so a NUT configuration
 /// translates one to one.
 /// </summary>
-public sealed class MegatecQ1Options
+internal sealed class MegatecQ1Options
 {
     /// <summary>
     /// NUT <c>runtimecal = rh,lh,rl,ll</c>: runtime rh seconds at load lh %, rl seconds at ll % (e.g.
@@ -50,7 +50,7 @@ public sealed class MegatecQ1Options
 }
 
 /// <summary>NUT runtimecal: runtime <paramref name="RuntimeHigh"/> s at <paramref name="LoadHigh"/> %, <paramref name="RuntimeLow"/> s at <paramref name="LoadLow"/> %.</summary>
-public readonly record struct RuntimeCalibration(double RuntimeHigh, double LoadHigh, double RuntimeLow, double LoadLow)
+internal readonly record struct RuntimeCalibration(double RuntimeHigh, double LoadHigh, double RuntimeLow, double LoadLow)
 {
     /// <summary>ln(rl/rh) / ln(lh/ll) (SPEC §5; 1.585 for 240,100,720,50).</summary>
     public double Exponent => Math.Log(RuntimeLow / RuntimeHigh) / Math.Log(LoadHigh / LoadLow);

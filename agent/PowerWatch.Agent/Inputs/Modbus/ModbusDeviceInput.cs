@@ -11,7 +11,7 @@ namespace PowerWatch.Agent.Inputs.Modbus;
 /// client, and the profile decoder turns them into readings. An exception reply for one block marks only that
 /// block's readings bad; a timeout or lost connection fails the whole poll.
 /// </summary>
-public sealed class ModbusDeviceInput : IDeviceInput
+internal sealed class ModbusDeviceInput : IDeviceInput
 {
     private readonly IModbusClient _client;
     private readonly byte _unitId;
@@ -111,4 +111,4 @@ public sealed class ModbusDeviceInput : IDeviceInput
 }
 
 /// <summary>One planned read: table, first address, count.</summary>
-public readonly record struct PlannedRead(RegisterTable Table, int Start, int Count);
+internal readonly record struct PlannedRead(RegisterTable Table, int Start, int Count);

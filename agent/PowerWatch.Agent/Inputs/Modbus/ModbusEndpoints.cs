@@ -5,7 +5,7 @@ using PowerWatch.Serial;
 namespace PowerWatch.Agent.Inputs.Modbus;
 
 /// <summary>Builds the one Modbus client an endpoint's devices share.</summary>
-public static class ModbusEndpoints
+internal static class ModbusEndpoints
 {
     public static IModbusClient CreateClient(DeviceEndpoint endpoint, SerialLineOptions serial, ModbusClientOptions options) => endpoint.Kind switch
     {
@@ -33,7 +33,7 @@ public static class ModbusEndpoints
 /// A Modbus RTU client on a local serial port that opens the port on first use and re-opens it after the port
 /// failed (USB adapter unplugged, device node gone), so a missing bus is a failing device, not a dead agent.
 /// </summary>
-public sealed class ReopeningSerialModbusClient : IModbusClient
+internal sealed class ReopeningSerialModbusClient : IModbusClient
 {
     private readonly SerialPortSettings _settings;
     private readonly ModbusClientOptions _options;

@@ -6,7 +6,7 @@ using PowerWatch.Modbus;
 namespace PowerWatch.Agent.Inputs.Modbus;
 
 /// <summary>The <c>modbus</c> input: a device read through a register profile over Modbus TCP, RTU over TCP or a serial bus.</summary>
-public sealed class ModbusInputFactory : IInputFactory
+internal sealed class ModbusInputFactory : IInputFactory
 {
     /// <summary>The input's name (also the default of <c>Devices:n:Input</c>).</summary>
     public const string InputName = "modbus";

@@ -8,7 +8,7 @@ namespace PowerWatch.Agent.Inputs.Nut;
 /// every call has a timeout on the injected <see cref="TimeProvider"/>. After any error the connection is dropped
 /// and re-opened by the next call.
 /// </summary>
-public sealed class NutClient : IAsyncDisposable
+internal sealed class NutClient : IAsyncDisposable
 {
     private readonly string _host;
     private readonly int _port;

@@ -9,7 +9,7 @@ namespace PowerWatch.Agent.Inputs.Nut;
 /// through <see cref="UpsStatus"/> (unknown tokens kept). DATA-STALE from upsd fails the poll, so staleness
 /// propagates instead of old values looking current.
 /// </summary>
-public sealed class NutDeviceInput : IDeviceInput
+internal sealed class NutDeviceInput : IDeviceInput
 {
     private readonly string _device;
     private readonly string _ups;

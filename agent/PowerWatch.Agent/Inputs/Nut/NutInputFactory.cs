@@ -4,7 +4,7 @@ using PowerWatch.Core.Profiles;
 namespace PowerWatch.Agent.Inputs.Nut;
 
 /// <summary>The <c>nut</c> input: a UPS served by NUT's upsd (<c>nut://host:port/ups</c>).</summary>
-public sealed class NutInputFactory : IInputFactory
+internal sealed class NutInputFactory : IInputFactory
 {
     public string Name => "nut";
 

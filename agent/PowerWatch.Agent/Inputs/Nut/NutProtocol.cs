@@ -3,7 +3,7 @@ using System.Text;
 namespace PowerWatch.Agent.Inputs.Nut;
 
 /// <summary>An <c>ERR</c> reply from upsd (e.g. UNKNOWN-UPS, ACCESS-DENIED, DATA-STALE, DRIVER-NOT-CONNECTED).</summary>
-public sealed class NutErrorException : Exception
+internal sealed class NutErrorException : Exception
 {
     public NutErrorException(string code, string? extra)
         : base($"upsd answered ERR {code}{(extra is null ? "" : " " + extra)}")
@@ -18,7 +18,7 @@ public sealed class NutErrorException : Exception
 }
 
 /// <summary>A reply line that does not follow the NUT network protocol.</summary>
-public sealed class NutProtocolException : Exception
+internal sealed class NutProtocolException : Exception
 {
     public NutProtocolException(string message)
         : base(message)
@@ -30,7 +30,7 @@ public sealed class NutProtocolException : Exception
 /// Pure parsing and formatting of the NUT network protocol (upsd, TCP 3493): words separated by spaces,
 /// double-quoted words with backslash escapes for <c>"</c> and <c>\</c>, one command or reply per LF-terminated line.
 /// </summary>
-public static class NutProtocol
+internal static class NutProtocol
 {
     /// <summary>Longest reply line accepted; upsd's own limit is far below this.</summary>
     public const int MaxLineLength = 8192;

@@ -5,7 +5,7 @@ using PowerWatch.Serial;
 namespace PowerWatch.Agent.Inputs.SerialUps;
 
 /// <summary>An open byte link to a serial UPS: a serial port or a raw TCP serial server. Disposing closes it.</summary>
-public interface ISerialUpsLink : IAsyncDisposable
+internal interface ISerialUpsLink : IAsyncDisposable
 {
     Stream Stream { get; }
 }
@@ -16,7 +16,7 @@ public interface ISerialUpsLink : IAsyncDisposable
 /// server (ser2net, a device server in raw mode, the simulators' serial faces). The inputs call it again after a
 /// failure, so a re-plugged adapter or a restarted server comes back on its own.
 /// </summary>
-public static class SerialUpsLink
+internal static class SerialUpsLink
 {
     /// <summary>A connector for <paramref name="endpoint"/>; the connect timeout is on the caller's token.</summary>
     public static Func<CancellationToken, Task<ISerialUpsLink>> Connector(DeviceEndpoint endpoint, SerialLineOptions serial)

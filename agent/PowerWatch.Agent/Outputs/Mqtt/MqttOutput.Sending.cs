@@ -4,7 +4,7 @@ using PowerWatch.Outbox;
 namespace PowerWatch.Agent.Outputs.Mqtt;
 
 /// <summary>The sending side of <see cref="MqttOutput"/> on one connection: the outbox drain, stored-confirmation flow control and replay, and outbox acknowledgement.</summary>
-public sealed partial class MqttOutput
+internal sealed partial class MqttOutput
 {
     private async Task PumpAsync(MqttClient client, DurableOutbox outbox, CancellationToken token)
     {

@@ -10,7 +10,7 @@ using PowerWatch.Outbox;
 namespace PowerWatch.Agent.Outputs.Mqtt;
 
 /// <summary>Everything <see cref="MqttOutput"/> needs, already resolved (paths absolute, ids filled in).</summary>
-public sealed class MqttOutputSettings
+internal sealed class MqttOutputSettings
 {
     public required MqttTopics Topics { get; init; }
 
@@ -39,7 +39,7 @@ public sealed class MqttOutputSettings
 }
 
 /// <summary>What lets a telemetry entry leave the outbox (docs/mqtt.md "End-to-end delivery").</summary>
-public enum MqttDelivery
+internal enum MqttDelivery
 {
     /// <summary>The broker's acknowledgement (PUBACK): enough for any consumer, lost if the broker forgets.</summary>
     Broker,
@@ -58,7 +58,7 @@ public enum MqttDelivery
 /// confirms it stored it (<see cref="StoredAck"/>); unconfirmed entries are sent again when confirmations stop
 /// (<see cref="StoredDeliveryTracker"/>) and after every reconnect.
 /// </summary>
-public sealed partial class MqttOutput : BackgroundService, IAlertPublisher, IEventPublisher, IAsyncDisposable
+internal sealed partial class MqttOutput : BackgroundService, IAlertPublisher, IEventPublisher, IAsyncDisposable
 {
     /// <summary>Fraction of each reconnect delay drawn at random (±20 %).</summary>
     private const double ReconnectJitter = 0.2;

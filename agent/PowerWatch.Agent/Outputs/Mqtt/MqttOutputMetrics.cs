@@ -4,7 +4,7 @@ namespace PowerWatch.Agent.Outputs.Mqtt;
 /// Counters and gauges of the MQTT output and its durable outbox at one moment (<see cref="MqttOutput.GetMetrics"/>),
 /// exposed on <c>/metrics</c>. Counters count since the agent started.
 /// </summary>
-public sealed record MqttOutputMetrics
+internal sealed record MqttOutputMetrics
 {
     /// <summary>A broker session is up (CONNACK received and not lost since).</summary>
     public bool Connected { get; init; }

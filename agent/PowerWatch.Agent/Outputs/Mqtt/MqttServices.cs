@@ -7,7 +7,7 @@ using PowerWatch.Outbox;
 namespace PowerWatch.Agent.Outputs.Mqtt;
 
 /// <summary>Registration of the MQTT output.</summary>
-public static class MqttServices
+internal static class MqttServices
 {
     /// <summary>
     /// Registers the <see cref="MqttOutput"/> (outbox + sender) for <paramref name="options"/> as the

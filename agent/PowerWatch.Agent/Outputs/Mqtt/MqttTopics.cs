@@ -1,7 +1,7 @@
 namespace PowerWatch.Agent.Outputs.Mqtt;
 
 /// <summary>The wire-visible topic layout (docs/mqtt.md); frozen by tests.</summary>
-public sealed class MqttTopics
+internal sealed class MqttTopics
 {
     public MqttTopics(string prefix, string site, string agent)
     {

@@ -12,7 +12,7 @@ namespace PowerWatch.Agent.Outputs.Mqtt;
 /// Telemetry is written with <see cref="Utf8JsonWriter"/> (its metric values are numbers, booleans or strings);
 /// alert, event and failover payloads use the source-generated <see cref="PayloadJsonContext"/>.
 /// </summary>
-public static class Payloads
+internal static class Payloads
 {
     public static readonly byte[] Online = "online"u8.ToArray();
     public static readonly byte[] Offline = "offline"u8.ToArray();
@@ -138,7 +138,7 @@ public static class Payloads
 /// read back by the ingest (<c>TelemetryConverter</c>) and the stored confirmations (<c>StoredAck</c>). Wire-visible:
 /// frozen by tests.
 /// </summary>
-public static class TelemetryFields
+internal static class TelemetryFields
 {
     /// <summary>RFC 3339 UTC time of the poll.</summary>
     public const string Timestamp = "ts";
@@ -181,7 +181,7 @@ public static class TelemetryFields
 [JsonSerializable(typeof(AlertMessage))]
 [JsonSerializable(typeof(EventMessage))]
 [JsonSerializable(typeof(FailoverMessage))]
-public sealed partial class PayloadJsonContext : JsonSerializerContext;
+internal sealed partial class PayloadJsonContext : JsonSerializerContext;
 
 /// <summary>Timestamps on the wire are RFC 3339 UTC with milliseconds.</summary>
 internal sealed class Rfc3339Converter : JsonConverter<DateTimeOffset>

@@ -4,13 +4,13 @@ using System.Text.Json;
 namespace PowerWatch.Agent.Outputs.Mqtt;
 
 /// <summary>An inclusive range of per-device telemetry sequence numbers.</summary>
-public readonly record struct SeqRange(long From, long To)
+internal readonly record struct SeqRange(long From, long To)
 {
     public long Count => To - From + 1;
 }
 
 /// <summary>Which poll a telemetry message is: device, the agent run that took it, and its <c>seq</c> in that run.</summary>
-public readonly record struct TelemetryKey(string Device, string Run, long Seq);
+internal readonly record struct TelemetryKey(string Device, string Run, long Seq);
 
 /// <summary>
 /// A stored confirmation (docs/mqtt.md "End-to-end delivery", schema docs/schemas/stored.schema.json): ingest
@@ -19,7 +19,7 @@ public readonly record struct TelemetryKey(string Device, string Run, long Seq);
 /// cumulative watermark, so any number of ingest instances can confirm the polls each of them stored.
 /// <code>{"device":"ups-a","run":"4f1c0e5a9b2d7c31","seqs":[[1,40],[42,42]],"by":"powerwatch-ingest-host1"}</code>
 /// </summary>
-public sealed record StoredAck(string Device, string Run, IReadOnlyList<SeqRange> Seqs, string? By = null)
+internal sealed record StoredAck(string Device, string Run, IReadOnlyList<SeqRange> Seqs, string? By = null)
 {
     /// <summary>Most ranges one confirmation carries; a longer list is split over several messages.</summary>
     public const int MaxRanges = 512;
