@@ -109,19 +109,55 @@ public sealed class ProfileMatchTests
     }
 
     [Fact]
-    public async Task Apc_undefined_addresses_answer_exception_02_and_change_nothing()
+    public async Task Apc_reads_starting_on_undefined_addresses_answer_exception_02_and_writes_there_change_nothing()
     {
         await using var host = await FaceTestKit.StartSteppedHostAsync();
         await using var client = FaceTestKit.Connect(host.Device("ups"));
 
         var read = await Assert.ThrowsAsync<ModbusException>(async () => await client.ReadHoldingRegistersAsync(1, 300, 2));
-        var across = await Assert.ThrowsAsync<ModbusException>(async () => await client.ReadHoldingRegistersAsync(1, 20, 10));
+        var afterStatus = await Assert.ThrowsAsync<ModbusException>(async () => await client.ReadHoldingRegistersAsync(1, 27, 2));
         var write = await Assert.ThrowsAsync<ModbusException>(async () => await client.WriteSingleRegisterAsync(1, 130, 0));
 
         Assert.Equal(ModbusExceptionCode.IllegalDataAddress, read.ExceptionCode);
-        Assert.Equal(ModbusExceptionCode.IllegalDataAddress, across.ExceptionCode);
+        Assert.Equal(ModbusExceptionCode.IllegalDataAddress, afterStatus.ExceptionCode);
         Assert.Equal(ModbusExceptionCode.IllegalDataAddress, write.ExceptionCode);
         Assert.True(host.Site.Ups.OutputOn);
+    }
+
+    [Fact]
+    public async Task Apc_block_read_starting_on_a_defined_register_returns_zeros_for_the_undefined_ones()
+    {
+        // APC 990-9840 note 4 (SPEC-DEVICES §2.1): NUT reads the static block 1026-1047 as one request.
+        await using var host = await FaceTestKit.StartSteppedHostAsync();
+        await using var client = FaceTestKit.Connect(host.Device("ups"));
+
+        var status = await client.ReadHoldingRegistersAsync(1, 20, 10);
+        var settings = await client.ReadHoldingRegistersAsync(1, 1026, 22);
+
+        Assert.Equal(10, status.Length);
+        Assert.Equal(new ushort[3], status[7..]);
+        Assert.Equal(22, settings.Length);
+        Assert.Equal(ApcSmartUpsFace.DefaultShutdownDelaySeconds, (short)settings[1029 - 1026]);
+        Assert.Equal(new ushort[3], settings[(1045 - 1026)..]);
+    }
+
+    [Fact]
+    public async Task Apc_battery_maintenance_date_register_133_survives_every_refresh()
+    {
+        await using var host = await FaceTestKit.StartSteppedHostAsync();
+        var site = host.Site;
+        var profile = await FaceTestKit.LoadProfileAsync("apc-smart-ups-modbus");
+        await using var client = FaceTestKit.Connect(host.Device("ups"));
+
+        site.RunFor(TimeSpan.FromSeconds(2), Step);
+        var first = await client.ReadHoldingRegistersAsync(1, 133, 1);
+        site.RunFor(TimeSpan.FromSeconds(2), Step);
+        var r = await FaceTestKit.PollAsync(client, profile, 1);
+
+        // Days since 2000-01-01: the stepped clock starts 2026-01-01; the date is a year earlier (2025-01-01 = 9132).
+        Assert.Equal(9132, first[0]);
+        Assert.Equal(9132, (await client.ReadHoldingRegistersAsync(1, 133, 1))[0]);
+        Assert.True(r.ContainsKey("battery.date.maintenance"));
     }
 
     [Fact]
