@@ -217,6 +217,28 @@ public sealed class ProfileMatchTests
         Assert.Equal("failed", r.Text("generator.state"));
     }
 
+    [Theory]
+    [InlineData(GeneratorFault.LowFuel, 0x0400)] // 11/16 warning = bit 10
+    [InlineData(GeneratorFault.Overload, 0x0800)] // 12/16 electrical trip = bit 11
+    [InlineData(GeneratorFault.FailToStart, 0x1000)] // 13/16 shutdown = bit 12
+    public async Task Dse_status_flags_774_number_bits_n_of_16_from_1(GeneratorFault fault, int expected)
+    {
+        // SPEC §3.2 (corrected): DSE flag n/16 is bit n − 1, 16/16 the most significant bit.
+        await using var host = await FaceTestKit.StartSteppedHostAsync();
+        var site = host.Site;
+        site.Generator.SetFault(fault);
+        site.Utility.Fail();
+        site.RunFor(TimeSpan.FromSeconds(120), Step);
+        var profile = await FaceTestKit.LoadProfileAsync("dse-gencomm");
+        await using var client = FaceTestKit.Connect(host.Device("generator"));
+
+        var raw = await client.ReadHoldingRegistersAsync(1, 774, 1);
+        var r = await FaceTestKit.PollAsync(client, profile, 1);
+
+        Assert.Equal(expected, raw[0]);
+        Assert.Equal(expected, r.Number("generator.controller.status"));
+    }
+
     [Fact]
     public async Task Dse_key_pair_with_its_complement_starts_the_engine_in_manual_mode()
     {
