@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using PowerWatch.TestSupport;
 
 namespace PowerWatch.Simulators.Tests.Faces;
@@ -51,15 +50,13 @@ public sealed class ApcBlockReadPeerTests
         var site = host.Site;
         site.RunFor(TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(100));
         var onlineRuntime = (long)Math.Floor(site.Ups.ReportedRuntimeSeconds);
-        using var temp = new TempDir();
-        var script = temp.File("apc_blocks.py");
-        await File.WriteAllTextAsync(script, Script);
+        var port = host.Device("ups").Port().ToString(CultureInfo.InvariantCulture);
 
-        var online = await ReadBlocksAsync(script, host);
+        var online = await FaceTestKit.RunPymodbusJsonAsync(Script, port);
         site.Utility.Fail();
         site.RunFor(TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(100));
         var outageRuntime = (long)Math.Floor(site.Ups.ReportedRuntimeSeconds);
-        var outage = await ReadBlocksAsync(script, host);
+        var outage = await FaceTestKit.RunPymodbusJsonAsync(Script, port);
 
         // UPSStatus_BF (regs 0-1, §2.3): bit 1 OL online; bit 2 OB on battery with bit 6 input not acceptable.
         // Reg 18 SimpleSignalingStatus_BF bit 0 = power failure.
@@ -89,14 +86,5 @@ public sealed class ApcBlockReadPeerTests
         // A read starting on an undefined register is refused with exception 02 (illegal data address).
         Assert.Equal(2, online.GetProperty("starts_undefined_27").GetInt32());
         Assert.Equal(2, online.GetProperty("starts_undefined_1045").GetInt32());
-    }
-
-    private static async Task<JsonElement> ReadBlocksAsync(string script, Simulators.Faces.SiteHost host)
-    {
-        var (code, output) = await PeerProcess.RunAsync(Peers.Require("python:pymodbus"),
-            [script, host.Device("ups").Port().ToString(CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(30));
-        Assert.True(code == 0, output);
-        using var json = JsonDocument.Parse(output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last(l => l.StartsWith('{')));
-        return json.RootElement.Clone();
     }
 }
