@@ -16,7 +16,8 @@ public sealed class ModbusWriteEventArgs(ModbusWrite write) : EventArgs
 /// <summary>
 /// Thread-safe register bank: coils, discrete inputs, input registers, holding registers, each a 65536-entry
 /// table with a map of defined addresses. A Modbus read or write that touches an undefined address answers
-/// exception 02. Local setters (<see cref="SetRegisters"/>, <see cref="SetBits"/>) define what they set and
+/// exception 02 (unless <see cref="ZeroFillReadsStartingOnDefined"/> is set: then only a read starting on an
+/// undefined address does). Local setters (<see cref="SetRegisters"/>, <see cref="SetBits"/>) define what they set and
 /// bypass the hooks; Modbus writes go through <see cref="OnWrite"/> (veto with an exception code) and then raise
 /// <see cref="Written"/>.
 /// </summary>
@@ -46,6 +47,13 @@ public sealed class ModbusDataStore
     /// registers. Return <see cref="ModbusExceptionCode.None"/> to accept, or a code (e.g. 03) to reject the whole write.
     /// </summary>
     public Func<ModbusWrite, ModbusExceptionCode>? OnWrite { get; set; }
+
+    /// <summary>
+    /// When set, a Modbus read (registers or bits) whose first address is defined is answered, with 0 for every
+    /// undefined address it spans; a read starting on an undefined address still answers 02. Writes are unaffected.
+    /// APC 990-9840 note 4 behaves this way (SPEC-DEVICES §2.1).
+    /// </summary>
+    public bool ZeroFillReadsStartingOnDefined { get; set; }
 
     /// <summary>Raised after a Modbus write was applied (outside the lock).</summary>
     public event EventHandler<ModbusWriteEventArgs>? Written;
@@ -148,35 +156,23 @@ public sealed class ModbusDataStore
         return one[0];
     }
 
-    /// <summary>Modbus read of registers: 02 when any address is undefined.</summary>
+    /// <summary>Modbus read of registers: 02 when any address is undefined (see <see cref="ZeroFillReadsStartingOnDefined"/>).</summary>
     public ModbusExceptionCode ReadRegisters(ModbusTable table, ushort start, Span<ushort> destination)
     {
         var source = Registers(table);
         lock (_lock)
         {
-            if (!Defined(table, start, destination.Length))
-            {
-                return ModbusExceptionCode.IllegalDataAddress;
-            }
-
-            source.AsSpan(start, destination.Length).CopyTo(destination);
-            return ModbusExceptionCode.None;
+            return Read(table, source, start, destination);
         }
     }
 
-    /// <summary>Modbus read of bits: 02 when any address is undefined.</summary>
+    /// <summary>Modbus read of bits: 02 when any address is undefined (see <see cref="ZeroFillReadsStartingOnDefined"/>).</summary>
     public ModbusExceptionCode ReadBits(ModbusTable table, ushort start, Span<bool> destination)
     {
         var source = Bits(table);
         lock (_lock)
         {
-            if (!Defined(table, start, destination.Length))
-            {
-                return ModbusExceptionCode.IllegalDataAddress;
-            }
-
-            source.AsSpan(start, destination.Length).CopyTo(destination);
-            return ModbusExceptionCode.None;
+            return Read(table, source, start, destination);
         }
     }
 
@@ -197,7 +193,7 @@ public sealed class ModbusDataStore
         lock (_lock)
         {
             if (!Defined(ModbusTable.HoldingRegisters, writeStart, values.Length)
-                || (destination.Length > 0 && !Defined(ModbusTable.HoldingRegisters, readStart, destination.Length)))
+                || (destination.Length > 0 && !Readable(ModbusTable.HoldingRegisters, readStart, destination.Length)))
             {
                 return ModbusExceptionCode.IllegalDataAddress;
             }
@@ -212,7 +208,7 @@ public sealed class ModbusDataStore
             values.CopyTo(_holdingRegisters.AsSpan(writeStart));
             if (destination.Length > 0)
             {
-                _holdingRegisters.AsSpan(readStart, destination.Length).CopyTo(destination);
+                _ = Read(ModbusTable.HoldingRegisters, _holdingRegisters, readStart, destination);
             }
         }
 
@@ -244,6 +240,33 @@ public sealed class ModbusDataStore
         Written?.Invoke(this, new ModbusWriteEventArgs(write));
         return ModbusExceptionCode.None;
     }
+
+    /// <summary>Copies a Modbus read out (under the lock): 02 unless <see cref="Readable"/>; undefined addresses read as 0.</summary>
+    private ModbusExceptionCode Read<T>(ModbusTable table, T[] source, ushort start, Span<T> destination)
+        where T : struct
+    {
+        if (!Readable(table, start, destination.Length))
+        {
+            return ModbusExceptionCode.IllegalDataAddress;
+        }
+
+        source.AsSpan(start, destination.Length).CopyTo(destination);
+        var defined = _defined[(int)table].AsSpan(start, destination.Length);
+        for (var i = defined.IndexOf(false); i >= 0 && i < defined.Length; i++)
+        {
+            if (!defined[i])
+            {
+                destination[i] = default;
+            }
+        }
+
+        return ModbusExceptionCode.None;
+    }
+
+    /// <summary>Every address defined, or (<see cref="ZeroFillReadsStartingOnDefined"/>) the first one.</summary>
+    private bool Readable(ModbusTable table, ushort start, int count) => ZeroFillReadsStartingOnDefined
+        ? count >= 1 && start + count <= 0x10000 && _defined[(int)table][start]
+        : Defined(table, start, count);
 
     private bool Defined(ModbusTable table, ushort start, int count) =>
         count >= 1 && start + count <= 0x10000 && !_defined[(int)table].AsSpan(start, count).Contains(false);

@@ -12,6 +12,19 @@ public sealed class DseProfileTests
         return regs;
     }
 
+    [Theory]
+    [InlineData(0x1000, 4096)] // 13/16 shutdown alarm = bit 12
+    [InlineData(0x0800, 2048)] // 12/16 electrical trip = bit 11
+    [InlineData(0x0400, 1024)] // 11/16 warning = bit 10
+    [InlineData(0x0040, 64)] // 7/16 controlled shutdown = bit 6
+    [InlineData(0x1400, 5120)] // shutdown + warning
+    public void Status_flags_774_decode_raw_with_dse_flag_n_of_16_as_bit_n_minus_1(int register, double expected)
+    {
+        // SPEC §3.2 (corrected): DSE numbers bits n/16 from 1, 16/16 = MSB; the profile passes 774 on raw, unscaled.
+        var r = Decode.Holding(Profile, (774, new[] { (ushort)register }));
+        Assert.Equal(expected, r.Number("generator.controller.status"));
+    }
+
     [Fact]
     public void Page4_basic_instrumentation_decodes_with_scales()
     {

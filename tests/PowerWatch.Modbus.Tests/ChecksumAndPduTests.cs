@@ -95,6 +95,24 @@ public sealed class PduGoldenTests
     }
 
     [Fact]
+    public void Zero_fill_store_answers_a_read_starting_on_a_defined_register_with_zeros_for_the_gap()
+    {
+        // APC 990-9840 note 4 (SPEC-DEVICES §2.1): 0x0402-0x0403 defined, 0x0404-0x0405 not, one 4-register read.
+        void Setup(ModbusDataStore s)
+        {
+            s.ZeroFillReadsStartingOnDefined = true;
+            s.SetRegisters(ModbusTable.HoldingRegisters, 0x0402, [0x0108, 0x00C4]);
+            s.SetRegisters(ModbusTable.HoldingRegisters, 0x0404, [0xBEEF, 0xBEEF]);
+            s.Undefine(ModbusTable.HoldingRegisters, 0x0404, 2);
+        }
+
+        Assert.Equal("0308010800C400000000", Server("03 0402 0004", Setup));
+        Assert.Equal("8302", Server("03 0404 0001", Setup));
+        Assert.Equal("9002", Server("10 0403 0002 04 0001 0002", Setup));
+        Assert.Equal("8302", Server("03 0402 0004", s => s.SetRegisters(ModbusTable.HoldingRegisters, 0x0402, [0x0108, 0x00C4])));
+    }
+
+    [Fact]
     public void Read_input_registers_matches_spec_example_6_4()
     {
         // §6.4: register 9 -> request 04 0008 0001, response 04 02 000A.

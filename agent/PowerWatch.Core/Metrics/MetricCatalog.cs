@@ -168,7 +168,7 @@ public static class MetricCatalog
         b.Add(N("generator.energy", KiloWattHours, Generator, "Energy produced (lifetime counter)."));
         b.Add(N("generator.starts", None, Generator, "Number of engine starts (lifetime counter)."));
         b.Add(N("generator.run.time", Seconds, Generator, "Engine run time (lifetime counter)."));
-        b.Add(N("generator.controller.status", None, Generator, "DSE 774 control-unit status flags, raw bits [U]."));
+        b.Add(N("generator.controller.status", None, Generator, "DSE 774 control-unit status flags, raw bits; DSE flag n/16 is bit n-1 (13/16 shutdown = bit 12, 12/16 electrical trip = bit 11, 11/16 warning = bit 10, 7/16 controlled shutdown = bit 6) [U]."));
         b.Add(T("generator.alarm.{name}", Generator, "Condition of one named controller alarm (DSE 4-bit code); unimplemented alarms produce no reading.", AlarmConditions.All));
         b.Add(N(MetricNames.GeneratorAlarmsActive, None, Generator, "Number of alarms raised (warning, shutdown, electrical trip, controlled shutdown)."));
         b.Add(N("generator.alarms.warning", None, Generator, "Number of alarms in warning."));

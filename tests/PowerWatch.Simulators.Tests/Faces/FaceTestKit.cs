@@ -106,6 +106,21 @@ internal static class FaceTestKit
         return new ModbusTcpClient("127.0.0.1", port, new ModbusClientOptions { Timeout = timeout ?? TimeSpan.FromSeconds(2), Retries = retries });
     }
 
+    /// <summary>
+    /// Runs a pymodbus script (Debian's python3; a missing peer throws, so a PeerFact fails under CI) with
+    /// <paramref name="args"/> and returns the last JSON object it printed; a non-zero exit fails the test.
+    /// </summary>
+    public static async Task<System.Text.Json.JsonElement> RunPymodbusJsonAsync(string script, params string[] args)
+    {
+        using var temp = new TestSupport.TempDir();
+        var path = temp.File("peer.py");
+        await File.WriteAllTextAsync(path, script);
+        var (code, output) = await TestSupport.PeerProcess.RunAsync(TestSupport.Peers.Require("python:pymodbus"), [path, .. args], TimeSpan.FromSeconds(30));
+        Assert.True(code == 0, output);
+        using var json = System.Text.Json.JsonDocument.Parse(output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last(l => l.StartsWith('{')));
+        return json.RootElement.Clone();
+    }
+
     public static int Port(this Simulators.Faces.SimulatedDevice device) =>
         int.Parse(device.Endpoint[(device.Endpoint.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -109,19 +109,55 @@ public sealed class ProfileMatchTests
     }
 
     [Fact]
-    public async Task Apc_undefined_addresses_answer_exception_02_and_change_nothing()
+    public async Task Apc_reads_starting_on_undefined_addresses_answer_exception_02_and_writes_there_change_nothing()
     {
         await using var host = await FaceTestKit.StartSteppedHostAsync();
         await using var client = FaceTestKit.Connect(host.Device("ups"));
 
         var read = await Assert.ThrowsAsync<ModbusException>(async () => await client.ReadHoldingRegistersAsync(1, 300, 2));
-        var across = await Assert.ThrowsAsync<ModbusException>(async () => await client.ReadHoldingRegistersAsync(1, 20, 10));
+        var afterStatus = await Assert.ThrowsAsync<ModbusException>(async () => await client.ReadHoldingRegistersAsync(1, 27, 2));
         var write = await Assert.ThrowsAsync<ModbusException>(async () => await client.WriteSingleRegisterAsync(1, 130, 0));
 
         Assert.Equal(ModbusExceptionCode.IllegalDataAddress, read.ExceptionCode);
-        Assert.Equal(ModbusExceptionCode.IllegalDataAddress, across.ExceptionCode);
+        Assert.Equal(ModbusExceptionCode.IllegalDataAddress, afterStatus.ExceptionCode);
         Assert.Equal(ModbusExceptionCode.IllegalDataAddress, write.ExceptionCode);
         Assert.True(host.Site.Ups.OutputOn);
+    }
+
+    [Fact]
+    public async Task Apc_block_read_starting_on_a_defined_register_returns_zeros_for_the_undefined_ones()
+    {
+        // APC 990-9840 note 4 (SPEC-DEVICES §2.1): NUT reads the static block 1026-1047 as one request.
+        await using var host = await FaceTestKit.StartSteppedHostAsync();
+        await using var client = FaceTestKit.Connect(host.Device("ups"));
+
+        var status = await client.ReadHoldingRegistersAsync(1, 20, 10);
+        var settings = await client.ReadHoldingRegistersAsync(1, 1026, 22);
+
+        Assert.Equal(10, status.Length);
+        Assert.Equal(new ushort[3], status[7..]);
+        Assert.Equal(22, settings.Length);
+        Assert.Equal(ApcSmartUpsFace.DefaultShutdownDelaySeconds, (short)settings[1029 - 1026]);
+        Assert.Equal(new ushort[3], settings[(1045 - 1026)..]);
+    }
+
+    [Fact]
+    public async Task Apc_battery_maintenance_date_register_133_survives_every_refresh()
+    {
+        await using var host = await FaceTestKit.StartSteppedHostAsync();
+        var site = host.Site;
+        var profile = await FaceTestKit.LoadProfileAsync("apc-smart-ups-modbus");
+        await using var client = FaceTestKit.Connect(host.Device("ups"));
+
+        site.RunFor(TimeSpan.FromSeconds(2), Step);
+        var first = await client.ReadHoldingRegistersAsync(1, 133, 1);
+        site.RunFor(TimeSpan.FromSeconds(2), Step);
+        var r = await FaceTestKit.PollAsync(client, profile, 1);
+
+        // Days since 2000-01-01: the stepped clock starts 2026-01-01; the date is a year earlier (2025-01-01 = 9132).
+        Assert.Equal(9132, first[0]);
+        Assert.Equal(9132, (await client.ReadHoldingRegistersAsync(1, 133, 1))[0]);
+        Assert.True(r.ContainsKey("battery.date.maintenance"));
     }
 
     [Fact]
@@ -179,6 +215,28 @@ public sealed class ProfileMatchTests
         Assert.Equal(AlarmConditions.ByCode[(int)code], r.Text("generator.alarm.fail-to-start"));
         Assert.Equal(AlarmConditions.ByCode[(int)AlarmCondition.NotActive], r.Text("generator.alarm.low-oil-pressure"));
         Assert.Equal("failed", r.Text("generator.state"));
+    }
+
+    [Theory]
+    [InlineData(GeneratorFault.LowFuel, 0x0400)] // 11/16 warning = bit 10
+    [InlineData(GeneratorFault.Overload, 0x0800)] // 12/16 electrical trip = bit 11
+    [InlineData(GeneratorFault.FailToStart, 0x1000)] // 13/16 shutdown = bit 12
+    public async Task Dse_status_flags_774_number_bits_n_of_16_from_1(GeneratorFault fault, int expected)
+    {
+        // SPEC §3.2 (corrected): DSE flag n/16 is bit n − 1, 16/16 the most significant bit.
+        await using var host = await FaceTestKit.StartSteppedHostAsync();
+        var site = host.Site;
+        site.Generator.SetFault(fault);
+        site.Utility.Fail();
+        site.RunFor(TimeSpan.FromSeconds(120), Step);
+        var profile = await FaceTestKit.LoadProfileAsync("dse-gencomm");
+        await using var client = FaceTestKit.Connect(host.Device("generator"));
+
+        var raw = await client.ReadHoldingRegistersAsync(1, 774, 1);
+        var r = await FaceTestKit.PollAsync(client, profile, 1);
+
+        Assert.Equal(expected, raw[0]);
+        Assert.Equal(expected, r.Number("generator.controller.status"));
     }
 
     [Fact]

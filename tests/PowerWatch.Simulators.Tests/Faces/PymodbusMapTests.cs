@@ -37,14 +37,8 @@ public sealed class PymodbusMapTests
         host.Site.RunFor(TimeSpan.FromSeconds(90), TimeSpan.FromMilliseconds(100));
         Assert.Equal(2, (int)host.Site.Ats.Position); // the outage is really in progress: on the generator
 
-        using var temp = new TempDir();
-        var script = temp.File("maps.py");
-        await File.WriteAllTextAsync(script, Script);
-        var ports = new[] { "generator", "ats", "meter" }.Select(id => host.Device(id).Port().ToString(CultureInfo.InvariantCulture));
-        var (code, output) = await PeerProcess.RunAsync(Peers.DebianPython, [script, .. ports], TimeSpan.FromSeconds(30));
-        Assert.True(code == 0, output);
-        using var json = JsonDocument.Parse(output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last(l => l.StartsWith('{')));
-        var o = json.RootElement;
+        var ports = new[] { "generator", "ats", "meter" }.Select(id => host.Device(id).Port().ToString(CultureInfo.InvariantCulture)).ToArray();
+        var o = await FaceTestKit.RunPymodbusJsonAsync(Script, ports);
 
         var g = host.Site.Generator;
         Assert.Equal((int)g.Mode, o.GetProperty("mode").GetInt32());

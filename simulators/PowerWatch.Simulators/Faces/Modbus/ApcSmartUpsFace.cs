@@ -4,8 +4,11 @@ namespace PowerWatch.Simulators.Faces;
 
 /// <summary>
 /// APC Smart-UPS Modbus map (SPEC-DEVICES §2; profile <c>apc-smart-ups-modbus</c>), holding registers read with FC03.
-/// Defined blocks (reads across anything else answer 02, as a real unit): status 0–26, dynamic 128–174,
-/// inventory 516–635, settings 1024–1044, commands 1536–1543 (FC16 or FC06). Writable: 595–635, 1026–1044 and the
+/// Defined blocks: status 0–26, dynamic 128–174, inventory 516–635, settings 1024–1044, commands 1536–1543 (FC16 or
+/// FC06). As APC 990-9840 note 4 says of a real unit (SPEC-DEVICES §2.1), a read that starts on a defined register
+/// returns 0 for the undefined registers it spans (NUT reads the static block 1026–1047 in one request), and a read
+/// starting on an undefined register answers 02. Register 133 (battery maintenance date) holds the date set at
+/// construction, one year before the clock's start. Writable: 595–635, 1026–1044 and the
 /// command registers; a write anywhere else answers 02. Commands act on the UPS model: UPSCommand_BF bits 4/5 bypass,
 /// OutletCommand_BF (MOG only) cancel/on/off/shutdown/reboot with the off-delay modifier, SimpleSignalingCommand_BF
 /// request shutdown / remote off / remote on, self-test start/abort, UI mute/cancel mute.
@@ -17,6 +20,7 @@ public sealed class ApcSmartUpsFace : ModbusFace
 
     private static readonly DateTimeOffset Epoch2000 = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
     private readonly Ups _ups;
+    private readonly ushort _batteryMaintenanceDays;
 
     public ApcSmartUpsFace(Site site, Ups? ups = null)
         : base(site, (ups ?? site?.Ups ?? throw new ArgumentNullException(nameof(site))).Name, "ups", "apc-smart-ups-modbus")
@@ -24,6 +28,7 @@ public sealed class ApcSmartUpsFace : ModbusFace
         _ups = ups ?? site!.Ups;
         var o = _ups.Options;
         var holding = ModbusTable.HoldingRegisters;
+        Store.ZeroFillReadsStartingOnDefined = true;
 
         // Blocks defined as zero first, then the static content.
         Store.Define(holding, 0, 27);
@@ -40,7 +45,7 @@ public sealed class ApcSmartUpsFace : ModbusFace
         var start = site!.Clock.Start;
         Store.SetRegister(holding, 591, Days(start.AddYears(-2)));
         Store.SetRegister(holding, 592, VoltageSettingBits(o.NominalVoltage));
-        Store.SetRegister(holding, 133, Days(start.AddYears(-1)));
+        _batteryMaintenanceDays = Days(start.AddYears(-1));
         Store.SetRegister(holding, 595, Days(start.AddYears(-1)));
         SetString(holding, 596, 8, _ups.Name);
         SetString(holding, 604, 8, "MOG");
@@ -80,6 +85,7 @@ public sealed class ApcSmartUpsFace : ModbusFace
             PutU32(dynamic, 0, U32(Math.Floor(u.ReportedRuntimeSeconds)));
             dynamic[2] = U16(u.ChargePercent * 512);
             dynamic[3] = S16(u.BatteryVoltage * 32);
+            dynamic[5] = _batteryMaintenanceDays;
             dynamic[7] = S16(u.Temperature * 128);
             dynamic[8] = U16(u.LoadPercent * 256);
             dynamic[10] = U16(u.ApparentLoadPercent * 256);

@@ -76,7 +76,7 @@ public sealed class DseGenCommFace : ModbusFace
             var g = _generator;
             status[0] = (ushort)g.Mode;
             status[1] = Unimplemented;
-            status[2] = (ushort)((g.HasWarning ? 1 << 11 : 0) | (g.HasElectricalTrip ? 1 << 12 : 0) | (g.HasShutdown ? 1 << 13 : 0));
+            status[2] = DseStatusFlags.Encode(g.HasShutdown, g.HasElectricalTrip, g.HasWarning, g.HasControlledShutdown);
 
             page4[0] = U16(g.OilPressureKpa);
             page4[1] = S16(g.CoolantTemperature);

@@ -6,7 +6,8 @@ namespace PowerWatch.Simulators.Faces;
 /// Eastron SDM630 input registers (SPEC-DEVICES §4; profile <c>eastron-sdm630</c>): IEEE-754 float32, big-endian,
 /// high word first (ABCD), FC04. The single-phase meter model is presented on L1 (L2/L3 read 0; averages and sums
 /// are those of the one live phase). Registers 0–375 are defined (unlisted parameters read 0.0), so any planned
-/// block answers. The meter has no writable registers here (writes answer 02).
+/// block answers. The meter has no writable registers here (writes answer 02). On the simulated RTU bus it is served at
+/// 8N1, the meter's factory default (9600 8N1, id 1; SPEC-DEVICES §4), not 8E1.
 /// </summary>
 public sealed class Sdm630Face : ModbusFace
 {

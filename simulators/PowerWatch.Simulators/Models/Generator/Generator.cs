@@ -168,6 +168,8 @@ public sealed partial class Generator
 
     public bool HasElectricalTrip => _alarms.ContainsValue(AlarmCondition.ElectricalTrip);
 
+    public bool HasControlledShutdown => _alarms.ContainsValue(AlarmCondition.ControlledShutdown);
+
     /// <summary>Keys this controller executes (the SCF capability bitmap of registers 4096–4103).</summary>
     public static bool SupportsKey(int key) => key is >= 35700 and <= 35710 or >= 35732 and <= 35735;
 
