@@ -60,7 +60,7 @@ public static class PowerWatchCommandLine
 
             foreach (var p in problems)
             {
-                await Console.Error.WriteLineAsync($"{f.Name}: {p.Key}: {p.Reason}");
+                await Console.Error.WriteLineAsync($"{f.Name}: {p.ToString(options)}");
             }
 
             await Console.Error.WriteLineAsync($"{f.Name}: {problems.Count + profileProblems.Count} problem(s)");
@@ -80,43 +80,9 @@ public static class PowerWatchCommandLine
     public static IReadOnlyList<ConfigProblem> LoadAndValidate(string path, bool environment, out AgentOptions options)
     {
         options = new AgentOptions();
-        var full = Path.GetFullPath(path);
-        try
+        if (ConfigFile.Load(path, environment, [], out var configuration) is { } problem)
         {
-            // Probe first: the configuration provider reports an unreadable file (or directory) as "not found".
-            using var probe = File.OpenRead(full);
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return [new ConfigProblem("(file)", $"{full} not found")];
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return [new ConfigProblem("(file)", $"{full}: permission denied (the installed file is readable by root and the powerwatch group: run with sudo)")];
-        }
-        catch (IOException ex)
-        {
-            return [new ConfigProblem("(file)", $"{full}: {ex.Message}")];
-        }
-
-        IConfiguration configuration;
-        try
-        {
-            var builder = new ConfigurationBuilder().AddJsonFile(full, optional: false, reloadOnChange: false);
-            if (environment)
-            {
-                builder.AddEnvironmentVariables();
-            }
-
-            configuration = builder.Build();
-        }
-        catch (FileNotFoundException)
-        {
-            return [new ConfigProblem("(file)", $"{full} not found")];
-        }
-        catch (InvalidDataException ex)
-        {
-            return [new ConfigProblem("(file)", ex.InnerException?.Message ?? ex.Message)];
+            return [problem];
         }
 
         var (bound, problems) = ConfigValidator.BindAndValidate(configuration);

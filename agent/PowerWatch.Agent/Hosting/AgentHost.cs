@@ -20,18 +20,9 @@ public static class AgentHost
     public static async Task<int> RunAsync(string configPath, IEnumerable<KeyValuePair<string, string?>> overrides, CancellationToken cancellationToken, Action<IServiceCollection>? configure = null)
     {
         var name = Path.GetFileName(configPath);
-        IConfiguration configuration;
-        try
+        if (ConfigFile.Load(configPath, environment: true, overrides, out var configuration) is { } fileProblem)
         {
-            configuration = new ConfigurationBuilder()
-                .AddJsonFile(configPath, optional: false, reloadOnChange: false)
-                .AddInMemoryCollection(overrides)
-                .AddEnvironmentVariables()
-                .Build();
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException)
-        {
-            await Console.Error.WriteLineAsync($"{name}: {ex.InnerException?.Message ?? ex.Message}");
+            await Console.Error.WriteLineAsync($"{name}: {fileProblem.ToString(null)}");
             return 2;
         }
 
@@ -40,7 +31,7 @@ public static class AgentHost
         {
             foreach (var p in problems)
             {
-                await Console.Error.WriteLineAsync($"{name}: {p.Key}: {p.Reason}");
+                await Console.Error.WriteLineAsync($"{name}: {p.ToString(options)}");
             }
 
             return 2;
@@ -56,7 +47,7 @@ public static class AgentHost
 
             foreach (var p in deviceProblems)
             {
-                await Console.Error.WriteLineAsync($"{name}: {p.Key}: {p.Reason}");
+                await Console.Error.WriteLineAsync($"{name}: {p.ToString(options)}");
             }
 
             return 2;

@@ -45,8 +45,8 @@ public sealed class ConfigValidatorTests
               "Topology": { "Ups": [ { "Id": "gen", "Pdus": [ "ups-a" ] } ] } } }
             """).Select(p => p.ToString()).ToList();
 
-        Assert.Contains(problems, p => p.StartsWith("PowerWatch:Devices:0:PollInterval: 'soon' is not a valid duration", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.StartsWith("PowerWatch:Devices:1:Profil: unknown key", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("PowerWatch:Devices:0:PollInterval: 'soon' is not a duration: hh:mm:ss, e.g. 00:00:05", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("PowerWatch:Devices:1:Profil: unknown key 'Profil'; did you mean 'Profile'?", StringComparison.Ordinal));
         Assert.DoesNotContain(problems, p => p.StartsWith("PowerWatch:Devices:1:Id", StringComparison.Ordinal) && !p.Contains("duplicate", StringComparison.Ordinal));
     }
 
@@ -196,12 +196,12 @@ public sealed class ConfigValidatorTests
         var dll = Install.SystemdNotifyProcessTests.StageAgent(dir.File("agent"));
         var (exit, output) = await PeerProcess.RunAsync("dotnet", [dll, "run", "--config", path], TimeSpan.FromSeconds(60), dir.Path);
         Assert.True(exit == 2, $"exit {exit}: {output}");
-        Assert.Contains("site.json: PowerWatch:Devices:0:Profile: 'no-such-profile' is not a profile", output, StringComparison.Ordinal);
+        Assert.Contains("site.json: Devices[ups].Profile: 'no-such-profile' is not a profile", output, StringComparison.Ordinal);
         Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
 
         var check = await PeerProcess.RunAsync("dotnet", [dll, "check-config", path], TimeSpan.FromSeconds(60), dir.Path);
         Assert.Equal(1, check.ExitCode);
-        Assert.Contains("PowerWatch:Devices:0:Profile", check.Output, StringComparison.Ordinal);
+        Assert.Contains("Devices[ups].Profile", check.Output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -217,7 +217,8 @@ public sealed class ConfigValidatorTests
     {
         var problems = Check("{ \"PowerWatch\": { \"Site\": ");
         var problem = Assert.Single(problems);
-        Assert.Equal("(file)", problem.Key);
+        Assert.Equal("line 1, column 27", problem.Key);
+        Assert.StartsWith("invalid JSON: ", problem.Reason, StringComparison.Ordinal);
     }
 
     [Fact]
