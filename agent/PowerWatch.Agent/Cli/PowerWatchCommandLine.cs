@@ -19,12 +19,15 @@ public static class PowerWatchCommandLine
     private static Command Run()
     {
         var config = new Option<FileInfo>("--config", "-c") { Description = "configuration file (JSON); environment variables (PowerWatch__Site=...) override it", Required = true };
+        var statusUrl = new Option<string?>("--status-url") { Description = "status page and API address (overrides PowerWatch:Status:Url), e.g. http://127.0.0.1:8481" };
         var command = new Command("run", "Run the agent: poll the configured devices and serve the status API");
         command.Options.Add(config);
+        command.Options.Add(statusUrl);
         command.SetAction(async (parse, ct) =>
         {
             var file = parse.GetValue(config)!;
-            return await Hosting.AgentHost.RunAsync(file.FullName, [], ct);
+            var overrides = parse.GetValue(statusUrl) is { } url ? new Dictionary<string, string?> { ["PowerWatch:Status:Url"] = url } : [];
+            return await Hosting.AgentHost.RunAsync(file.FullName, overrides, ct);
         });
         return command;
     }

@@ -53,9 +53,84 @@ public static class AgentHost
             return 2;
         }
 
+        if (options.Status.Enabled && StatusAddressInUse(options.Status.Url) is { } inUse)
+        {
+            await Console.Error.WriteLineAsync(inUse);
+            return 2;
+        }
+
         await using var app = Build(configuration, options, profiles, configure);
-        await Microsoft.Extensions.Hosting.HostingAbstractionsHostExtensions.RunAsync(app, cancellationToken);
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+        {
+            // Taken between the probe and Kestrel's bind.
+            await Console.Error.WriteLineAsync(InUseMessage(options.Status.Url));
+            return 2;
+        }
+
+        await Console.Out.WriteLineAsync(Started(options, app.Urls));
+        await app.WaitForShutdownAsync(cancellationToken);
         return 0;
+    }
+
+    /// <summary>What <c>run</c> started, one line each: devices, status page, MQTT target, data directory.</summary>
+    internal static string Started(AgentOptions options, ICollection<string> urls)
+    {
+        var devices = options.Devices.Select(d => $"{d.Id} ({d.Kind}, {d.Endpoint})");
+        var status = options.Status.Enabled ? $"{(urls.FirstOrDefault() ?? options.Status.Url).TrimEnd('/')}/" : "off (Status:Enabled is false)";
+        var mqtt = options.Mqtt.Enabled ? $"{options.Mqtt.Host}:{options.Mqtt.Port} (topics {options.Mqtt.TopicPrefix}/{options.Site}/...)" : "off (Mqtt:Enabled is false)";
+        return string.Join(Environment.NewLine,
+            $"powerwatch: polling {options.Devices.Count} device(s): {string.Join(", ", devices)}",
+            $"powerwatch: status page {status}",
+            $"powerwatch: MQTT {mqtt}",
+            $"powerwatch: data directory {Path.GetFullPath(options.DataDirectory)}");
+    }
+
+    /// <summary>
+    /// The one line saying the status address is taken, or null when it is free (or port 0, or a host name this
+    /// probe does not resolve: Kestrel's own bind then decides).
+    /// </summary>
+    public static string? StatusAddressInUse(string url)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Port <= 0)
+        {
+            return null;
+        }
+
+        var address = uri.Host switch
+        {
+            "localhost" => System.Net.IPAddress.Loopback,
+            "*" or "+" or "0.0.0.0" => System.Net.IPAddress.Any,
+            _ => System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) ? ip : null,
+        };
+        if (address is null)
+        {
+            return null;
+        }
+
+        var probe = new System.Net.Sockets.TcpListener(address, uri.Port);
+        try
+        {
+            probe.Start();
+            return null;
+        }
+        catch (System.Net.Sockets.SocketException ex) when (ex.SocketErrorCode == System.Net.Sockets.SocketError.AddressAlreadyInUse)
+        {
+            return InUseMessage(url);
+        }
+        finally
+        {
+            probe.Stop();
+        }
+    }
+
+    public static string InUseMessage(string url)
+    {
+        var where = Uri.TryCreate(url, UriKind.Absolute, out var uri) ? $"{uri.Host}:{uri.Port}" : url;
+        return $"status page: {where} is already in use (another PowerWatch?); choose another with --status-url or Status:Url";
     }
 
     public static WebApplication Build(IConfiguration configuration, AgentOptions options, IReadOnlyDictionary<string, DeviceProfile> profiles, Action<IServiceCollection>? configure = null)

@@ -184,6 +184,62 @@ public sealed class ConfigValidatorTests
     }
 
     [Fact]
+    public async Task Run_on_a_status_port_in_use_prints_one_line_naming_the_option_and_exits_2()
+    {
+        using var dir = new TempDir();
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        var path = dir.File("site.json");
+        var profiles = JsonSerializer.Serialize(Path.Combine(AppContext.BaseDirectory, "profiles"));
+        File.WriteAllText(path, $$"""
+            { "PowerWatch": { "Site": "dc1", "Agent": "edge-1", "DataDirectory": "data", "ProfileDirectory": {{profiles}},
+              "Status": { "Url": "http://127.0.0.1:{{port}}" },
+              "Devices": [ { "Id": "ups", "Kind": "ups", "Endpoint": "tcp://127.0.0.1:1", "Profile": "apc-smart-ups-modbus" } ] } }
+            """);
+        var dll = Install.SystemdNotifyProcessTests.StageAgent(dir.File("agent"));
+        var (exit, output) = await PeerProcess.RunAsync("dotnet", [dll, "run", "--config", path], TimeSpan.FromSeconds(60), dir.Path);
+        Assert.True(exit == 2, $"exit {exit}: {output}");
+        Assert.Equal($"status page: 127.0.0.1:{port} is already in use (another PowerWatch?); choose another with --status-url or Status:Url", output.Trim());
+    }
+
+    [Theory]
+    [InlineData("run", "--config")]
+    [InlineData("ingest", "--config")]
+    [InlineData("check-config", null)]
+    public async Task Invalid_json_is_one_line_with_line_column_and_reason_for_every_verb(string verb, string? option)
+    {
+        using var dir = new TempDir();
+        var path = dir.File("b6-json.json");
+        File.WriteAllText(path, "{ \"PowerWatch\": {\n  \"Site\": \"dc1\"\n  \"Agent\": \"a\" } }\n");
+        var dll = Install.SystemdNotifyProcessTests.StageAgent(dir.File("agent"));
+        string[] args = option is null ? [dll, verb, path] : [dll, verb, option, path];
+        var (exit, output) = await PeerProcess.RunAsync("dotnet", args, TimeSpan.FromSeconds(60), dir.Path);
+        Assert.NotEqual(0, exit);
+        Assert.StartsWith("b6-json.json: line 3, column 3: invalid JSON: '\"' is invalid after a value. Expected either ',', '}', or ']'", output.Trim(), StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Started_lines_name_devices_status_page_mqtt_target_and_data_directory()
+    {
+        var options = new AgentOptions { DataDirectory = "/var/lib/powerwatch", Site = "dc1" };
+        options.Devices.Add(new DeviceOptions { Id = "ups-a", Kind = "ups", Endpoint = "tcp://127.0.0.1:5020" });
+        options.Mqtt.Enabled = true;
+        options.Mqtt.Host = "broker.lan";
+        options.Mqtt.Port = 1883;
+        var lines = PowerWatch.Agent.Hosting.AgentHost.Started(options, ["http://127.0.0.1:8480"]).Split(Environment.NewLine);
+        Assert.Equal(
+            [
+                "powerwatch: polling 1 device(s): ups-a (ups, tcp://127.0.0.1:5020)",
+                "powerwatch: status page http://127.0.0.1:8480/",
+                $"powerwatch: MQTT broker.lan:1883 (topics {options.Mqtt.TopicPrefix}/dc1/...)",
+                "powerwatch: data directory /var/lib/powerwatch",
+            ],
+            lines);
+    }
+
+    [Fact]
     public async Task Run_with_an_unknown_profile_exits_with_the_key_path_instead_of_crashing()
     {
         using var dir = new TempDir();
