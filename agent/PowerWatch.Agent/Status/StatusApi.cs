@@ -37,10 +37,11 @@ public static class StatusApi
         app.MapGet("/api/readings", (AgentRuntime runtime, TimeProvider time, string? device) =>
         {
             var now = time.GetUtcNow();
-            var selected = device is null ? runtime.Devices : runtime.Devices.Where(d => d.Id == device).ToList();
+            // Ids match exactly (case-sensitive), as in the configuration; an unknown id answers with the known ones.
+            var selected = device is null ? runtime.Devices : runtime.Devices.Where(d => string.Equals(d.Id, device, StringComparison.Ordinal)).ToList();
             if (device is not null && selected.Count == 0)
             {
-                return Results.NotFound();
+                return NotFound($"no device '{device}'", runtime.Devices.Select(d => d.Id));
             }
 
             var result = selected.Select(d => new DeviceReadingsDto(d.Id, d.Kind, d.Available, d.Snapshot(now).Select(ToDto).ToList())).ToList();
@@ -59,6 +60,10 @@ public static class StatusApi
         app.MapPowerWatchTrends();
         return app;
     }
+
+    /// <summary>404 with <c>{"error": reason, "known": [ids…]}</c>: what was asked for and what exists.</summary>
+    internal static IResult NotFound(string reason, IEnumerable<string> known) =>
+        Results.Json(new ErrorDto(reason) { Known = [.. known] }, StatusJsonContext.Default.ErrorDto, statusCode: StatusCodes.Status404NotFound);
 
     internal static OverviewDto Overview(AgentRuntime runtime, DateTimeOffset now)
     {
