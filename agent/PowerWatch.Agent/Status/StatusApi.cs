@@ -77,11 +77,11 @@ public static class StatusApi
     internal static DeviceDto ToDto(DeviceState d) => new(
         d.Id, d.Kind, d.Model, d.Endpoint, d.Available, d.CircuitOpen, d.LastPoll, d.LastSuccess, d.ConsecutiveFailures, d.LastError, d.Polls, d.Failures, d.Sequence);
 
-    internal static ReadingDto ToDto(Reading r) => new(r.Metric, Value(r.Value), r.Unit, r.Quality.ToWireName(), r.Timestamp, r.Sequence);
+    internal static ReadingDto ToDto(Reading r) => new(r.Metric, Value(r.Value, r.Unit), r.Unit, r.Quality.ToWireName(), r.Timestamp, r.Sequence);
 
-    private static object? Value(ReadingValue v) => v.Kind switch
+    private static object? Value(ReadingValue v, string unit) => v.Kind switch
     {
-        ReadingValueKind.Number => v.Number,
+        ReadingValueKind.Number => MetricResolution.Round(unit, v.Number),
         ReadingValueKind.Boolean => v.Boolean,
         ReadingValueKind.Text => v.Text,
         _ => null,
@@ -130,7 +130,7 @@ public static class StatusApi
                     byName[name] = family = (r.Metric, []);
                 }
 
-                family.Samples.Add((d.Id, v.Value));
+                family.Samples.Add((d.Id, MetricResolution.Round(r.Unit, v.Value)));
             }
         }
 
