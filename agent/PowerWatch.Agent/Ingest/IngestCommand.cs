@@ -77,6 +77,11 @@ public static class IngestCommand
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
         }
+        catch (IngestStartException ex)
+        {
+            await Console.Error.WriteLineAsync($"{name}: {ex.Message}");
+            return 2;
+        }
         finally
         {
             await stopNotify.CancelAsync();

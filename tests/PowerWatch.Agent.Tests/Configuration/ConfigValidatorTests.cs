@@ -221,6 +221,37 @@ public sealed class ConfigValidatorTests
     }
 
     [Fact]
+    public async Task Ingest_refused_credentials_is_one_line_and_exit_2()
+    {
+        using var dir = new TempDir();
+        using var broker = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        broker.Start();
+        var port = ((System.Net.IPEndPoint)broker.LocalEndpoint).Port;
+        var refuse = Task.Run(async () =>
+        {
+            // A broker that answers every CONNECT with MQTT 5 CONNACK "Bad User Name or Password" (0x86).
+            using var client = await broker.AcceptTcpClientAsync();
+            var stream = client.GetStream();
+            var buffer = new byte[1024];
+            _ = await stream.ReadAsync(buffer);
+            await stream.WriteAsync(new byte[] { 0x20, 0x03, 0x00, 0x86, 0x00 });
+            _ = await stream.ReadAsync(buffer);
+        });
+        var path = dir.File("ingest.json");
+        File.WriteAllText(path, $$"""
+            { "PowerWatch": { "Mqtt": { "Host": "127.0.0.1", "Port": {{port}}, "Username": "u", "Password": "wrong" },
+              "Ingest": { "Influx": { "Url": "http://127.0.0.1:1", "Database": "powerwatch" } } } }
+            """);
+        var dll = Install.SystemdNotifyProcessTests.StageAgent(dir.File("agent"));
+        var (exit, output) = await PeerProcess.RunAsync("dotnet", [dll, "ingest", "--config", path], TimeSpan.FromSeconds(60), dir.Path);
+        Assert.True(exit == 2, $"exit {exit}: {output}");
+        Assert.Contains($"ingest.json: MQTT broker 127.0.0.1:{port} refused the credentials (", output, StringComparison.Ordinal);
+        Assert.Contains("; check PowerWatch:Mqtt:Username and Password", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+        await refuse;
+    }
+
+    [Fact]
     public void Started_lines_name_devices_status_page_mqtt_target_and_data_directory()
     {
         var options = new AgentOptions { DataDirectory = "/var/lib/powerwatch", Site = "dc1" };
