@@ -187,9 +187,8 @@ public sealed class ConfigValidatorTests
     public async Task Run_on_a_status_port_in_use_prints_one_line_naming_the_option_and_exits_2()
     {
         using var dir = new TempDir();
-        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        taken.Start();
-        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        var (taken, port) = LoopbackListener();
+        using var listening = taken;
         var path = dir.File("site.json");
         var profiles = JsonSerializer.Serialize(Path.Combine(AppContext.BaseDirectory, "profiles"));
         File.WriteAllText(path, $$"""
@@ -224,9 +223,8 @@ public sealed class ConfigValidatorTests
     public async Task Ingest_refused_credentials_is_one_line_and_exit_2()
     {
         using var dir = new TempDir();
-        using var broker = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        broker.Start();
-        var port = ((System.Net.IPEndPoint)broker.LocalEndpoint).Port;
+        var (broker, port) = LoopbackListener();
+        using var listening = broker;
         var refuse = Task.Run(async () =>
         {
             // A broker that answers every CONNECT with MQTT 5 CONNACK "Bad User Name or Password" (0x86).
@@ -249,6 +247,14 @@ public sealed class ConfigValidatorTests
         Assert.Contains("; check PowerWatch:Mqtt:Username and Password", output, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
         await refuse;
+    }
+
+    /// <summary>A listener on 127.0.0.1, port 0 (the system picks a free one), and the port it got.</summary>
+    private static (System.Net.Sockets.TcpListener Listener, int Port) LoopbackListener()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return (listener, ((System.Net.IPEndPoint)listener.LocalEndpoint).Port);
     }
 
     [Fact]
