@@ -13,8 +13,8 @@ internal static class ConfigFile
     private static readonly JsonDocumentOptions Parsing = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
 
     /// <summary>
-    /// Loads <paramref name="path"/> with <paramref name="overrides"/> over it (and, with <paramref name="environment"/>,
-    /// the environment variables over those); returns the problem that stops it, or null.
+    /// Loads <paramref name="path"/> with (when <paramref name="environment"/>) the environment variables over it and
+    /// <paramref name="overrides"/> (command-line options) over both; returns the problem that stops it, or null.
     /// </summary>
     public static ConfigProblem? Load(string path, bool environment, IEnumerable<KeyValuePair<string, string?>> overrides, out IConfiguration configuration)
     {
@@ -43,11 +43,14 @@ internal static class ConfigFile
             return syntax;
         }
 
-        var builder = new ConfigurationBuilder().AddJsonFile(full, optional: false, reloadOnChange: false).AddInMemoryCollection(overrides);
+        var builder = new ConfigurationBuilder().AddJsonFile(full, optional: false, reloadOnChange: false);
         if (environment)
         {
             builder.AddEnvironmentVariables();
         }
+
+        // Command-line options (run --status-url, the demo's settings) win over the file and the environment.
+        builder.AddInMemoryCollection(overrides);
 
         try
         {

@@ -183,8 +183,10 @@ public sealed class ConfigValidatorTests
         Assert.Contains("dse-gencomm", p.Reason, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Run_on_a_status_port_in_use_prints_one_line_naming_the_option_and_exits_2()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Run_on_a_status_port_in_use_prints_one_line_naming_the_option_and_exits_2(bool viaOption)
     {
         using var dir = new TempDir();
         var (taken, port) = LoopbackListener();
@@ -193,11 +195,12 @@ public sealed class ConfigValidatorTests
         var profiles = JsonSerializer.Serialize(Path.Combine(AppContext.BaseDirectory, "profiles"));
         File.WriteAllText(path, $$"""
             { "PowerWatch": { "Site": "dc1", "Agent": "edge-1", "DataDirectory": "data", "ProfileDirectory": {{profiles}},
-              "Status": { "Url": "http://127.0.0.1:{{port}}" },
+              "Status": { "Url": "http://127.0.0.1:{{(viaOption ? 0 : port)}}" },
               "Devices": [ { "Id": "ups", "Kind": "ups", "Endpoint": "tcp://127.0.0.1:1", "Profile": "apc-smart-ups-modbus" } ] } }
             """);
         var dll = Install.SystemdNotifyProcessTests.StageAgent(dir.File("agent"));
-        var (exit, output) = await PeerProcess.RunAsync("dotnet", [dll, "run", "--config", path], TimeSpan.FromSeconds(60), dir.Path);
+        string[] args = viaOption ? [dll, "run", "--config", path, "--status-url", $"http://127.0.0.1:{port}"] : [dll, "run", "--config", path];
+        var (exit, output) = await PeerProcess.RunAsync("dotnet", args, TimeSpan.FromSeconds(60), dir.Path, viaOption ? new Dictionary<string, string> { ["PowerWatch__Status__Url"] = "http://127.0.0.1:0" } : null);
         Assert.True(exit == 2, $"exit {exit}: {output}");
         Assert.Equal($"status page: 127.0.0.1:{port} is already in use (another PowerWatch?); choose another with --status-url or Status:Url", output.Trim());
     }
