@@ -42,6 +42,12 @@ internal static class DemoCommand
             return 2;
         }
 
+        if (AgentHost.StatusAddressInUse(statusUrl) is { } inUse)
+        {
+            await Console.Error.WriteLineAsync(inUse);
+            return 2;
+        }
+
         Scenario? scenario = null;
         if (scenarioName is not null)
         {

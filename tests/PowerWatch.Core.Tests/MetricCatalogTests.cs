@@ -103,4 +103,22 @@ public sealed class MetricCatalogTests
             }
         }
     }
+
+    [Fact]
+    public void Every_catalogue_unit_has_a_resolution_so_a_new_unit_is_a_decision()
+    {
+        var missing = MetricCatalog.All.Select(d => d.Unit).Where(u => u.Length > 0).Distinct().Where(u => !MetricResolution.DecimalsByUnit.ContainsKey(u)).ToList();
+        Assert.Empty(missing);
+    }
+
+    [Theory]
+    [InlineData("V", 25.400000000000002, 25.4)]
+    [InlineData("s", 17.568991065402635, 17.6)]
+    [InlineData("%", 99.999, 100)]
+    [InlineData("", 0.30000000000000004, 0.3)]
+    [InlineData("A", -1.2346, -1.235)]
+    public void Numbers_are_rounded_to_the_decimals_of_their_unit(string unit, double value, double expected)
+    {
+        Assert.Equal(expected, MetricResolution.Round(unit, value));
+    }
 }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Microsoft.Extensions.Configuration;
 using PowerWatch.Agent.Configuration;
 
 namespace PowerWatch.Agent.Cli;
@@ -19,12 +18,15 @@ internal static class PowerWatchCommandLine
     private static Command Run()
     {
         var config = new Option<FileInfo>("--config", "-c") { Description = "configuration file (JSON); environment variables (PowerWatch__Site=...) override it", Required = true };
+        var statusUrl = new Option<string?>("--status-url") { Description = "status page and API address (overrides PowerWatch:Status:Url), e.g. http://127.0.0.1:8481" };
         var command = new Command("run", "Run the agent: poll the configured devices and serve the status API");
         command.Options.Add(config);
+        command.Options.Add(statusUrl);
         command.SetAction(async (parse, ct) =>
         {
             var file = parse.GetValue(config)!;
-            return await Hosting.AgentHost.RunAsync(file.FullName, [], ct);
+            var overrides = parse.GetValue(statusUrl) is { } url ? new Dictionary<string, string?> { ["PowerWatch:Status:Url"] = url } : [];
+            return await Hosting.AgentHost.RunAsync(file.FullName, overrides, ct);
         });
         return command;
     }
@@ -60,7 +62,7 @@ internal static class PowerWatchCommandLine
 
             foreach (var p in problems)
             {
-                await Console.Error.WriteLineAsync($"{f.Name}: {p.Key}: {p.Reason}");
+                await Console.Error.WriteLineAsync($"{f.Name}: {p.ToString(options)}");
             }
 
             await Console.Error.WriteLineAsync($"{f.Name}: {problems.Count + profileProblems.Count} problem(s)");
@@ -80,43 +82,9 @@ internal static class PowerWatchCommandLine
     public static IReadOnlyList<ConfigProblem> LoadAndValidate(string path, bool environment, out AgentOptions options)
     {
         options = new AgentOptions();
-        var full = Path.GetFullPath(path);
-        try
+        if (ConfigFile.Load(path, environment, [], out var configuration) is { } problem)
         {
-            // Probe first: the configuration provider reports an unreadable file (or directory) as "not found".
-            using var probe = File.OpenRead(full);
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return [new ConfigProblem("(file)", $"{full} not found")];
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return [new ConfigProblem("(file)", $"{full}: permission denied (the installed file is readable by root and the powerwatch group: run with sudo)")];
-        }
-        catch (IOException ex)
-        {
-            return [new ConfigProblem("(file)", $"{full}: {ex.Message}")];
-        }
-
-        IConfiguration configuration;
-        try
-        {
-            var builder = new ConfigurationBuilder().AddJsonFile(full, optional: false, reloadOnChange: false);
-            if (environment)
-            {
-                builder.AddEnvironmentVariables();
-            }
-
-            configuration = builder.Build();
-        }
-        catch (FileNotFoundException)
-        {
-            return [new ConfigProblem("(file)", $"{full} not found")];
-        }
-        catch (InvalidDataException ex)
-        {
-            return [new ConfigProblem("(file)", ex.InnerException?.Message ?? ex.Message)];
+            return [problem];
         }
 
         var (bound, problems) = ConfigValidator.BindAndValidate(configuration);

@@ -53,6 +53,12 @@ internal sealed record DeviceEndpoint(EndpointKind Kind, string Host, int Port, 
             return true;
         }
 
+        if (ConfigValidator.PortProblem(text) is { } portProblem)
+        {
+            error = $"'{text}': {portProblem}";
+            return false;
+        }
+
         if (!Uri.TryCreate(text, UriKind.Absolute, out var uri))
         {
             error = $"'{text}' is not an endpoint (tcp://host:port, rtu+tcp://host:port, serial:///dev/ttyX or nut://host:port/ups)";

@@ -22,14 +22,10 @@ internal static class IngestCommand
     public static async Task<int> RunAsync(string configPath, CancellationToken cancellationToken)
     {
         var name = Path.GetFileName(configPath);
-        IConfiguration configuration;
-        try
+        if (ConfigFile.Load(configPath, environment: true, [], out var configuration) is { } fileProblem)
         {
-            configuration = new ConfigurationBuilder().AddJsonFile(configPath, optional: false, reloadOnChange: false).AddEnvironmentVariables().Build();
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException)
-        {
-            await Console.Error.WriteLineAsync($"{name}: {ex.InnerException?.Message ?? ex.Message}");
+            // The same one line as run and check-config: missing, unreadable, or invalid JSON with line and column.
+            await Console.Error.WriteLineAsync($"{name}: {fileProblem.ToString(null)}");
             return 2;
         }
 
@@ -80,6 +76,11 @@ internal static class IngestCommand
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
+        }
+        catch (IngestStartException ex)
+        {
+            await Console.Error.WriteLineAsync($"{name}: {ex.Message}");
+            return 2;
         }
         finally
         {

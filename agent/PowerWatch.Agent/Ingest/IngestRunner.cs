@@ -153,7 +153,7 @@ internal sealed partial class IngestRunner : IAsyncDisposable
         var results = await _client.SubscribeAsync([.. Filters.Append(ConfirmationFilter).Select(f => new MqttSubscription(f, MqttQualityOfService.AtLeastOnce))], cancellationToken);
         foreach (var r in results.Where(r => !r.Succeeded))
         {
-            throw new InvalidOperationException($"the broker refused the subscription '{r.TopicFilter}' ({r.ReasonCode})");
+            throw new IngestStartException($"MQTT broker {_mqtt.Host}:{_mqtt.Port} refused the subscription '{r.TopicFilter}' ({r.ReasonCode}); check the user's ACL");
         }
 
         var filters = string.Join(", ", Filters);
@@ -225,6 +225,12 @@ internal sealed partial class IngestRunner : IAsyncDisposable
                 var r = await _client.ConnectAsync(cancellationToken);
                 LogConnected(_mqtt.Host, _mqtt.Port, r.SessionPresent);
                 return;
+            }
+            catch (MqttConnectException ex) when (ex.ReturnCode is 4 or 5 || ex.ReasonCode is MqttReasonCode.BadUserNameOrPassword or MqttReasonCode.NotAuthorized)
+            {
+                // Retrying cannot fix credentials: stop with one line (IngestCommand prints it, exit 2).
+                throw new IngestStartException(
+                    $"MQTT broker {_mqtt.Host}:{_mqtt.Port} refused the credentials ({ex.Message}); check PowerWatch:Mqtt:Username and Password", ex);
             }
             catch (Exception ex) when (ex is MqttConnectException or MqttConnectionLostException or IOException or SocketException)
             {
@@ -436,4 +442,22 @@ internal sealed partial class IngestRunner : IAsyncDisposable
 
     [LoggerMessage(EventId = 1209, Level = LogLevel.Warning, Message = "Ignored a message on {Topic}: not a stored confirmation")]
     private partial void LogBadConfirmation(string topic);
+}
+
+/// <summary>An expected failure that stops ingest at start: its message is the one line printed (no stack trace), exit 2.</summary>
+internal sealed class IngestStartException : Exception
+{
+    public IngestStartException()
+    {
+    }
+
+    public IngestStartException(string message)
+        : base(message)
+    {
+    }
+
+    public IngestStartException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
 }

@@ -38,13 +38,13 @@ internal static class AlertsApi
         });
         app.MapPost("/api/alerts/{id}/ack", async (AlertService alerts, string id, string? by, CancellationToken ct) =>
             await alerts.AcknowledgeAsync(id, string.IsNullOrWhiteSpace(by) ? "api" : by, ct) is null
-                ? Error(StatusCodes.Status404NotFound, $"no active alert '{id}'")
+                ? StatusApi.NotFound($"no active alert '{id}'", alerts.Engine.Active().Select(a => a.Id))
                 : Results.NoContent());
         app.MapPost("/api/alerts/{id}/shelve", async (AlertService alerts, IOptions<AgentOptions> options, TimeProvider time, string id, string? until, string? by, CancellationToken ct) =>
         {
             if (!IsShelvable(alerts.Engine, options.Value, id))
             {
-                return Error(StatusCodes.Status404NotFound, $"no alert '{id}': not active, and not {{rule}}:{{device}} of a known rule and a configured device");
+                return StatusApi.NotFound($"no alert '{id}': not active, and not {{rule}}:{{device}} of a known rule and a configured device", alerts.Engine.Active().Select(a => a.Id));
             }
 
             if (!TryParseUntil(until, out var at, out var problem))

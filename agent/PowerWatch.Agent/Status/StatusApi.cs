@@ -37,10 +37,11 @@ internal static class StatusApi
         app.MapGet("/api/readings", (AgentRuntime runtime, TimeProvider time, string? device) =>
         {
             var now = time.GetUtcNow();
-            var selected = device is null ? runtime.Devices : runtime.Devices.Where(d => d.Id == device).ToList();
+            // Ids match exactly (case-sensitive), as in the configuration; an unknown id answers with the known ones.
+            var selected = device is null ? runtime.Devices : runtime.Devices.Where(d => string.Equals(d.Id, device, StringComparison.Ordinal)).ToList();
             if (device is not null && selected.Count == 0)
             {
-                return Results.NotFound();
+                return NotFound($"no device '{device}'", runtime.Devices.Select(d => d.Id));
             }
 
             var result = selected.Select(d => new DeviceReadingsDto(d.Id, d.Kind, d.Available, d.Snapshot(now).Select(ToDto).ToList())).ToList();
@@ -60,6 +61,10 @@ internal static class StatusApi
         return app;
     }
 
+    /// <summary>404 with <c>{"error": reason, "known": [ids…]}</c>: what was asked for and what exists.</summary>
+    internal static IResult NotFound(string reason, IEnumerable<string> known) =>
+        Results.Json(new ErrorDto(reason) { Known = [.. known] }, StatusJsonContext.Default.ErrorDto, statusCode: StatusCodes.Status404NotFound);
+
     internal static OverviewDto Overview(AgentRuntime runtime, DateTimeOffset now)
     {
         var t = runtime.Options.Topology;
@@ -72,11 +77,11 @@ internal static class StatusApi
     internal static DeviceDto ToDto(DeviceState d) => new(
         d.Id, d.Kind, d.Model, d.Endpoint, d.Available, d.CircuitOpen, d.LastPoll, d.LastSuccess, d.ConsecutiveFailures, d.LastError, d.Polls, d.Failures, d.Sequence);
 
-    internal static ReadingDto ToDto(Reading r) => new(r.Metric, Value(r.Value), r.Unit, r.Quality.ToWireName(), r.Timestamp, r.Sequence);
+    internal static ReadingDto ToDto(Reading r) => new(r.Metric, Value(r.Value, r.Unit), r.Unit, r.Quality.ToWireName(), r.Timestamp, r.Sequence);
 
-    private static object? Value(ReadingValue v) => v.Kind switch
+    private static object? Value(ReadingValue v, string unit) => v.Kind switch
     {
-        ReadingValueKind.Number => v.Number,
+        ReadingValueKind.Number => MetricResolution.Round(unit, v.Number),
         ReadingValueKind.Boolean => v.Boolean,
         ReadingValueKind.Text => v.Text,
         _ => null,
@@ -125,7 +130,7 @@ internal static class StatusApi
                     byName[name] = family = (r.Metric, []);
                 }
 
-                family.Samples.Add((d.Id, v.Value));
+                family.Samples.Add((d.Id, MetricResolution.Round(r.Unit, v.Value)));
             }
         }
 

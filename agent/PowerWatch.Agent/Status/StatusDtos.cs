@@ -30,8 +30,15 @@ internal sealed record ChainUpsDto(string Id, IReadOnlyList<string> Pdus);
 
 internal sealed record HealthDto(string Status, IReadOnlyList<string> Unhealthy);
 
-/// <summary>Body of a 4xx answer of the status API: what was wrong.</summary>
-internal sealed record ErrorDto(string Error);
+/// <summary>
+/// Body of a 4xx answer of the status API: what was wrong and, for an unknown id, the ids that are known
+/// (<c>{"error":"no device 'nosuch'","known":["ups","generator"]}</c>); <c>known</c> is left out when it does not apply.
+/// </summary>
+internal sealed record ErrorDto(string Error)
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? Known { get; init; }
+}
 
 internal sealed record OverviewDto(string Site, string Agent, DateTimeOffset Now, IReadOnlyList<DeviceDto> Devices, ChainDto Chain);
 

@@ -34,9 +34,9 @@ internal sealed class TrendBuffer
     {
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(metric);
-        if (value is { } v && !double.IsFinite(v))
+        if (value is { } v)
         {
-            value = null;
+            value = double.IsFinite(v) ? Core.MetricResolution.Round(unit, v) : null;
         }
 
         lock (_gate)

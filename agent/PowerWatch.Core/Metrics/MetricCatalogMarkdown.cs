@@ -15,7 +15,12 @@ internal static class MetricCatalogMarkdown
         sb.Append("Every metric name PowerWatch emits. Names follow Network UPS Tools where NUT has one. ");
         sb.Append("`{n}` stands for an outlet number from 1; `{name}` for a lower-case alarm identifier. ");
         sb.Append("Kinds: number (double), boolean, text (short string; when values are listed, one of them), ");
-        sb.Append("status (space-separated NUT status tokens; unknown tokens are preserved).\n");
+        sb.Append("status (space-separated NUT status tokens; unknown tokens are preserved).\n\n");
+        sb.Append("Numbers leave the agent (status API, MQTT payloads, the status page's trends, /metrics) rounded half away from ");
+        sb.Append("zero to the decimals of their unit, then written in the shortest form that reads back as the same double ");
+        sb.Append("(`25.4`, never `25.400000000000002`): ");
+        sb.Append(string.Join(", ", MetricResolution.DecimalsByUnit.Select(u => $"{u.Key} {u.Value}")));
+        sb.Append("; no unit ").Append(MetricResolution.DefaultDecimals).Append(" (`MetricResolution`).\n");
         foreach (var group in all.GroupBy(d => d.Group))
         {
             sb.Append("\n## ").Append(GroupTitle(group.Key)).Append("\n\n");

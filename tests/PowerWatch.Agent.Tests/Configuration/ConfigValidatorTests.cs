@@ -45,8 +45,8 @@ public sealed class ConfigValidatorTests
               "Topology": { "Ups": [ { "Id": "gen", "Pdus": [ "ups-a" ] } ] } } }
             """).Select(p => p.ToString()).ToList();
 
-        Assert.Contains(problems, p => p.StartsWith("PowerWatch:Devices:0:PollInterval: 'soon' is not a valid duration", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.StartsWith("PowerWatch:Devices:1:Profil: unknown key", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("PowerWatch:Devices:0:PollInterval: 'soon' is not a duration: hh:mm:ss, e.g. 00:00:05", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("PowerWatch:Devices:1:Profil: unknown key 'Profil'; did you mean 'Profile'?", StringComparison.Ordinal));
         Assert.DoesNotContain(problems, p => p.StartsWith("PowerWatch:Devices:1:Id", StringComparison.Ordinal) && !p.Contains("duplicate", StringComparison.Ordinal));
     }
 
@@ -183,6 +183,102 @@ public sealed class ConfigValidatorTests
         Assert.Contains("dse-gencomm", p.Reason, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Run_on_a_status_port_in_use_prints_one_line_naming_the_option_and_exits_2(bool viaOption)
+    {
+        using var dir = new TempDir();
+        var (taken, port) = LoopbackListener();
+        using var listening = taken;
+        var path = dir.File("site.json");
+        var profiles = JsonSerializer.Serialize(Path.Combine(AppContext.BaseDirectory, "profiles"));
+        File.WriteAllText(path, $$"""
+            { "PowerWatch": { "Site": "dc1", "Agent": "edge-1", "DataDirectory": "data", "ProfileDirectory": {{profiles}},
+              "Status": { "Url": "http://127.0.0.1:{{(viaOption ? 0 : port)}}" },
+              "Devices": [ { "Id": "ups", "Kind": "ups", "Endpoint": "tcp://127.0.0.1:1", "Profile": "apc-smart-ups-modbus" } ] } }
+            """);
+        var dll = Install.SystemdNotifyProcessTests.StageAgent(dir.File("agent"));
+        string[] args = viaOption ? [dll, "run", "--config", path, "--status-url", $"http://127.0.0.1:{port}"] : [dll, "run", "--config", path];
+        var (exit, output) = await PeerProcess.RunAsync("dotnet", args, TimeSpan.FromSeconds(60), dir.Path, viaOption ? new Dictionary<string, string> { ["PowerWatch__Status__Url"] = "http://127.0.0.1:0" } : null);
+        Assert.True(exit == 2, $"exit {exit}: {output}");
+        Assert.Equal($"status page: 127.0.0.1:{port} is already in use (another PowerWatch?); choose another with --status-url or Status:Url", output.Trim());
+    }
+
+    [Theory]
+    [InlineData("run", "--config")]
+    [InlineData("ingest", "--config")]
+    [InlineData("check-config", null)]
+    public async Task Invalid_json_is_one_line_with_line_column_and_reason_for_every_verb(string verb, string? option)
+    {
+        using var dir = new TempDir();
+        var path = dir.File("b6-json.json");
+        File.WriteAllText(path, "{ \"PowerWatch\": {\n  \"Site\": \"dc1\"\n  \"Agent\": \"a\" } }\n");
+        var dll = Install.SystemdNotifyProcessTests.StageAgent(dir.File("agent"));
+        string[] args = option is null ? [dll, verb, path] : [dll, verb, option, path];
+        var (exit, output) = await PeerProcess.RunAsync("dotnet", args, TimeSpan.FromSeconds(60), dir.Path);
+        Assert.NotEqual(0, exit);
+        Assert.StartsWith("b6-json.json: line 3, column 3: invalid JSON: '\"' is invalid after a value. Expected either ',', '}', or ']'", output.Trim(), StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ingest_refused_credentials_is_one_line_and_exit_2()
+    {
+        using var dir = new TempDir();
+        var (broker, port) = LoopbackListener();
+        using var listening = broker;
+        var refuse = Task.Run(async () =>
+        {
+            // A broker that answers every CONNECT with MQTT 5 CONNACK "Bad User Name or Password" (0x86).
+            using var client = await broker.AcceptTcpClientAsync();
+            var stream = client.GetStream();
+            var buffer = new byte[1024];
+            _ = await stream.ReadAsync(buffer);
+            await stream.WriteAsync(new byte[] { 0x20, 0x03, 0x00, 0x86, 0x00 });
+            _ = await stream.ReadAsync(buffer);
+        });
+        var path = dir.File("ingest.json");
+        File.WriteAllText(path, $$"""
+            { "PowerWatch": { "Mqtt": { "Host": "127.0.0.1", "Port": {{port}}, "Username": "u", "Password": "wrong" },
+              "Ingest": { "Influx": { "Url": "http://127.0.0.1:1", "Database": "powerwatch" } } } }
+            """);
+        var dll = Install.SystemdNotifyProcessTests.StageAgent(dir.File("agent"));
+        var (exit, output) = await PeerProcess.RunAsync("dotnet", [dll, "ingest", "--config", path], TimeSpan.FromSeconds(60), dir.Path);
+        Assert.True(exit == 2, $"exit {exit}: {output}");
+        Assert.Contains($"ingest.json: MQTT broker 127.0.0.1:{port} refused the credentials (", output, StringComparison.Ordinal);
+        Assert.Contains("; check PowerWatch:Mqtt:Username and Password", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+        await refuse;
+    }
+
+    /// <summary>A listener on 127.0.0.1, port 0 (the system picks a free one), and the port it got.</summary>
+    private static (System.Net.Sockets.TcpListener Listener, int Port) LoopbackListener()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return (listener, ((System.Net.IPEndPoint)listener.LocalEndpoint).Port);
+    }
+
+    [Fact]
+    public void Started_lines_name_devices_status_page_mqtt_target_and_data_directory()
+    {
+        var options = new AgentOptions { DataDirectory = "/var/lib/powerwatch", Site = "dc1" };
+        options.Devices.Add(new DeviceOptions { Id = "ups-a", Kind = "ups", Endpoint = "tcp://127.0.0.1:5020" });
+        options.Mqtt.Enabled = true;
+        options.Mqtt.Host = "broker.lan";
+        options.Mqtt.Port = 1883;
+        var lines = PowerWatch.Agent.Hosting.AgentHost.Started(options, ["http://127.0.0.1:8480"]).Split(Environment.NewLine);
+        Assert.Equal(
+            [
+                "powerwatch: polling 1 device(s): ups-a (ups, tcp://127.0.0.1:5020)",
+                "powerwatch: status page http://127.0.0.1:8480/",
+                $"powerwatch: MQTT broker.lan:1883 (topics {options.Mqtt.TopicPrefix}/dc1/...)",
+                "powerwatch: data directory /var/lib/powerwatch",
+            ],
+            lines);
+    }
+
     [Fact]
     public async Task Run_with_an_unknown_profile_exits_with_the_key_path_instead_of_crashing()
     {
@@ -196,12 +292,12 @@ public sealed class ConfigValidatorTests
         var dll = Install.SystemdNotifyProcessTests.StageAgent(dir.File("agent"));
         var (exit, output) = await PeerProcess.RunAsync("dotnet", [dll, "run", "--config", path], TimeSpan.FromSeconds(60), dir.Path);
         Assert.True(exit == 2, $"exit {exit}: {output}");
-        Assert.Contains("site.json: PowerWatch:Devices:0:Profile: 'no-such-profile' is not a profile", output, StringComparison.Ordinal);
+        Assert.Contains("site.json: Devices[ups].Profile: 'no-such-profile' is not a profile", output, StringComparison.Ordinal);
         Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
 
         var check = await PeerProcess.RunAsync("dotnet", [dll, "check-config", path], TimeSpan.FromSeconds(60), dir.Path);
         Assert.Equal(1, check.ExitCode);
-        Assert.Contains("PowerWatch:Devices:0:Profile", check.Output, StringComparison.Ordinal);
+        Assert.Contains("Devices[ups].Profile", check.Output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -217,7 +313,8 @@ public sealed class ConfigValidatorTests
     {
         var problems = Check("{ \"PowerWatch\": { \"Site\": ");
         var problem = Assert.Single(problems);
-        Assert.Equal("(file)", problem.Key);
+        Assert.Equal("line 1, column 27", problem.Key);
+        Assert.StartsWith("invalid JSON: ", problem.Reason, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -48,6 +48,17 @@ public sealed class DemoCommandTests
     }
 
     [Fact]
+    public async Task Demo_on_a_status_port_in_use_prints_one_line_and_exits_2()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        var (exit, output) = await PeerProcess.RunAsync("dotnet", [DemoDll, "--status-url", $"http://127.0.0.1:{port}"], TimeSpan.FromSeconds(60));
+        Assert.True(exit == 2, $"exit {exit}: {output}");
+        Assert.Equal($"status page: 127.0.0.1:{port} is already in use (another PowerWatch?); choose another with --status-url or Status:Url", output.Trim());
+    }
+
+    [Fact]
     public async Task Demo_rejects_an_unknown_scenario_with_the_known_names()
     {
         var (exit, output) = await PeerProcess.RunAsync("dotnet", [DemoDll, "--scenario", "no-such-thing"], TimeSpan.FromSeconds(60));

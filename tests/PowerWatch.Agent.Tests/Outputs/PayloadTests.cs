@@ -34,6 +34,28 @@ public sealed class PayloadTests
     }
 
     [Fact]
+    public void Numbers_in_telemetry_are_rounded_to_their_units_resolution_without_float_tails()
+    {
+        var r = new PollResult("gen-1", "generator", "", T, 8, Quality.Good,
+        [
+            new Reading("gen-1", "generator.voltage.l1n", ReadingValue.FromNumber(25.400000000000002), "V", T, Quality.Good, 8),
+            new Reading("gen-1", "battery.runtime", ReadingValue.FromNumber(17.568991065402635), "s", T, Quality.Good, 8),
+            new Reading("gen-1", "output.current", ReadingValue.FromNumber(0.1 + 0.2), "A", T, Quality.Good, 8),
+        ]);
+        var json = Encoding.UTF8.GetString(Payloads.Telemetry(r));
+        Assert.Contains("""
+            "metrics":{"generator.voltage.l1n":25.4,"battery.runtime":17.6,"output.current":0.3}
+            """, json, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Numbers_in_the_readings_api_are_rounded_to_their_units_resolution()
+    {
+        var dto = PowerWatch.Agent.Status.StatusApi.ToDto(new Reading("ups-a", "ups.load", ReadingValue.FromNumber(25.400000000000002), "%", T, Quality.Good, 1));
+        Assert.Equal("25.4", JsonSerializer.Serialize(dto.Value));
+    }
+
+    [Fact]
     public void Failed_poll_payload_carries_the_error_and_bad_quality()
     {
         var r = new PollResult("gen-1", "generator", "", T, 7, Quality.Bad, [], "timeout after 500 ms");

@@ -241,6 +241,36 @@ public sealed class AlertsApiHttpTests : IClassFixture<AlertsApiHttpTests.Agent>
     }
 
     [Fact]
+    public async Task Readings_of_an_unknown_device_is_404_naming_it_and_the_known_ids()
+    {
+        using var response = await Http.GetAsync(new Uri("api/readings?device=nosuch", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("no device 'nosuch'", doc.RootElement.GetProperty("error").GetString());
+        Assert.Equal(["ups", "generator", "ats"], doc.RootElement.GetProperty("known").EnumerateArray().Select(e => e.GetString()));
+    }
+
+    [Fact]
+    public async Task Device_ids_are_matched_case_sensitively_as_documented()
+    {
+        using var exact = await Http.GetAsync(new Uri("api/readings?device=ups", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, exact.StatusCode);
+        using var upper = await Http.GetAsync(new Uri("api/readings?device=UPS", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.NotFound, upper.StatusCode);
+        Assert.Contains("\"known\":[\"ups\"", await upper.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Acknowledge_of_an_unknown_alert_lists_the_active_alert_ids()
+    {
+        var (status, body) = await PostAsync("api/alerts/no-such-rule:ups/ack?by=alice");
+        Assert.Equal(HttpStatusCode.NotFound, status);
+        using var doc = JsonDocument.Parse(body);
+        Assert.Equal("no active alert 'no-such-rule:ups'", doc.RootElement.GetProperty("error").GetString());
+        Assert.Equal(JsonValueKind.Array, doc.RootElement.GetProperty("known").ValueKind);
+    }
+
+    [Fact]
     public void Until_parser_accepts_rfc3339_with_z_or_an_offset()
     {
         Assert.True(AlertsApi.TryParseUntil("2026-01-01T12:00:00Z", out var z, out _));

@@ -9,6 +9,17 @@ public sealed class TrendBufferTests
     private static readonly DateTimeOffset T0 = new(2026, 12, 7, 3, 0, 0, TimeSpan.Zero);
 
     [Fact]
+    public void Trended_values_are_rounded_to_their_units_resolution()
+    {
+        var buffer = new TrendBuffer();
+        buffer.Record("ups", "battery.runtime", "s", 17.568991065402635, T0);
+        buffer.Record("gen", "generator.voltage.l1n", "V", 25.400000000000002, T0);
+        var values = buffer.Snapshot(T0.AddSeconds(1)).ToDictionary(s => s.Metric, s => Assert.Single(s.V));
+        Assert.Equal(17.6, values["battery.runtime"]);
+        Assert.Equal(25.4, values["generator.voltage.l1n"]);
+    }
+
+    [Fact]
     public void Later_value_in_the_same_ten_second_slot_replaces_the_earlier_one()
     {
         var buffer = new TrendBuffer();

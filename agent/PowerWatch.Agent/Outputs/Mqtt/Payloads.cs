@@ -67,7 +67,7 @@ internal static class Payloads
                 switch (r.Value.Kind)
                 {
                     case ReadingValueKind.Number when double.IsFinite(r.Value.Number):
-                        w.WriteNumber(r.Metric, r.Value.Number);
+                        w.WriteNumber(r.Metric, MetricResolution.Round(r.Unit, r.Value.Number));
                         break;
                     case ReadingValueKind.Boolean:
                         w.WriteBoolean(r.Metric, r.Value.Boolean);
