@@ -13,11 +13,11 @@ internal interface IInputFactory
     /// <summary>The value of <c>Devices:n:Input</c> that selects this input.</summary>
     string Name { get; }
 
-    /// <summary>Problems in the options of <paramref name="device"/> that only this input knows (key prefix <paramref name="key"/>, e.g. <c>PowerWatch:Devices:3</c>).</summary>
-    IEnumerable<ConfigProblem> Validate(DeviceOptions device, string key);
+    /// <summary>Problems in the options of <paramref name="device"/> that only this input knows (key prefix <paramref name="key"/>, e.g. <c>PowerWatch:Devices:3</c>); none by default.</summary>
+    IEnumerable<ConfigProblem> Validate(DeviceOptions device, string key) => [];
 
-    /// <summary>Problems between <paramref name="device"/> and the loaded profiles (<paramref name="directory"/> named in messages); none for inputs without profiles.</summary>
-    IEnumerable<ConfigProblem> ValidateProfiles(DeviceOptions device, string key, IReadOnlyDictionary<string, DeviceProfile> profiles, string directory);
+    /// <summary>Problems between <paramref name="device"/> and the loaded profiles (<paramref name="directory"/> named in messages); none by default (inputs without profiles).</summary>
+    IEnumerable<ConfigProblem> ValidateProfiles(DeviceOptions device, string key, IReadOnlyDictionary<string, DeviceProfile> profiles, string directory) => [];
 
     /// <summary>Builds the input of one device; clients shared by an endpoint come from <see cref="InputContext.Clients"/>.</summary>
     CreatedInput Create(DeviceOptions device, DeviceEndpoint endpoint, InputContext context);

@@ -233,6 +233,12 @@ internal static class StatusApi
         w.Family("powerwatch_mqtt_publish_failures_total", "counter", "Publishes that failed: reason refused = the broker refused the message (dropped), connection_lost = cut by a lost connection (replayed later).");
         w.Sample("powerwatch_mqtt_publish_failures_total", [.. labels, ("reason", "refused")], m.PublishesRefused);
         w.Sample("powerwatch_mqtt_publish_failures_total", [.. labels, ("reason", "connection_lost")], m.PublishesInterrupted);
+        w.Family("powerwatch_mqtt_stored_confirmed_total", "counter", "Telemetry entries ingest confirmed as stored in the database (Delivery = stored) since the agent started.");
+        w.Sample("powerwatch_mqtt_stored_confirmed_total", labels, m.StoredConfirmed);
+        w.Family("powerwatch_mqtt_unconfirmed_entries", "gauge", "Telemetry entries sent and awaiting ingest's stored confirmation (always 0 with Delivery = broker).");
+        w.Sample("powerwatch_mqtt_unconfirmed_entries", labels, m.Unconfirmed);
+        w.Family("powerwatch_mqtt_stored_replays_total", "counter", "Replays of unconfirmed telemetry because confirmations stopped for StoredTimeout, since the agent started.");
+        w.Sample("powerwatch_mqtt_stored_replays_total", labels, m.Replays);
 
         w.Family("powerwatch_outbox_appended_total", "counter", "Entries appended to the durable outbox since the agent started.");
         w.Sample("powerwatch_outbox_appended_total", labels, m.Appended);

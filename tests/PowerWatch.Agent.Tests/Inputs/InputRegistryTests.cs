@@ -145,10 +145,6 @@ public sealed class InputRegistryTests
     {
         public string Name => "fixed";
 
-        public IEnumerable<ConfigProblem> Validate(DeviceOptions device, string key) => [];
-
-        public IEnumerable<ConfigProblem> ValidateProfiles(DeviceOptions device, string key, IReadOnlyDictionary<string, DeviceProfile> profiles, string directory) => [];
-
         public CreatedInput Create(DeviceOptions device, DeviceEndpoint endpoint, InputContext context) => new(new FixedInput(device.Id), "fixed meter");
     }
 

@@ -48,6 +48,9 @@ public sealed class PrometheusExpositionTests
         PendingBytes = 984,
         DiskBytes = 4096,
         OldestPending = Now.AddSeconds(-12.5),
+        StoredConfirmed = 38,
+        Unconfirmed = 2,
+        Replays = 1,
     };
 
     [Fact]
@@ -95,6 +98,15 @@ public sealed class PrometheusExpositionTests
             "# TYPE powerwatch_mqtt_publish_failures_total counter",
             $"powerwatch_mqtt_publish_failures_total{{{L},reason=\"refused\"}} 1",
             $"powerwatch_mqtt_publish_failures_total{{{L},reason=\"connection_lost\"}} 5",
+            "# HELP powerwatch_mqtt_stored_confirmed_total Telemetry entries ingest confirmed as stored in the database (Delivery = stored) since the agent started.",
+            "# TYPE powerwatch_mqtt_stored_confirmed_total counter",
+            $"powerwatch_mqtt_stored_confirmed_total{{{L}}} 38",
+            "# HELP powerwatch_mqtt_unconfirmed_entries Telemetry entries sent and awaiting ingest's stored confirmation (always 0 with Delivery = broker).",
+            "# TYPE powerwatch_mqtt_unconfirmed_entries gauge",
+            $"powerwatch_mqtt_unconfirmed_entries{{{L}}} 2",
+            "# HELP powerwatch_mqtt_stored_replays_total Replays of unconfirmed telemetry because confirmations stopped for StoredTimeout, since the agent started.",
+            "# TYPE powerwatch_mqtt_stored_replays_total counter",
+            $"powerwatch_mqtt_stored_replays_total{{{L}}} 1",
             "# HELP powerwatch_outbox_appended_total Entries appended to the durable outbox since the agent started.",
             "# TYPE powerwatch_outbox_appended_total counter",
             $"powerwatch_outbox_appended_total{{{L}}} 50",

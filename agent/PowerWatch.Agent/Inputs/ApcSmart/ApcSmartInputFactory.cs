@@ -1,6 +1,5 @@
 using PowerWatch.Agent.Configuration;
 using PowerWatch.Agent.Inputs.SerialUps;
-using PowerWatch.Core.Profiles;
 
 namespace PowerWatch.Agent.Inputs.ApcSmart;
 
@@ -8,10 +7,6 @@ namespace PowerWatch.Agent.Inputs.ApcSmart;
 internal sealed class ApcSmartInputFactory : IInputFactory
 {
     public string Name => "apc-smart";
-
-    public IEnumerable<ConfigProblem> Validate(DeviceOptions device, string key) => [];
-
-    public IEnumerable<ConfigProblem> ValidateProfiles(DeviceOptions device, string key, IReadOnlyDictionary<string, DeviceProfile> profiles, string directory) => [];
 
     public CreatedInput Create(DeviceOptions device, DeviceEndpoint endpoint, InputContext context)
     {

@@ -1,6 +1,5 @@
 using PowerWatch.Agent.Configuration;
 using PowerWatch.Agent.Inputs.SerialUps;
-using PowerWatch.Core.Profiles;
 
 namespace PowerWatch.Agent.Inputs.MegatecQ1;
 
@@ -24,8 +23,6 @@ internal sealed class MegatecQ1InputFactory : IInputFactory
 
         return problem is null ? [] : [new ConfigProblem($"{key}:MegatecQ1:RuntimeCal", problem)];
     }
-
-    public IEnumerable<ConfigProblem> ValidateProfiles(DeviceOptions device, string key, IReadOnlyDictionary<string, DeviceProfile> profiles, string directory) => [];
 
     public CreatedInput Create(DeviceOptions device, DeviceEndpoint endpoint, InputContext context)
     {

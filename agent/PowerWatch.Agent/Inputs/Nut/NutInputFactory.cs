@@ -1,5 +1,4 @@
 using PowerWatch.Agent.Configuration;
-using PowerWatch.Core.Profiles;
 
 namespace PowerWatch.Agent.Inputs.Nut;
 
@@ -7,10 +6,6 @@ namespace PowerWatch.Agent.Inputs.Nut;
 internal sealed class NutInputFactory : IInputFactory
 {
     public string Name => "nut";
-
-    public IEnumerable<ConfigProblem> Validate(DeviceOptions device, string key) => [];
-
-    public IEnumerable<ConfigProblem> ValidateProfiles(DeviceOptions device, string key, IReadOnlyDictionary<string, DeviceProfile> profiles, string directory) => [];
 
     public CreatedInput Create(DeviceOptions device, DeviceEndpoint endpoint, InputContext context)
     {
