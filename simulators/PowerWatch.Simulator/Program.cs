@@ -5,4 +5,5 @@ var root = new RootCommand("powerwatch-sim: simulated power site (utility, ATS, 
 root.Subcommands.Add(RunVerb.Create());
 root.Subcommands.Add(SiteVerb.Create());
 root.Subcommands.Add(ServeVerb.Create());
+root.Subcommands.Add(ControlVerb.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

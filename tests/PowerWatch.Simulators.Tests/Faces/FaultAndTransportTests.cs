@@ -380,6 +380,20 @@ public sealed class FaultAndTransportTests
     }
 
     [Fact]
+    public async Task Control_client_sends_one_command_and_returns_the_reply_up_to_ok_or_error()
+    {
+        await using var host = await FaceTestKit.StartSteppedHostAsync();
+        await using var server = ControlServer.Start(host);
+
+        Assert.Equal(["ats fault exception 06", "ok"], await ControlClient.SendAsync(server.Port, "fault ats busy", CancellationToken.None));
+        Assert.Equal(["ok"], await ControlClient.SendAsync(server.Port, "utility.fail", CancellationToken.None));
+        Assert.Equal(UtilityCondition.Blackout, host.Site.Utility.Condition);
+        var error = Assert.Single(await ControlClient.SendAsync(server.Port, "frobnicate", CancellationToken.None));
+        Assert.StartsWith("error: unknown command 'frobnicate'", error, StringComparison.Ordinal);
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => ControlClient.SendAsync(server.Port, "a\nb", CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Scenario_player_fires_timed_events_on_the_site_clock()
     {
         await using var host = await FaceTestKit.StartSteppedHostAsync();
