@@ -209,30 +209,9 @@ public sealed class AgentCrashPeerTests(ITestOutputHelper output)
         seqs is null ? "(none)" : string.Join(", ", seqs.Select(kv => $"{kv.Key} {kv.Value}"));
 
     /// <summary>The simulator's devices, polled every 500 ms; QoS 1 telemetry to the test's broker; the outbox's default FsyncMode (Always).</summary>
-    private static string AgentConfiguration(string simulatorConfiguration, int mqttPort, string dataDirectory, Uri statusUrl)
-    {
-        var root = JsonNode.Parse(simulatorConfiguration)!.AsObject();
-        var pw = root["PowerWatch"]!.AsObject();
-        pw["Site"] = Site;
-        pw["Agent"] = "crash-1";
-        pw["DataDirectory"] = dataDirectory;
-        foreach (var device in pw["Devices"]!.AsArray())
+    private static string AgentConfiguration(string simulatorConfiguration, int mqttPort, string dataDirectory, Uri statusUrl) =>
+        SimulatedSiteAgentConfig.Build(simulatorConfiguration, Site, "crash-1", dataDirectory, PollInterval, statusUrl, mqttPort, new JsonObject
         {
-            device!["PollInterval"] = PollInterval.ToString("c", CultureInfo.InvariantCulture);
-            device["Timeout"] = "00:00:00.300";
-        }
-
-        pw["Status"] = new JsonObject { ["Url"] = statusUrl.GetLeftPart(UriPartial.Authority) };
-        pw["Mqtt"] = new JsonObject
-        {
-            ["Enabled"] = true,
-            ["Host"] = "127.0.0.1",
-            ["Port"] = mqttPort,
-            ["Qos"] = 1,
             ["Delivery"] = "broker", // what is under test is the outbox across a SIGKILL, with a plain subscriber and no ingest to confirm
-            ["ReconnectMinDelay"] = "00:00:00.100",
-            ["ReconnectMaxDelay"] = "00:00:00.500",
-        };
-        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
-    }
+        });
 }

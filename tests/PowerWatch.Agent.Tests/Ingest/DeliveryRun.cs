@@ -263,34 +263,13 @@ internal sealed partial class DeliveryRun : IAsyncDisposable
             AgentDll, verb, "--config", config]);
     }
 
-    private static string AgentConfiguration(string simulatorConfiguration, int mqttPort, string dataDirectory, Uri statusUrl, string delivery)
-    {
-        var root = JsonNode.Parse(simulatorConfiguration)!.AsObject();
-        var pw = root["PowerWatch"]!.AsObject();
-        pw["Site"] = Site;
-        pw["Agent"] = "e2e-1";
-        pw["DataDirectory"] = dataDirectory;
-        foreach (var device in pw["Devices"]!.AsArray())
+    private static string AgentConfiguration(string simulatorConfiguration, int mqttPort, string dataDirectory, Uri statusUrl, string delivery) =>
+        SimulatedSiteAgentConfig.Build(simulatorConfiguration, Site, "e2e-1", dataDirectory, PollInterval, statusUrl, mqttPort, new JsonObject
         {
-            device!["PollInterval"] = PollInterval.ToString("c", CultureInfo.InvariantCulture);
-            device["Timeout"] = "00:00:00.300";
-        }
-
-        pw["Status"] = new JsonObject { ["Url"] = statusUrl.GetLeftPart(UriPartial.Authority) };
-        pw["Mqtt"] = new JsonObject
-        {
-            ["Enabled"] = true,
-            ["Host"] = "127.0.0.1",
-            ["Port"] = mqttPort,
-            ["Qos"] = 1,
             ["Delivery"] = delivery,
             ["StoredTimeout"] = "00:00:02",
-            ["ReconnectMinDelay"] = "00:00:00.100",
-            ["ReconnectMaxDelay"] = "00:00:00.500",
             ["Outbox"] = new JsonObject { ["FsyncMode"] = "None" },
-        };
-        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
-    }
+        });
 
     private static string IngestConfiguration(int mqttPort, string influxUrl, string deadLetters, int instance, string? sharedGroup, TimeSpan gapGrace)
     {

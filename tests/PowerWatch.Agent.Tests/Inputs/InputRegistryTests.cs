@@ -73,16 +73,16 @@ public sealed class InputRegistryTests
         var (options, problems) = ConfigValidator.BindAndValidate(configuration);
         Assert.Equal("PowerWatch:Devices:0:Input", Assert.Single(problems).Key); // the CLI knows only the built-in inputs
         await using var app = AgentHost.Build(configuration, options, new Dictionary<string, DeviceProfile>(), s => s.AddSingleton(registry));
+        // Subscribed before start: the poller records the device's state, then publishes the result here.
+        var results = app.Services.GetRequiredService<PowerWatch.Agent.Pipeline.ReadingHub>().Subscribe("test");
         await app.StartAsync();
         try
         {
             var device = Assert.Single(app.Services.GetRequiredService<AgentRuntime>().Devices);
             using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-            while (device.Polls == 0)
-            {
-                await Task.Delay(10, patience.Token);
-            }
+            var first = await results.ReadAsync(patience.Token);
 
+            Assert.Equal("meter-1", first.Device);
             Assert.True(device.Available);
             Assert.Equal("fixed meter", device.Model);
             Assert.Contains(device.Snapshot(DateTimeOffset.UtcNow), r => r.Metric == "input.voltage" && r.Value.Number == 230);
