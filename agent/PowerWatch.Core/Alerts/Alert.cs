@@ -70,6 +70,14 @@ public sealed record AlertTransition(AlertTransitionKind Kind, AlertInfo Alert, 
 public sealed record AlertCondition(string Rule, string Device, AlertSeverity Severity, string Message, double? Value = null, string? Unit = null)
 {
     public string Id => AlertIds.Make(Rule, Device);
+
+    /// <summary>
+    /// Seen but still inside its debounce (e.g. the utility down for 2 s of the 3 s before "utility lost"): never raised
+    /// by this, but a consequence raised meanwhile (the UPS on battery, read a poll earlier than the ATS) already folds
+    /// under it, so the order two devices happen to be polled in does not decide what an operator is told is the cause.
+    /// If the debounce ends without the raise, the consequence's cause is withdrawn at the same evaluation.
+    /// </summary>
+    public bool Pending { get; init; }
 }
 
 /// <summary>Alert id convention.</summary>

@@ -121,7 +121,7 @@ public sealed partial class AlertEngine
     }
 
     private string? CauseOf(AlertTrack track) =>
-        _causes?.CauseOf(track.RuleId, track.Device, id => _tracks.TryGetValue(id, out var t) && t.Alert is not null);
+        _causes?.CauseOf(track.RuleId, track.Device, id => _tracks.TryGetValue(id, out var t) && (t.Alert is not null || t.Pending));
 
     private void Raise(AlertTrack track, AlertVerdict verdict, DateTimeOffset now, List<AlertTransition> output)
     {

@@ -146,8 +146,21 @@ public sealed partial class AlertEngine
             var now = _time.GetUtcNow();
             var output = new List<AlertTransition>();
             var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var t in _tracks.Values.Where(t => t.Rule is null))
+            {
+                t.Pending = false;
+            }
+
             foreach (var c in conditions)
             {
+                if (c.Pending)
+                {
+                    // Only a cause-in-waiting: an alert already raised is cleared (or kept) by the usual path below.
+                    var pending = GetExternalTrack(c.Rule, c.Device);
+                    pending.Pending = pending.Alert is null;
+                    continue;
+                }
+
                 if (!seen.Add(c.Id))
                 {
                     continue;

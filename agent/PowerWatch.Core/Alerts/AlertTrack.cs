@@ -30,6 +30,9 @@ internal sealed class AlertTrack(string id, string ruleId, string device, AlertR
 
     public bool Notified { get; set; }
 
+    /// <summary>An external condition reported pending (<see cref="AlertCondition.Pending"/>) at the last evaluation: a cause already, not raised.</summary>
+    public bool Pending { get; set; }
+
     public bool Flapping { get; set; }
 
     /// <summary>The latest verdict of an external condition.</summary>

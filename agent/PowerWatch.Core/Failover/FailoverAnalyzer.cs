@@ -217,10 +217,10 @@ public sealed class FailoverAnalyzer
             }
         }
 
-        if (utilityLost)
+        if (st.UtilityDownSince is { } downSince)
         {
             conditions.Add(new AlertCondition(FailoverRules.UtilityLost, chain.Ats, AlertSeverity.Warning,
-                $"Utility lost at {chain.Ats} for {S((now - st.UtilityDownSince!.Value).TotalSeconds)}", (now - st.UtilityDownSince!.Value).TotalSeconds, "s"));
+                $"Utility lost at {chain.Ats} for {S((now - downSince).TotalSeconds)}", (now - downSince).TotalSeconds, "s") { Pending = !utilityLost });
         }
 
         // Generator.

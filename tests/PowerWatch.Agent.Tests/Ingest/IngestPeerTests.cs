@@ -25,6 +25,19 @@ public sealed class IngestPeerTests
     private static string Telemetry(long seq, string charge = "97") =>
         $$"""{"ts":"2026-11-21T00:00:{{seq:00}}.000Z","seq":{{seq}},"device":"ups-a","kind":"ups","metrics":{"battery.charge":{{charge}}},"quality":"good"}""";
 
+    /// <summary>
+    /// Waits until the ingest holds its subscriptions, then publishes telemetry seq 1 exactly once and waits for it in
+    /// InfluxDB: a copy published before the subscription would be lost, and a second copy in flight would be counted
+    /// (and acknowledged, or not) after the test took its counts.
+    /// </summary>
+    private static async Task PublishOnceReadyAsync(RunningIngest ingest, MosquittoServer broker, InfluxDaemon influx, string what)
+    {
+        await ingest.Runner.Ready.WaitAsync(TimeSpan.FromSeconds(20));
+        await PubAsync(broker, "powerwatch/dc1/ups-a/telemetry", Telemetry(1));
+        await Poll.UntilAsync(async () => await CountAsync(influx) == 1, TimeSpan.FromSeconds(20), () => what);
+        await Poll.UntilAsync(() => Task.FromResult(ingest.Runner.Received == 1 && ingest.Runner.Acknowledged >= 1), TimeSpan.FromSeconds(10), () => $"one copy received and acknowledged (received {ingest.Runner.Received}, acknowledged {ingest.Runner.Acknowledged})");
+    }
+
     [PeerFact("mosquitto", "mosquitto_pub", "influxd")]
     public async Task Malformed_payload_is_dead_lettered_with_its_reason_and_acknowledged_so_it_is_not_redelivered()
     {
@@ -35,7 +48,7 @@ public sealed class IngestPeerTests
         var (io, mo) = PipelineHarness.IngestSettings(broker.Port, influx.Url, Db, dead);
         await using (var first = new RunningIngest(io, mo))
         {
-            await Poll.UntilAsync(async () => { await PubAsync(broker, "powerwatch/dc1/ups-a/telemetry", Telemetry(1)); return await CountAsync(influx) == 1; }, TimeSpan.FromSeconds(20), () => "first good message stored");
+            await PublishOnceReadyAsync(first, broker, influx, "first good message stored");
             await PubAsync(broker, "powerwatch/dc1/ups-a/telemetry", "{\"seq\": oops");
             await Poll.UntilAsync(() => Task.FromResult(first.Runner.Malformed == 1), TimeSpan.FromSeconds(10), () => "malformed message seen");
             await Poll.UntilAsync(() => Task.FromResult(first.Runner.Acknowledged == first.Runner.Received), TimeSpan.FromSeconds(10), () => "all acknowledged");
@@ -65,7 +78,7 @@ public sealed class IngestPeerTests
         var (io, mo) = PipelineHarness.IngestSettings(broker.Port, influx.Url, Db, dir.File("dead.txt"));
         await using (var first = new RunningIngest(io, mo))
         {
-            await Poll.UntilAsync(async () => { await PubAsync(broker, "powerwatch/dc1/ups-a/telemetry", Telemetry(1)); return await CountAsync(influx) == 1; }, TimeSpan.FromSeconds(20), () => "first message stored");
+            await PublishOnceReadyAsync(first, broker, influx, "first message stored");
             await Poll.UntilAsync(() => Task.FromResult(first.Runner.Acknowledged == first.Runner.Received), TimeSpan.FromSeconds(10), () => "every copy of the first message acknowledged");
             var before = first.Runner.Received;
             await influx.KillAsync();
@@ -89,7 +102,7 @@ public sealed class IngestPeerTests
         var dead = dir.File("dead.txt");
         var (io, mo) = PipelineHarness.IngestSettings(broker.Port, influx.Url, Db, dead);
         await using var ingest = new RunningIngest(io, mo);
-        await Poll.UntilAsync(async () => { await PubAsync(broker, "powerwatch/dc1/ups-a/telemetry", Telemetry(1)); return await CountAsync(influx) == 1; }, TimeSpan.FromSeconds(20), () => "first message stored");
+        await PublishOnceReadyAsync(ingest, broker, influx, "first message stored");
 
         // battery.charge was a float; a string now is a field type conflict: InfluxDB 1.x answers 400 partial write.
         await PubAsync(broker, "powerwatch/dc1/ups-a/telemetry", Telemetry(2, "\"full\""));
