@@ -3,6 +3,7 @@
 // observes (what the page shows, computed colours and sizes), and prints one JSON report as its last stdout line;
 // the xunit test asserts on it. Waits are on page state (waitForFunction), never fixed sleeps.
 //
+//   node status-page.mjs outage <base-url> <screenshot-dir>   a real agent mid-outage, site clock held (StatusPageOutageBrowserTests)
 //   node status-page.mjs phases <base-url> <screenshot-dir>   walk the fake API's outage phases (StatusPagePhasesBrowserTests)
 //   node status-page.mjs agent  <base-url> <screenshot-dir>   a real agent: render, acknowledge and shelve (StatusPageBrowserTests)
 import { chromium } from "playwright-core";
@@ -11,7 +12,7 @@ import { join } from "node:path";
 
 const [mode, base, shots] = process.argv.slice(2);
 if (!mode || !base || !shots) {
-  console.error("usage: node status-page.mjs phases|agent <base-url> <screenshot-dir>");
+  console.error("usage: node status-page.mjs phases|agent|outage <base-url> <screenshot-dir>");
   process.exit(2);
 }
 mkdirSync(shots, { recursive: true });
@@ -32,6 +33,7 @@ try {
   await page.goto(base);
   if (mode === "phases") await phases(page);
   else if (mode === "agent") await agent(page);
+  else if (mode === "outage") await outage(page);
   else throw new Error("unknown mode " + mode);
 } finally {
   await browser.close();
@@ -227,4 +229,19 @@ async function agent(page) {
   const after = await observe(page);
   after.screenshot = await shot(page, "status-agent-after-ack-and-shelve", true);
   report.phases.after = after;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+async function outage(page) {
+  // A real agent over the simulated site, paused mid-outage: wait until the page shows a verdict other than the
+  // start-up "unknown", with the chain drawn and the alerts listed, then look at it as the operator would.
+  await page.waitForFunction(() => {
+    const b = document.getElementById("banner");
+    return b.dataset.verdict && b.dataset.verdict !== "unknown" &&
+      document.querySelectorAll("#chain .box").length > 0 && document.querySelectorAll("#alerts .alert-group").length > 0;
+  });
+  const o = await observe(page);
+  o.screenshot = await shot(page, "status-real-agent-mid-outage");
+  o.fullScreenshot = await shot(page, "status-real-agent-mid-outage-full", true);
+  report.phases.outage = o;
 }
