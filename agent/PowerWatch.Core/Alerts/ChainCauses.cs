@@ -100,8 +100,12 @@ public sealed class ChainCauses : IAlertCauses
 
         if (GeneratorConsequences.Contains(rule) && _chainOfGenerator.ContainsKey(device))
         {
-            return First(device, [.. GeneratorFailures, "generator-failed", "generator-shutdown-alarm", FailoverRules.GeneratorUnstable, "generator-alarm",
-                FailoverRules.GeneratorLate, FailoverRules.GeneratorStartRequired]);
+            // The controller's generic "alarm active" flag (a low-fuel or maintenance warning that may predate the
+            // outage) explains neither the start request nor a late start: only failures do.
+            return rule is FailoverRules.GeneratorStartRequired or FailoverRules.GeneratorLate
+                ? First(device, [.. GeneratorFailures, "generator-failed", "generator-shutdown-alarm", FailoverRules.GeneratorUnstable, FailoverRules.GeneratorLate, FailoverRules.GeneratorStartRequired])
+                : First(device, [.. GeneratorFailures, "generator-failed", "generator-shutdown-alarm", FailoverRules.GeneratorUnstable, "generator-alarm",
+                    FailoverRules.GeneratorLate, FailoverRules.GeneratorStartRequired]);
         }
 
         if (_chainOfUps.TryGetValue(device, out var chain))

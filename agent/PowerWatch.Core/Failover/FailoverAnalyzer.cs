@@ -142,6 +142,18 @@ public sealed class FailoverAnalyzer
 
     private static string? Text(DeviceData? d, string metric) => d?.Readings.Text(metric);
 
+    /// <summary>" on low-fuel-level shutdown": the controller's alarms that stop the engine, as the operator's reason.</summary>
+    private static string StoppedBy(DeviceData? gen)
+    {
+        const string prefix = "generator.alarm.";
+        var names = gen?.Readings.ToList()
+            .Where(r => r.Metric.StartsWith(prefix, StringComparison.Ordinal) && r.Value.TryGetText(out var c) && c != "warning" && RaisedAlarmConditions.Contains(c))
+            .Select(r => $"{r.Metric[prefix.Length..]} {r.Value.Text}")
+            .Order(StringComparer.Ordinal)
+            .ToList() ?? [];
+        return names.Count == 0 ? "" : " on " + string.Join(", ", names);
+    }
+
     private static System.Collections.Immutable.ImmutableArray<string> Status(DeviceData? d) =>
         Text(d, MetricNames.UpsStatus) is { } s ? UpsStatus.Parse(s).Tokens : [];
 
@@ -279,15 +291,16 @@ public sealed class FailoverAnalyzer
             failure = !st.GeneratorUpThisOutage ? FailoverRules.GeneratorFailedToStart
                 : ran < _options.StabilisationWindow ? FailoverRules.GeneratorFailedToStabilise
                 : FailoverRules.GeneratorTripped;
+            var stopped = StoppedBy(gen);
             var detail = $"state {genState}{(failStartAlarm ? ", fail-to-start alarm" : "")}; it will not carry the load";
             conditions.Add(failure switch
             {
                 FailoverRules.GeneratorFailedToStart => new AlertCondition(FailoverRules.GeneratorFailedToStart, genName, AlertSeverity.Critical,
                     $"Generator failed to start ({genName}): {detail}"),
                 FailoverRules.GeneratorFailedToStabilise => new AlertCondition(FailoverRules.GeneratorFailedToStabilise, genName, AlertSeverity.Critical,
-                    $"Generator failed to stabilise ({genName}): it ran {S(ran.TotalSeconds)} and stopped; {detail}"),
+                    $"Generator failed to stabilise ({genName}): it ran {VerdictRules.Duration(ran.TotalSeconds)} and stopped{stopped}; {detail}"),
                 _ => new AlertCondition(FailoverRules.GeneratorTripped, genName, AlertSeverity.Critical,
-                    $"Generator tripped ({genName}): it ran {S(ran.TotalSeconds)} and stopped; {detail}"),
+                    $"Generator tripped ({genName}): it ran {VerdictRules.Duration(ran.TotalSeconds)} and stopped{stopped}; {detail}"),
             });
         }
 
@@ -436,7 +449,9 @@ public sealed class FailoverAnalyzer
 
             notes[AlertIds.Make(FailoverRules.LoadLost, upsId)] = ups is null ? "no data from the UPS"
                 : $"output on (status {Text(ups, MetricNames.UpsStatus) ?? "unknown"}{(Number(ups, MetricNames.OutputVoltage) is { } ov ? ", " + F(ov) + " V" : "")})";
-            var marginNote = !onBattery ? (onGenerator ? "on generator" : "UPS on line")
+            // Cleared because the load dropped is not "better": say so, or the clear reads as a recovery at the worst moment.
+            var marginNote = loadLost is not null ? $"superseded by load lost: {loadLost}"
+                : !onBattery ? (onGenerator ? "on generator" : "UPS on line")
                 : margin is { } m0 ? $"margin {S(m0)}" : used is { } u0 ? $"battery empty in {S(u0)}" : "runtime unknown";
             notes[AlertIds.Make(FailoverRules.MarginLow, upsId)] = marginNote;
             notes[AlertIds.Make(FailoverRules.DepletionBeforeGenerator, upsId)] = marginNote;

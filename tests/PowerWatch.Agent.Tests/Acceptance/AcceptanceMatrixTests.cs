@@ -52,10 +52,10 @@ public sealed class AcceptanceMatrixTests(ITestOutputHelper output)
         if (write)
         {
             var header = File.Exists(path)
-                ? File.ReadLines(path).TakeWhile(l => l.Length == 0 || l.StartsWith('#') || l.StartsWith("speed", StringComparison.Ordinal) || l.StartsWith("poll", StringComparison.Ordinal) || l.StartsWith("slow", StringComparison.Ordinal)).ToList()
+                ? File.ReadLines(path).TakeWhile(l => l.Length == 0 || l.StartsWith('#') || l.StartsWith("speed", StringComparison.Ordinal) || l.StartsWith("poll", StringComparison.Ordinal) || l.StartsWith("slow", StringComparison.Ordinal) || l.StartsWith("verdicts", StringComparison.Ordinal)).ToList()
                 : [$"# Expected alert timeline of {scenario}.scn through the real agent (format: simulators/README.md)."];
             var never = File.Exists(path) ? File.ReadLines(path).Where(l => l.StartsWith("never", StringComparison.Ordinal)).ToList() : [];
-            var body = rendered.Split('\n').Where(l => l.Length > 0 && !l.StartsWith('#'));
+            var body = rendered.Split('\n').Where(l => l.Length > 0 && !l.StartsWith('#') && !(expected is { NoVerdicts: true } && l.StartsWith("verdict", StringComparison.Ordinal)));
             await File.WriteAllLinesAsync(path, [.. header, .. body, .. never], patience.Token);
             return;
         }

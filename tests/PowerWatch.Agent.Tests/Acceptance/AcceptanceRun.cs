@@ -17,6 +17,9 @@ using PowerWatch.TestSupport;
 
 namespace PowerWatch.Agent.Tests.Acceptance;
 
+/// <summary>At each site time of <paramref name="At"/>, hold the site clock and run <paramref name="Action"/> with that time and the agent's status page URL.</summary>
+public sealed record AcceptancePause(IReadOnlyList<TimeSpan> At, Func<TimeSpan, Uri, Task> Action);
+
 /// <summary>What one scenario run produced: the alert timeline and the figures of the alarm load.</summary>
 public sealed record AcceptanceResult(string Scenario, double Speed, TimeSpan SiteTime, TimeSpan RealTime, IReadOnlyList<TimelineEntry> Timeline, string Devices = "")
 {
@@ -68,7 +71,7 @@ public static class AcceptanceRun
 {
     public static string ScenarioDirectory => Path.Combine(GrafanaDashboards.RepositoryRoot(), "simulators", "scenarios");
 
-    public static async Task<AcceptanceResult> RunAsync(string scenarioName, double speed, TimeSpan? pollInterval, CancellationToken cancellationToken)
+    public static async Task<AcceptanceResult> RunAsync(string scenarioName, double speed, TimeSpan? pollInterval, CancellationToken cancellationToken, AcceptancePause? pause = null)
     {
         var scenario = await ScenarioParser.LoadAsync(Path.Combine(ScenarioDirectory, scenarioName + ".scn"), cancellationToken);
         using var dir = new TempDir("powerwatch-acceptance");
@@ -84,8 +87,14 @@ public static class AcceptanceRun
         {
             ["PowerWatch:Agent"] = "acceptance",
             ["PowerWatch:DataDirectory"] = dir.File("data"),
-            ["PowerWatch:Status:Enabled"] = "false",
+            ["PowerWatch:Status:Enabled"] = pause is null ? "false" : "true",
         };
+        var statusUrl = new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{Peers.FreeTcpPort()}/"));
+        if (pause is not null)
+        {
+            overrides["PowerWatch:Status:Url"] = statusUrl.ToString().TrimEnd('/');
+        }
+
         if (pollInterval is { } poll)
         {
             // A long scenario read less often: the alert engine evaluates at the same pace and the analyzer waits three
@@ -107,7 +116,7 @@ public static class AcceptanceRun
         Assert.Empty(profileProblems);
         Assert.Empty(deviceProblems);
 
-        var recorder = new TimelineRecorder(host.Site.Clock);
+        var recorder = new TimelineRecorder(host.Site.Clock, pollInterval ?? TimeSpan.FromSeconds(1));
         await using var app = AgentHost.Build(configuration, options, profiles, services =>
         {
             DemoCommand.UseSiteClock(services, host, startHold);
@@ -119,6 +128,19 @@ public static class AcceptanceRun
         await app.StartAsync(cancellationToken);
         try
         {
+            foreach (var at in pause?.At ?? [])
+            {
+                // Site time stands still while the pause looks at the agent (its status page, its API).
+                var toPause = at - host.Site.Clock.Elapsed;
+                if (toPause > TimeSpan.Zero)
+                {
+                    await Task.Delay(toPause, host.Site.Clock, cancellationToken);
+                }
+
+                using var still = host.Site.Clock.Hold();
+                await pause!.Action(at, statusUrl);
+            }
+
             // Waits on the site's clock, not real time: the scenario's own duration.
             var left = scenario.Duration - host.Site.Clock.Elapsed;
             if (left > TimeSpan.Zero)
@@ -138,16 +160,21 @@ public static class AcceptanceRun
         return new AcceptanceResult(scenarioName, speed, scenario.Duration, TimeProvider.System.GetElapsedTime(started), recorder.Snapshot(), devices);
     }
 
-    /// <summary>The agent's event publisher in the run: every alert transition, stamped with site time since the start.</summary>
-    private sealed class TimelineRecorder(SimulationClock clock) : IEventPublisher
+    /// <summary>
+    /// The agent's event publisher in the run: every alert transition, stamped with site time since the start, and the
+    /// settled site verdicts (<see cref="VerdictSettle"/>).
+    /// </summary>
+    private sealed class TimelineRecorder(SimulationClock clock, TimeSpan poll) : IEventPublisher
     {
         private readonly Lock _gate = new();
         private readonly List<TimelineEntry> _entries = [];
+        private readonly List<(TimeSpan At, string Verdict, string Message)> _verdicts = [];
+
         public IReadOnlyList<TimelineEntry> Snapshot()
         {
             lock (_gate)
             {
-                return [.. _entries];
+                return [.. _entries.Concat(SettledVerdicts(_verdicts, poll)).OrderBy(e => e.At)];
             }
         }
 
@@ -167,9 +194,46 @@ public static class AcceptanceRun
             return ValueTask.CompletedTask;
         }
 
-        // Verdict lines are not recorded: the site verdict follows every 1 s evaluation and flickers for a second at
-        // transfers (UPS briefly on battery), so its exact sequence is not stable across runs and speeds. The verdict
-        // timeline is checked on the stepped clock instead (Alerts/OutageVerdictTests).
-        public ValueTask PublishFailoverAsync(FailoverMessage message, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+        public ValueTask PublishFailoverAsync(FailoverMessage message, CancellationToken cancellationToken)
+        {
+            if (message.Verdict is { } verdict)
+            {
+                lock (_gate)
+                {
+                    if (_verdicts.Count == 0 || _verdicts[^1].Verdict != verdict)
+                    {
+                        _verdicts.Add((message.Ts - clock.Start, verdict, message.Message ?? ""));
+                    }
+                }
+            }
+
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    /// <summary>
+    /// How long a site verdict must hold to be recorded: 5 s, and more than two evaluations (polls). The verdict follows
+    /// every evaluation and flickers for an evaluation or two at a transfer (the UPS briefly on battery) or while two
+    /// devices' polls straddle a change, so only the verdicts an operator would actually see long enough to read are
+    /// compared across runs and speeds.
+    /// </summary>
+    public static TimeSpan VerdictSettle(TimeSpan poll) => TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(5).Ticks, (2 * poll).Ticks + 1));
+
+    /// <summary>The verdict changes whose verdict held at least <see cref="VerdictSettle"/> (the last one always counts), merged.</summary>
+    internal static IEnumerable<TimelineEntry> SettledVerdicts(IReadOnlyList<(TimeSpan At, string Verdict, string Message)> changes, TimeSpan poll)
+    {
+        var settle = VerdictSettle(poll);
+        string? last = null;
+        for (var i = 0; i < changes.Count; i++)
+        {
+            var held = i + 1 < changes.Count ? changes[i + 1].At - changes[i].At : TimeSpan.MaxValue;
+            if (held < settle || changes[i].Verdict == last)
+            {
+                continue;
+            }
+
+            last = changes[i].Verdict;
+            yield return new TimelineEntry(changes[i].At, "verdict", changes[i].Verdict, "", "", null, changes[i].Message);
+        }
     }
 }

@@ -94,7 +94,8 @@ public sealed class AlertTimelineException(string file, int line, string reason)
 /// </code>
 /// The ordered lines must match the actual timeline one for one: nothing missing, nothing extra, in that order (entries
 /// within <see cref="Simultaneous"/> of each other may come in either order).
-/// Verdict lines are matched only when the file has at least one (verdicts are then part of the sequence).
+/// Verdict lines are matched only when the file has at least one; the verdicts are then a second ordered sequence,
+/// checked apart from the alerts (<c>verdicts off</c> says a scenario's verdicts are not compared).
 /// </summary>
 public sealed class AlertTimelineFile
 {
@@ -109,6 +110,9 @@ public sealed class AlertTimelineFile
 
     /// <summary>The <c>slow</c> line: the run takes minutes; checked only with POWERWATCH_ACCEPTANCE_SLOW=1.</summary>
     public bool Slow { get; init; }
+
+    /// <summary>The <c>verdicts off</c> line: this scenario's site verdicts change too quickly to compare (a flapping utility).</summary>
+    public bool NoVerdicts { get; init; }
 
     public required IReadOnlyList<ExpectedEntry> Sequence { get; init; }
 
@@ -128,6 +132,7 @@ public sealed class AlertTimelineFile
         double speed = 1000;
         TimeSpan? poll = null;
         var slow = false;
+        var noVerdicts = false;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var lines = text.Split('\n');
         for (var i = 0; i < lines.Length; i++)
@@ -159,7 +164,13 @@ public sealed class AlertTimelineFile
                     Require(t.Length == 1, "expected 'slow' alone");
                     slow = true;
                     break;
+                case "verdicts":
+                    Once("verdicts");
+                    Require(t.Length == 2 && t[1] == "off", "expected 'verdicts off' (the site verdicts of this scenario are not compared)");
+                    noVerdicts = true;
+                    break;
                 case "verdict":
+                    Require(!noVerdicts, "'verdict' line in a file with 'verdicts off'");
                     Require(t.Length == 2, "expected 'verdict <normal|on-battery|at-risk|unknown|critical|load-lost>'");
                     sequence.Add(new ExpectedEntry(lineNo, "verdict", t[1], null, null, null));
                     break;
@@ -176,7 +187,7 @@ public sealed class AlertTimelineFile
                     never.Add(new ForbiddenAlert(lineNo, rule, device, severity));
                     break;
                 default:
-                    Require(Kinds.Contains(t[0]), $"unknown statement '{t[0]}' (expected raised, escalated, deescalated, cleared, event, verdict, never, speed, poll, slow)");
+                    Require(Kinds.Contains(t[0]), $"unknown statement '{t[0]}' (expected raised, escalated, deescalated, cleared, event, verdict, never, speed, poll, slow, verdicts off)");
                     Require(t.Length >= 2, $"expected '{t[0]} <rule>:<device> [severity] [cause <rule:device>|none]'");
                     var (r, d) = SplitId(t[1], allowWildcard: false);
                     Require(d is not null, $"'{t[1]}' is not <rule>:<device>");
@@ -225,7 +236,7 @@ public sealed class AlertTimelineFile
             }
         }
 
-        return new AlertTimelineFile { Name = file, Speed = speed, PollInterval = poll, Slow = slow, Sequence = sequence, Never = never };
+        return new AlertTimelineFile { Name = file, Speed = speed, PollInterval = poll, Slow = slow, NoVerdicts = noVerdicts, Sequence = sequence, Never = never };
     }
 
     /// <summary>
@@ -233,6 +244,12 @@ public sealed class AlertTimelineFile
     /// in the same second, on different connections), so the file may list them in either order.
     /// </summary>
     public static TimeSpan Simultaneous { get; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// The tie window of this file: <see cref="Simultaneous"/>, or one poll and a second when devices are read less
+    /// often (with 5 s polls, two consequences of one event reach the agent up to a poll apart, in either order).
+    /// </summary>
+    public TimeSpan Tie => PollInterval is { } poll && poll + TimeSpan.FromSeconds(1) > Simultaneous ? poll + TimeSpan.FromSeconds(1) : Simultaneous;
 
     /// <summary>A file expecting exactly <paramref name="timeline"/> (severities and known causes included).</summary>
     public static AlertTimelineFile FromTimeline(string name, IReadOnlyList<TimelineEntry> timeline) => new()
@@ -252,30 +269,42 @@ public sealed class AlertTimelineFile
     {
         ArgumentNullException.ThrowIfNull(actual);
         var problems = new List<string>();
-        var left = actual.Where(a => a.Kind != "verdict" || HasVerdicts).ToList();
-        foreach (var e in Sequence)
+
+        // Alerts and verdicts are two ordered sequences, each checked on its own: a verdict follows the evaluation
+        // after a poll while an alert may wait out a debounce or a clear delay, so how the two interleave shifts by
+        // seconds between runs while each sequence does not.
+        MatchInOrder(Sequence.Where(e => e.Kind != "verdict"), [.. actual.Where(a => a.Kind != "verdict")]);
+        if (HasVerdicts)
         {
-            var j = left.FindIndex(a => e.Matches(a) || RaisedWithItsCause(e, a, actual));
-            if (j < 0)
-            {
-                var instead = left.Count == 0 ? "the timeline ended" : $"next was '{left[0].ToLine()}'";
-                var why = e.Cause is not null && left.Any(a => a.Cause == TimelineEntry.CauseUnknown) ? " (this build's alerts carry no cause)" : "";
-                problems.Add($"{Name}:{e.Line}: expected '{e}', not found{why}; {instead}");
-                break;
-            }
-
-            if (j > 0 && left[j].At - left[0].At > Simultaneous)
-            {
-                problems.Add($"{Name}:{e.Line}: expected '{e}' (it came at {Durations.Format(left[j].At)}), but first came '{left[0].ToLine()}'");
-                break;
-            }
-
-            left.RemoveAt(j);
+            MatchInOrder(Sequence.Where(e => e.Kind == "verdict"), [.. actual.Where(a => a.Kind == "verdict")]);
         }
 
-        if (problems.Count == 0 && left.Count > 0)
+        void MatchInOrder(IEnumerable<ExpectedEntry> expected, List<TimelineEntry> left)
         {
-            problems.Add($"{Name}: unexpected '{left[0].ToLine()}'{(left.Count > 1 ? $" and {left.Count - 1} more" : "")} not in the file");
+            foreach (var e in expected)
+            {
+                var j = left.FindIndex(a => e.Matches(a) || RaisedWithItsCause(e, a, actual));
+                if (j < 0)
+                {
+                    var instead = left.Count == 0 ? "the timeline ended" : $"next was '{left[0].ToLine()}'";
+                    var why = e.Cause is not null && left.Any(a => a.Cause == TimelineEntry.CauseUnknown) ? " (this build's alerts carry no cause)" : "";
+                    problems.Add($"{Name}:{e.Line}: expected '{e}', not found{why}; {instead}");
+                    return;
+                }
+
+                if (j > 0 && left[j].At - left[0].At > Tie)
+                {
+                    problems.Add($"{Name}:{e.Line}: expected '{e}' (it came at {Durations.Format(left[j].At)}), but first came '{left[0].ToLine()}'");
+                    return;
+                }
+
+                left.RemoveAt(j);
+            }
+
+            if (left.Count > 0)
+            {
+                problems.Add($"{Name}: unexpected '{left[0].ToLine()}'{(left.Count > 1 ? $" and {left.Count - 1} more" : "")} not in the file");
+            }
         }
 
         foreach (var f in Never)

@@ -28,4 +28,16 @@ public sealed class AlertTimelineTests
         problems = Expected.Check([Raised(14, "utility-lost:ats", null), Raised(14, "ups-on-battery:ups", "generator-failed:generator")]);
         Assert.NotEmpty(problems);
     }
+
+    [Fact]
+    public void Verdicts_that_flicker_for_less_than_the_settle_time_are_not_recorded_and_repeats_merge()
+    {
+        static (TimeSpan, string, string) V(double s, string v) => (TimeSpan.FromSeconds(s), v, "");
+        var settled = AcceptanceRun.SettledVerdicts([V(0, "unknown"), V(1, "normal"), V(12, "on-battery"), V(19, "normal"), V(30, "on-battery"), V(32, "normal"), V(63, "critical")], TimeSpan.FromSeconds(1));
+        Assert.Equal(["1 normal", "12 on-battery", "19 normal", "63 critical"], settled.Select(e => $"{e.At.TotalSeconds} {e.Rule}"));
+
+        // With 5 s polls one evaluation lasts 5 s: a verdict must outlast two of them.
+        settled = AcceptanceRun.SettledVerdicts([V(5, "normal"), V(20, "on-battery"), V(25, "normal"), V(100, "critical")], TimeSpan.FromSeconds(5));
+        Assert.Equal(["5 normal", "100 critical"], settled.Select(e => $"{e.At.TotalSeconds} {e.Rule}"));
+    }
 }
