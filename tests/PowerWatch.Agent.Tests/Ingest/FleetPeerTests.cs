@@ -11,7 +11,7 @@ namespace PowerWatch.Agent.Tests.Ingest;
 /// <summary>
 /// Issue 17, fleet scale-out on existing engines (docs/scaling.md): three simulated sites, each polled by its own
 /// <c>powerwatch run</c> process publishing (QoS 1, <c>Delivery = stored</c>) to its own site mosquitto, bridged to one
-/// central mosquitto; two <c>powerwatch ingest</c> processes share one MQTT 5 subscription there and write to influxd 1.6.
+/// central mosquitto by install/examples/mosquitto-bridge.conf as shipped; two <c>powerwatch ingest</c> processes share one MQTT 5 subscription there and write to influxd 1.6.
 /// While it runs one ingest is SIGKILLed (and restarted, as its service manager would) and one site broker is SIGKILLed
 /// and restarted. Every (site, device, seq) up to a reference taken after both must be in InfluxDB.
 /// </summary>
@@ -22,6 +22,19 @@ public sealed class FleetPeerTests(ITestOutputHelper output)
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
 
     private sealed record FleetSite(string Name, SiteHost Host, MosquittoServer Broker, AgentProcess Agent);
+
+    /// <summary>install/examples/mosquitto-bridge.conf as shipped, with the central broker's address and the site substituted.</summary>
+    private static List<string> BridgeExample(string site, int centralPort)
+    {
+        var lines = File.ReadAllLines(SchemaChecker.RepoFile(Path.Combine("install", "examples", "mosquitto-bridge.conf")))
+            .Select(l => l.Trim())
+            .Where(l => l.Length > 0 && !l.StartsWith('#'))
+            .Select(l => l.StartsWith("address ", StringComparison.Ordinal) ? $"address 127.0.0.1:{centralPort.ToString(CultureInfo.InvariantCulture)}" : l.Replace("site1", site, StringComparison.Ordinal))
+            .ToList();
+        Assert.Contains($"topic powerwatch/{site}/+/stored in 1", lines);
+        Assert.Contains($"topic powerwatch/{site}/+/telemetry out 1", lines);
+        return lines;
+    }
 
     [PeerFact("mosquitto", "influxd", "dotnet")]
     public async Task Three_bridged_sites_and_two_shared_ingests_store_every_poll_across_an_ingest_SIGKILL_and_a_site_broker_restart()
@@ -49,18 +62,7 @@ public sealed class FleetPeerTests(ITestOutputHelper output)
             for (var s = 1; s <= 3; s++)
             {
                 var name = $"site{s}";
-                var broker = await MosquittoServer.StartAsync(dir, autosaveInterval: 1800, name: name, extra:
-                [
-                    "connection central",
-                    $"address 127.0.0.1:{central.Port.ToString(CultureInfo.InvariantCulture)}",
-                    "bridge_protocol_version mqttv311",
-                    "cleansession false",
-                    $"clientid pw-bridge-{name}",
-                    "restart_timeout 1",
-                    $"topic powerwatch/{name}/+/telemetry out 1",
-                    $"topic powerwatch/{name}/+/availability out 1",
-                    $"topic powerwatch/{name}/+/stored in 1",
-                ]);
+                var broker = await MosquittoServer.StartAsync(dir, autosaveInterval: 1800, name: name, extra: BridgeExample(name, central.Port));
                 brokers.Add(broker);
                 var host = await SiteHost.StartAsync(new SiteHostOptions(), CancellationToken.None);
                 hosts.Add(host);
