@@ -11,7 +11,8 @@ namespace PowerWatch.Agent.Tests.Ingest;
 /// <summary>
 /// Issue 17, fleet scale-out on existing engines (docs/scaling.md): three simulated sites, each polled by its own
 /// <c>powerwatch run</c> process publishing (QoS 1, <c>Delivery = stored</c>) to its own site mosquitto, bridged to one
-/// central mosquitto by install/examples/mosquitto-bridge.conf as shipped; two <c>powerwatch ingest</c> processes share one MQTT 5 subscription there and write to influxd 1.6.
+/// central mosquitto by install/examples/mosquitto-bridge.conf as shipped; two <c>powerwatch ingest</c> processes
+/// share one MQTT 5 subscription there and write to influxd 1.6.
 /// While it runs one ingest is SIGKILLed (and restarted, as its service manager would) and one site broker is SIGKILLed
 /// and restarted. Every (site, device, seq) up to a reference taken after both must be in InfluxDB.
 /// </summary>
