@@ -75,6 +75,25 @@ public sealed class ArchitectureTests
         Assert.True(wrong.Count == 0, "these product projects reference the demo: " + string.Join(", ", wrong));
     }
 
+    /// <summary>
+    /// The design card's libraries are test and benchmark peers only (docs/dependencies.md): the shipped agent, the
+    /// simulators and the demo carry our own serial, Modbus, MQTT and line-protocol code.
+    /// </summary>
+    [Fact]
+    public void No_product_project_references_a_library_kept_as_a_test_peer()
+    {
+        string[] peersOnly = ["MQTTnet", "InfluxDB.Client", "InfluxDB3.Client", "System.IO.Ports", "NModbus"];
+        var wrong = new[] { "agent", "simulators", "demo" }
+            .Where(d => Directory.Exists(Path.Combine(Root, d)))
+            .SelectMany(d => Directory.EnumerateFiles(Path.Combine(Root, d), "*.csproj", SearchOption.AllDirectories))
+            .SelectMany(p => XDocument.Load(p).Descendants("PackageReference")
+                .Select(r => r.Attribute("Include")?.Value ?? "")
+                .Where(r => peersOnly.Contains(r, StringComparer.OrdinalIgnoreCase))
+                .Select(r => $"{Path.GetFileNameWithoutExtension(p)} → {r}"))
+            .ToList();
+        Assert.True(wrong.Count == 0, "product projects reference test-peer libraries (docs/dependencies.md): " + string.Join(", ", wrong));
+    }
+
     [Fact]
     public void Architecture_document_names_every_product_project()
     {

@@ -254,7 +254,7 @@ internal sealed partial class DeliveryRun : IAsyncDisposable
         _agent = AgentProcess.Start(agentConfig, statusUrl);
     }
 
-    private static PeerProcess StartPowerwatch(string verb, string config)
+    internal static PeerProcess StartPowerwatch(string verb, string config)
     {
         var bin = AppContext.BaseDirectory;
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
@@ -271,7 +271,7 @@ internal sealed partial class DeliveryRun : IAsyncDisposable
             ["Outbox"] = new JsonObject { ["FsyncMode"] = "None" },
         });
 
-    private static string IngestConfiguration(int mqttPort, string influxUrl, string deadLetters, int instance, string? sharedGroup, TimeSpan gapGrace)
+    internal static string IngestConfiguration(int mqttPort, string influxUrl, string deadLetters, int instance, string? sharedGroup, TimeSpan gapGrace)
     {
         var ingest = new JsonObject
         {

@@ -202,7 +202,7 @@ internal sealed class MqttPublishBenchmark : IBenchmarkVerb
         _ => PublishMosquittoPubAsync(dir, port, topic, qos, total, parallel: false, cancellationToken),
     };
 
-    private static async Task PublishOursAsync(int port, string topic, MqttQualityOfService qos, int total, CancellationToken cancellationToken)
+    internal static async Task PublishOursAsync(int port, string topic, MqttQualityOfService qos, int total, CancellationToken cancellationToken)
     {
         await using var client = new MqttClient(new MqttClientOptions
         {
@@ -228,7 +228,7 @@ internal sealed class MqttPublishBenchmark : IBenchmarkVerb
         await client.DisconnectAsync(cancellationToken);
     }
 
-    private static async Task PublishMosquittoPubAsync(TempDir dir, int port, string topic, MqttQualityOfService qos, int total, bool parallel, CancellationToken cancellationToken)
+    internal static async Task PublishMosquittoPubAsync(TempDir dir, int port, string topic, MqttQualityOfService qos, int total, bool parallel, CancellationToken cancellationToken)
     {
         var files = new List<string>();
         for (var start = 0; start < total; start += ChunkLines)
@@ -272,7 +272,7 @@ internal sealed class MqttPublishBenchmark : IBenchmarkVerb
         }
     }
 
-    private static async Task<int> WaitForCountAsync(Dictionary<string, int> counts, string topic, int expected, CancellationToken cancellationToken)
+    internal static async Task<int> WaitForCountAsync(Dictionary<string, int> counts, string topic, int expected, CancellationToken cancellationToken)
     {
         var last = -1;
         var stalledSince = Stopwatch.StartNew();
@@ -303,13 +303,13 @@ internal sealed class MqttPublishBenchmark : IBenchmarkVerb
         }
     }
 
-    private static double Median(IEnumerable<double> values)
+    internal static double Median(IEnumerable<double> values)
     {
         var sorted = values.Order().ToList();
         return sorted.Count == 0 ? double.NaN : sorted[sorted.Count / 2];
     }
 
-    private static int IntArg(string[] args, string name, int fallback)
+    internal static int IntArg(string[] args, string name, int fallback)
     {
         var i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
