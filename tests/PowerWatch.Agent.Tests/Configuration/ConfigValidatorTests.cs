@@ -24,8 +24,8 @@ public sealed class ConfigValidatorTests
               "Devices": [
                 { "Id": "ups-a", "Kind": "ups", "Endpoint": "tcp://127.0.0.1:5020", "Profile": "apc-smart-ups-modbus" },
                 { "Id": "gen-1", "Kind": "generator", "Endpoint": "rtu+tcp://127.0.0.1:5021", "UnitId": 10, "Profile": "dse-gencomm" },
-                { "Id": "ats-1", "Kind": "ats", "Endpoint": "serial:///dev/ttyUSB0", "Profile": "powerwatch-ats-v1", "Serial": { "BaudRate": 19200, "Parity": "even" } },
-                { "Id": "pdu-1", "Kind": "pdu", "Endpoint": "tcp://127.0.0.1:5022", "Profile": "powerwatch-pdu-v1" },
+                { "Id": "ats-1", "Kind": "ats", "Endpoint": "serial:///dev/ttyUSB0", "Profile": "socomec-atys-pm", "Serial": { "BaudRate": 19200, "Parity": "even" } },
+                { "Id": "pdu-1", "Kind": "pdu", "Endpoint": "tcp://127.0.0.1:5022", "Profile": "raritan-xerus-pdu" },
                 { "Id": "ups-b", "Kind": "ups", "Input": "nut", "Endpoint": "nut://127.0.0.1:3493/sim" }
               ],
               "Topology": { "Ats": [ { "Id": "ats-1", "Generator": "gen-1", "Feeds": [ "ups-a" ] } ], "Ups": [ { "Id": "ups-a", "Pdus": [ "pdu-1" ] } ] } } }
