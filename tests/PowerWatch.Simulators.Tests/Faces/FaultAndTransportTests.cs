@@ -111,13 +111,13 @@ public sealed class FaultAndTransportTests
         var ats = host.Device("ats");
         Assert.StartsWith("rtu+tcp://127.0.0.1:", ats.Endpoint, StringComparison.Ordinal);
         await using var client = new ModbusRtuOverTcpClient("127.0.0.1", ats.Port(), new ModbusClientOptions { Timeout = TimeSpan.FromSeconds(2), Retries = 0 });
-        var good = await client.ReadHoldingRegistersAsync(1, 0, 14);
+        var good = await client.ReadHoldingRegistersAsync(1, AtsFace.StatusBlock, AtsFace.StatusWords);
 
         ats.Faults.Set("crc");
-        var ex = await Assert.ThrowsAnyAsync<ModbusCommunicationException>(async () => await client.ReadHoldingRegistersAsync(1, 0, 14));
+        var ex = await Assert.ThrowsAnyAsync<ModbusCommunicationException>(async () => await client.ReadHoldingRegistersAsync(1, AtsFace.StatusBlock, AtsFace.StatusWords));
 
         Assert.IsNotType<ModbusException>(ex);
-        Assert.Equal((ushort)AtsPosition.Source1, good[1]);
+        Assert.Equal(2, good[2]); // ATyS p M switch position 2 = position I (source 1)
     }
 
     [Fact]
