@@ -184,6 +184,28 @@ public sealed class ConfigValidatorTests
     }
 
     [Theory]
+    [InlineData("ats", "powerwatch-ats-v1", "socomec-atys-pm")]
+    [InlineData("pdu", "powerwatch-pdu-v1", "raritan-xerus-pdu")]
+    public async Task Device_naming_a_retired_profile_is_told_which_real_map_replaces_it(string kind, string retired, string replacement)
+    {
+        var options = new AgentOptions
+        {
+            ProfileDirectory = Path.Combine(AppContext.BaseDirectory, "profiles"),
+            Devices = [new DeviceOptions { Id = "dev", Kind = kind, Endpoint = "tcp://127.0.0.1:1", Profile = retired }],
+        };
+
+        var (profiles, fileProblems, problems) = await PowerWatch.Agent.Hosting.AgentServices.LoadProfilesForAsync(options, CancellationToken.None);
+
+        Assert.Empty(fileProblems);
+        Assert.DoesNotContain(retired, profiles.Keys);
+        Assert.Contains(replacement, profiles.Keys);
+        var p = Assert.Single(problems);
+        Assert.Equal("PowerWatch:Devices:0:Profile", p.Key);
+        Assert.Contains($"'{retired}' is not a profile", p.Reason, StringComparison.Ordinal);
+        Assert.Contains($"it is retired (a map PowerWatch invented, no real device speaks it): use '{replacement}'", p.Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public async Task Run_on_a_status_port_in_use_prints_one_line_naming_the_option_and_exits_2(bool viaOption)
