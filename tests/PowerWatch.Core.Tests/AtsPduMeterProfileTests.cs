@@ -5,107 +5,135 @@ namespace PowerWatch.Core.Tests;
 
 public sealed class AtsPduMeterProfileTests
 {
-    private static readonly DeviceProfile Ats = Shipped.Load("powerwatch-ats-v1.json");
-    private static readonly DeviceProfile Pdu = Shipped.Load("powerwatch-pdu-v1.json");
+    private static readonly DeviceProfile Ats = Shipped.Load("socomec-atys-pm.json");
+    private static readonly DeviceProfile Pdu = Shipped.Load("raritan-xerus-pdu.json");
     private static readonly DeviceProfile Meter = Shipped.Load("eastron-sdm630.json");
 
+    // Socomec "MODBUS tables of Atys pM" (2021-09), Visualization > Status, registers 20481–20489 (0-based, FC03).
+    private static ushort[] AtysStatus(ushort mode, ushort position, ushort s2Relay, ushort s1State, ushort s2State, ushort test, ushort cycles) =>
+        [mode, position, 0, s2Relay, 0, s1State, s2State, test, cycles];
+
     [Fact]
-    public void Ats_status_bits_become_booleans_and_bit_9_is_inverted_into_auto()
+    public void Atys_status_block_in_auto_on_position_ii_with_source_1_lost_decodes_to_the_failover_metrics()
     {
-        // SPEC §8 reg 0: bit 0 source 1 available, 3 connected to source 2, 5 engine-start contact, 9 not in automatic.
-        var r = Decode.Holding(Ats, (0, [0b10_0010_1001, 2, 2300, 5000, 2310, 5001, 125, 7, 0x6920, 0x0000, 85, 0, 300, 60]));
-        Assert.True(r.Bool("ats.source1.available"));
-        Assert.False(r.Bool("ats.source2.available"));
-        Assert.True(r.Bool("ats.source2.connected"));
-        Assert.True(r.Bool("ats.start.contact"));
-        Assert.False(r.Bool("ats.transfer.in.progress"));
-        Assert.False(r.Bool("ats.auto"));
+        // Table values: 20481 0x0010 Auto Mode; 20482 3 Position 2; 20484 1 Active; 20486 0 Under Threshold;
+        // 20487 2 Available; 20488 0x0004 TOL; 20489 cycle counter 7.
+        var r = Decode.Holding(Ats, (20481, AtysStatus(0x0010, 3, 1, 0, 2, 0x0004, 7)));
+
+        Assert.True(r.Bool("ats.auto"));
         Assert.Equal("source2", r.Text("ats.position"));
-        Assert.Equal(230.0, r.Number("ats.source1.voltage"), 10);
-        Assert.Equal(50.01, r.Number("ats.source2.frequency"), 10);
-        Assert.Equal(12.5, r.Number("ats.load.current"), 10);
+        Assert.True(r.Bool("ats.start.contact"));
+        Assert.False(r.Bool("ats.source1.available"));
+        Assert.True(r.Bool("ats.source2.available"));
+        Assert.True(r.Bool("ats.test"));
         Assert.Equal(7.0, r.Number("ats.transfer.count"));
-        Assert.Equal(0x69200000, r.Number("ats.transfer.last.time"));
-        Assert.Equal(85.0, r.Number("ats.transfer.last.duration"));
-        Assert.Equal(300.0, r.Number("ats.delay.retransfer"));
-        Assert.DoesNotContain(r, x => x.Metric == "ups.status");
     }
 
     [Theory]
-    [InlineData(0, "neutral")]
-    [InlineData(1, "source1")]
-    [InlineData(2, "source2")]
-    public void Ats_position_enum(int raw, string expected)
+    [InlineData(0x0000, false)] // Manual Mode
+    [InlineData(0x0010, true)]  // Auto Mode
+    [InlineData(0x0020, false)] // Remote control mode
+    [InlineData(0x0040, false)] // Inhibit Mode
+    public void Atys_operating_mode_is_auto_only_for_0x0010(int mode, bool auto)
     {
-        Assert.Equal(expected, Decode.Holding(Ats, (1, [(ushort)raw])).Text("ats.position"));
+        Assert.Equal(auto, Decode.Holding(Ats, (20481, AtysStatus((ushort)mode, 2, 0, 2, 0, 0, 0))).Bool("ats.auto"));
+    }
+
+    [Theory]
+    [InlineData(0, false)] // Under Threshold BusBar
+    [InlineData(1, false)] // Present (not yet available)
+    [InlineData(2, true)]  // Available
+    public void Atys_source_state_counts_as_available_only_at_2(int state, bool available)
+    {
+        var r = Decode.Holding(Ats, (20481, AtysStatus(0x0010, 2, 0, (ushort)state, (ushort)state, 0, 0)));
+
+        Assert.Equal(available, r.Bool("ats.source1.available"));
+        Assert.Equal(available, r.Bool("ats.source2.available"));
+    }
+
+    [Theory]
+    [InlineData(1, "neutral")] // Position 0
+    [InlineData(2, "source1")] // Position 1
+    [InlineData(3, "source2")] // Position 2
+    public void Atys_switch_position_maps_to_ats_position(int raw, string expected)
+    {
+        Assert.Equal(expected, Decode.Holding(Ats, (20481, AtysStatus(0x0010, (ushort)raw, 0, 2, 0, 0, 0))).Text("ats.position"));
     }
 
     [Fact]
-    public void Ats_commands_write_key_and_complement_to_100()
+    public void Atys_unknown_switch_position_is_a_bad_reading_not_a_position()
     {
-        Assert.Equal(new ushort[] { 1, 65534 }, Ats.Commands["transfer.test"].Writes[0].Values.ToArray());
-        Assert.Equal(new ushort[] { 2, 65533 }, Ats.Commands["transfer.retransfer"].Writes[0].Values.ToArray());
-        Assert.Equal(new ushort[] { 3, 65532 }, Ats.Commands["transfer.bypass-delay"].Writes[0].Values.ToArray());
-        Assert.All(Ats.Commands.Values, c => Assert.Equal(100, c.Writes[0].Address));
+        var position = Decode.Holding(Ats, (20481, AtysStatus(0x0010, 0, 0, 2, 0, 0, 0))).Single("ats.position");
+
+        Assert.Equal(Quality.Bad, position.Quality);
+        Assert.True(position.Value.IsNone);
     }
 
     [Fact]
-    public void Pdu_outlet_blocks_are_expanded_with_stride()
+    public void Atys_profile_reads_the_status_rows_in_one_block_and_has_no_commands()
+    {
+        Assert.All(Ats.Registers, r => Assert.Equal(RegisterTable.HoldingRegister, r.Table));
+        Assert.Equal(20481, Ats.Registers.Min(r => r.Address));
+        Assert.Equal(20489, Ats.Registers.Max(r => r.Address));
+        Assert.Empty(Ats.Commands);
+        Assert.Contains(Ats.Provenance, p => p.StartsWith("Unverified:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Xerus_outlet_blocks_start_at_0x8000_with_a_stride_of_0x100()
     {
         var current = Pdu.Registers.Where(r => r.Metric!.EndsWith(".current", StringComparison.Ordinal) && r.RepeatIndex is not null).ToList();
+
         Assert.Equal(48, current.Count);
         Assert.Equal("outlet.1.current", current[0].Metric);
-        Assert.Equal(100, current[0].Address);
-        Assert.Equal("outlet.48.current", current[47].Metric);
-        Assert.Equal(100 + (2 * 47), current[47].Address);
-        var power7 = Assert.Single(Pdu.Registers, r => r.Metric == "outlet.7.power");
-        Assert.Equal(101 + (2 * 6), power7.Address);
-        var state3 = Assert.Single(Pdu.Registers, r => r.Metric == "outlet.3.state");
-        Assert.Equal(RegisterTable.Coil, state3.Table);
-        Assert.Equal(2, state3.Address);
+        Assert.Equal(0x800A, current[0].Address);
+        Assert.Equal(0x800A + (47 * 0x100), current[47].Address);
+        Assert.Equal(0x8012 + (6 * 0x100), Assert.Single(Pdu.Registers, r => r.Metric == "outlet.7.power").Address);
+        Assert.All(Pdu.Registers, r => Assert.Equal(RegisterTable.HoldingRegister, r.Table));
     }
 
     [Fact]
-    public void Pdu_emits_only_the_outlets_the_device_reports()
+    public void Xerus_big_endian_float32_inlet_and_outlet_values_decode_to_engineering_units()
     {
-        var input = new ushort[8];
-        input[0] = 3;             // 3 outlets
-        input[2] = 1234;          // total power 1234 W
-        input[3] = 2300;          // 230.0 V
-        input[4] = 5000;          // 50.00 Hz
-        input[6] = 5000;          // 5.000 kWh
-        input[7] = 536;           // 5.36 A
-        var outlets = new ushort[96];
-        outlets[0] = 150; outlets[1] = 345;  // outlet 1: 1.50 A, 345 W
-        outlets[4] = 75; outlets[5] = 172;   // outlet 3
-        var r = Decode.Run(Pdu,
-        [
-            RegisterBlock.FromRegisters(RegisterTable.InputRegister, 0, input),
-            RegisterBlock.FromRegisters(RegisterTable.InputRegister, 100, outlets),
-            RegisterBlock.FromBits(RegisterTable.Coil, 0, new bool[] { true, false, true, true, true }),
-        ]);
+        // Xerus Modbus conventions: float32 big-endian, lowest register = most significant bits, no scaling.
+        // 230.5 V = 0x4366 0x8000; 5.25 A = 0x40A8 0x0000; 1234.0 W = 0x449A 0x4000; 50.0 Hz = 0x4248 0x0000.
+        var head = new ushort[] { 1, 1, 0, 3, 0 };    // version, 1 inlet, 0 OCPs, 3 outlets, 0 transfer switches
+        var inlet = new ushort[0x1C];                  // 0x3008..0x3023
+        inlet[0x00] = 0x4366; inlet[0x01] = 0x8000;    // +0x08 voltage
+        inlet[0x02] = 0x40A8; inlet[0x03] = 0x0000;    // +0x0A current
+        inlet[0x0A] = 0x449A; inlet[0x0B] = 0x4000;    // +0x12 active power
+        inlet[0x13] = 5000;                            // +0x18 active energy u64 Wh (low word)
+        inlet[0x1A] = 0x4248; inlet[0x1B] = 0x0000;    // +0x22 frequency
+        var outlet1 = new ushort[10];                  // 0x800A..0x8013
+        outlet1[0] = 0x3FC0; outlet1[1] = 0x0000;      // +0x0A 1.5 A
+        outlet1[8] = 0x43AC; outlet1[9] = 0x8000;      // +0x12 345.0 W
+        var outlet3 = new ushort[10];
+        outlet3[0] = 0x3F40; outlet3[1] = 0x0000;      // 0.75 A
+        var blocks = new List<RegisterBlock>
+        {
+            RegisterBlock.FromRegisters(RegisterTable.HoldingRegister, 0, head),
+            RegisterBlock.FromRegisters(RegisterTable.HoldingRegister, 0x3008, inlet),
+            RegisterBlock.FromRegisters(RegisterTable.HoldingRegister, 0x800A, outlet1),
+            RegisterBlock.FromRegisters(RegisterTable.HoldingRegister, 0x800A + 0x100, new ushort[10]),
+            RegisterBlock.FromRegisters(RegisterTable.HoldingRegister, 0x800A + 0x200, outlet3),
+            RegisterBlock.FromRegisters(RegisterTable.HoldingRegister, 0x800A + 0x300, outlet1),
+        };
+
+        var r = Decode.Run(Pdu, blocks);
+
+        Assert.Equal(3.0, r.Number("pdu.outlet.count"));
+        Assert.Equal(230.5, r.Number("pdu.input.voltage"));
+        Assert.Equal(5.25, r.Number("pdu.input.current"));
         Assert.Equal(1234.0, r.Number("pdu.power"));
+        Assert.Equal(50.0, r.Number("pdu.input.frequency"));
         Assert.Equal(5.0, r.Number("pdu.energy"), 10);
-        Assert.Equal(5.36, r.Number("pdu.input.current"), 10);
-        Assert.Equal(1.5, r.Number("outlet.1.current"), 10);
+        Assert.Equal(1.5, r.Number("outlet.1.current"));
         Assert.Equal(345.0, r.Number("outlet.1.power"));
-        Assert.Equal(0.75, r.Number("outlet.3.current"), 10);
-        Assert.Equal("on", r.Text("outlet.1.state"));
-        Assert.Equal("off", r.Text("outlet.2.state"));
+        Assert.Equal(0.0, r.Number("outlet.2.current"));
+        Assert.Equal(0.75, r.Number("outlet.3.current"));
         Assert.DoesNotContain(r, x => x.Metric.StartsWith("outlet.4.", StringComparison.Ordinal));
-        Assert.DoesNotContain(r, x => x.Metric.StartsWith("outlet.5.", StringComparison.Ordinal));
-    }
-
-    [Fact]
-    public void Pdu_outlet_commands_switch_coil_n_minus_1()
-    {
-        var off = Assert.Single(Pdu.Commands["outlet.3.off"].Writes);
-        Assert.Equal(RegisterTable.Coil, off.Table);
-        Assert.Equal(2, off.Address);
-        Assert.Equal(new ushort[] { 0 }, off.Values.ToArray());
-        Assert.Equal(5, off.FunctionCode);
-        Assert.Equal(new ushort[] { 1 }, Pdu.Commands["outlet.48.on"].Writes[0].Values.ToArray());
-        Assert.Equal(47, Pdu.Commands["outlet.48.on"].Writes[0].Address);
+        Assert.DoesNotContain(r, x => x.Metric.EndsWith(".state", StringComparison.Ordinal));
+        Assert.Empty(Pdu.Commands);
     }
 
     [Fact]

@@ -40,6 +40,23 @@ public sealed class ProfileValidationTests
     }
 
     [Fact]
+    public void Provenance_statements_are_kept_in_order()
+    {
+        const string Register = """{ "metric": "battery.charge", "address": 130, "type": "uint16" }""";
+        var profile = ProfileLoader.Parse(Profile(Register, "\"provenance\": [ \"Source: a document\", \"Unverified: register 130\" ],"), File).GetProfileOrThrow();
+
+        Assert.Equal(new[] { "Source: a document", "Unverified: register 130" }, profile.Provenance.ToArray());
+    }
+
+    [Fact]
+    public void Empty_provenance_statement_is_reported_with_its_index()
+    {
+        var p = SingleProblem(Profile("""{ "metric": "battery.charge", "address": 130, "type": "uint16" }""", "\"provenance\": [ \"Source: a document\", \" \" ],"));
+
+        Assert.Equal("$.provenance[1]", p.Path);
+    }
+
+    [Fact]
     public void Unknown_type_is_reported_with_path_and_reason()
     {
         var p = SingleProblem(Profile("""{ "metric": "battery.charge", "address": 130, "type": "uint12" }"""));

@@ -20,7 +20,7 @@ public sealed class ShippedProfilesTests
     {
         var names = Directory.EnumerateFiles(Repo.Profiles, "*.json").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray();
         Assert.Equal(
-            new[] { "apc-smart-ups-modbus.json", "dse-gencomm.json", "eastron-sdm630.json", "powerwatch-ats-v1.json", "powerwatch-pdu-v1.json" },
+            new[] { "apc-smart-ups-modbus.json", "dse-gencomm.json", "eastron-sdm630.json", "raritan-xerus-pdu.json", "socomec-atys-pm.json" },
             names);
     }
 
@@ -78,6 +78,13 @@ public sealed class ShippedProfilesTests
         {
             Assert.True(MetricCatalog.TryFind(reading.Metric, out var def), $"{file}: emitted {reading.Metric} which is not catalogued");
             Assert.Equal(def.Unit, reading.Unit);
+            if (reading.Quality != Quality.Good)
+            {
+                // A sentinel (e.g. the ATyS switch position 0 "Unknown") gives a bad reading without a value.
+                Assert.True(reading.Value.IsNone, $"{file}: bad-quality {reading.Metric} carries a value");
+                continue;
+            }
+
             var kindOk = def.Kind switch
             {
                 MetricKind.Number => reading.Value.Kind == ReadingValueKind.Number,
@@ -107,7 +114,7 @@ public sealed class ProfileDirectoryTests
     public async Task Loading_a_directory_reports_each_file_separately()
     {
         using var dir = new PowerWatch.TestSupport.TempDir();
-        File.Copy(Path.Combine(Repo.Profiles, "powerwatch-ats-v1.json"), dir.File("a-good.json"));
+        File.Copy(Path.Combine(Repo.Profiles, "socomec-atys-pm.json"), dir.File("a-good.json"));
         await File.WriteAllTextAsync(dir.File("b-bad.json"), """{ "schema": "powerwatch-profile/1" }""");
         await File.WriteAllTextAsync(dir.File("notes.txt"), "not a profile");
 

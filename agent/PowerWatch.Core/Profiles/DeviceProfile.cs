@@ -21,6 +21,12 @@ public sealed class DeviceProfile
 
     public string Description { get; init; } = string.Empty;
 
+    /// <summary>
+    /// Where the map comes from and how far it is checked: the documents and third-party code it was taken from, the
+    /// rows verified against them and the rows still unverified (one statement per entry; empty for none given).
+    /// </summary>
+    public ImmutableArray<string> Provenance { get; init; } = [];
+
     /// <summary>File name (or caller-given source name) the profile came from.</summary>
     public required string Source { get; init; }
 

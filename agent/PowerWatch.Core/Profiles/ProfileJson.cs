@@ -14,6 +14,7 @@ internal sealed class ProfileDto
     public string? Manufacturer { get; set; }
     public string? Model { get; set; }
     public string? Description { get; set; }
+    public List<string>? Provenance { get; set; }
     public DefaultsDto? Defaults { get; set; }
     public WorkaroundsDto? Workarounds { get; set; }
     public Dictionary<string, List<SentinelDto>>? SentinelSets { get; set; }

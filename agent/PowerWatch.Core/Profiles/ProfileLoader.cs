@@ -129,6 +129,7 @@ public static partial class ProfileLoader
             var defaultClass = ParseEnum(defaults.Class, "$.defaults.class", ClassNames, required: false) ?? PollClass.Fast;
 
             var workarounds = BuildWorkarounds(dto.Workarounds);
+            var provenance = BuildProvenance(dto.Provenance);
 
             if (dto.SentinelSets is not null)
             {
@@ -173,6 +174,7 @@ public static partial class ProfileLoader
                     Manufacturer = manufacturer!,
                     Model = model!,
                     Description = dto.Description ?? string.Empty,
+                    Provenance = provenance,
                     Source = source,
                     UnitId = unitId,
                     Registers = registers.ToImmutable(),
@@ -180,6 +182,24 @@ public static partial class ProfileLoader
                     Commands = commands,
                     Workarounds = workarounds,
                 };
+        }
+
+        private ImmutableArray<string> BuildProvenance(List<string>? lines)
+        {
+            if (lines is null)
+            {
+                return [];
+            }
+
+            for (var i = 0; i < lines.Count; i++)
+            {
+                if (string.IsNullOrWhiteSpace(lines[i]))
+                {
+                    Problem(string.Create(CultureInfo.InvariantCulture, $"$.provenance[{i}]"), "empty statement (say which source, which rows are verified, which are not)");
+                }
+            }
+
+            return [.. lines];
         }
 
         private ProfileWorkarounds BuildWorkarounds(WorkaroundsDto? dto)

@@ -17,7 +17,7 @@ public sealed class PduOptions
     /// <summary>Relative load noise (uniform ±), resampled once per simulated second.</summary>
     public double Noise { get; set; } = 0.02;
 
-    /// <summary>Outlets can be switched through the coils (§9).</summary>
+    /// <summary>Outlets can be switched (model and control channel; the Xerus face serves no switching coils, §9 [U]).</summary>
     public bool SwitchingEnabled { get; set; } = true;
 
     internal void Validate(string key)
@@ -48,7 +48,7 @@ public sealed class Outlet
         NominalPowerW = nominalPowerW;
     }
 
-    /// <summary>1-based outlet number (coil n − 1).</summary>
+    /// <summary>1-based outlet number (Xerus outlet block 0x8000 + (n − 1) × 0x100).</summary>
     public int Number { get; }
 
     public bool On { get; internal set; } = true;

@@ -24,8 +24,8 @@ public sealed class ConfigValidatorTests
               "Devices": [
                 { "Id": "ups-a", "Kind": "ups", "Endpoint": "tcp://127.0.0.1:5020", "Profile": "apc-smart-ups-modbus" },
                 { "Id": "gen-1", "Kind": "generator", "Endpoint": "rtu+tcp://127.0.0.1:5021", "UnitId": 10, "Profile": "dse-gencomm" },
-                { "Id": "ats-1", "Kind": "ats", "Endpoint": "serial:///dev/ttyUSB0", "Profile": "powerwatch-ats-v1", "Serial": { "BaudRate": 19200, "Parity": "even" } },
-                { "Id": "pdu-1", "Kind": "pdu", "Endpoint": "tcp://127.0.0.1:5022", "Profile": "powerwatch-pdu-v1" },
+                { "Id": "ats-1", "Kind": "ats", "Endpoint": "serial:///dev/ttyUSB0", "Profile": "socomec-atys-pm", "Serial": { "BaudRate": 19200, "Parity": "even" } },
+                { "Id": "pdu-1", "Kind": "pdu", "Endpoint": "tcp://127.0.0.1:5022", "Profile": "raritan-xerus-pdu" },
                 { "Id": "ups-b", "Kind": "ups", "Input": "nut", "Endpoint": "nut://127.0.0.1:3493/sim" }
               ],
               "Topology": { "Ats": [ { "Id": "ats-1", "Generator": "gen-1", "Feeds": [ "ups-a" ] } ], "Ups": [ { "Id": "ups-a", "Pdus": [ "pdu-1" ] } ] } } }
@@ -181,6 +181,28 @@ public sealed class ConfigValidatorTests
         Assert.Equal("PowerWatch:Devices:1:Profile", p.Key);
         Assert.Contains("'dse-gencom' is not a profile", p.Reason, StringComparison.Ordinal);
         Assert.Contains("dse-gencomm", p.Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("ats", "powerwatch-ats-v1", "socomec-atys-pm")]
+    [InlineData("pdu", "powerwatch-pdu-v1", "raritan-xerus-pdu")]
+    public async Task Device_naming_a_retired_profile_is_told_which_real_map_replaces_it(string kind, string retired, string replacement)
+    {
+        var options = new AgentOptions
+        {
+            ProfileDirectory = Path.Combine(AppContext.BaseDirectory, "profiles"),
+            Devices = [new DeviceOptions { Id = "dev", Kind = kind, Endpoint = "tcp://127.0.0.1:1", Profile = retired }],
+        };
+
+        var (profiles, fileProblems, problems) = await PowerWatch.Agent.Hosting.AgentServices.LoadProfilesForAsync(options, CancellationToken.None);
+
+        Assert.Empty(fileProblems);
+        Assert.DoesNotContain(retired, profiles.Keys);
+        Assert.Contains(replacement, profiles.Keys);
+        var p = Assert.Single(problems);
+        Assert.Equal("PowerWatch:Devices:0:Profile", p.Key);
+        Assert.Contains($"'{retired}' is not a profile", p.Reason, StringComparison.Ordinal);
+        Assert.Contains($"it is retired (a map PowerWatch invented, no real device speaks it): use '{replacement}'", p.Reason, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -48,7 +48,7 @@ public sealed class AlertsApiHttpTests : IClassFixture<AlertsApiHttpTests.Agent>
                 ["PowerWatch:Topology:Ats:0:Generator"] = "generator",
                 ["PowerWatch:Topology:Ats:0:Feeds:0"] = "ups",
             };
-            (string Id, string Kind, string Profile)[] devices = [("ups", "ups", "apc-smart-ups-modbus"), ("generator", "generator", "dse-gencomm"), ("ats", "ats", "powerwatch-ats-v1")];
+            (string Id, string Kind, string Profile)[] devices = [("ups", "ups", "apc-smart-ups-modbus"), ("generator", "generator", "dse-gencomm"), ("ats", "ats", "socomec-atys-pm")];
             for (var i = 0; i < devices.Length; i++)
             {
                 var k = $"PowerWatch:Devices:{i}";

@@ -89,6 +89,13 @@ internal static class FaceTestKit
         return value;
     }
 
+    public static bool Bool(this Dictionary<string, Reading> readings, string metric)
+    {
+        Assert.True(readings.TryGetValue(metric, out var r), $"no reading {metric}; have: {string.Join(", ", readings.Keys.Order())}");
+        Assert.Equal(Quality.Good, r.Quality);
+        return r.Value.Boolean;
+    }
+
     public static string[] StatusTokens(this Dictionary<string, Reading> readings) => readings.Text("ups.status").Split(' ', StringSplitOptions.RemoveEmptyEntries);
 
     /// <summary>A site on a stepped clock, served on loopback TCP by a <see cref="Simulators.Faces.SiteHost"/>.</summary>

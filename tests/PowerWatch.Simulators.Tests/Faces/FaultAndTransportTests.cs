@@ -111,13 +111,13 @@ public sealed class FaultAndTransportTests
         var ats = host.Device("ats");
         Assert.StartsWith("rtu+tcp://127.0.0.1:", ats.Endpoint, StringComparison.Ordinal);
         await using var client = new ModbusRtuOverTcpClient("127.0.0.1", ats.Port(), new ModbusClientOptions { Timeout = TimeSpan.FromSeconds(2), Retries = 0 });
-        var good = await client.ReadHoldingRegistersAsync(1, 0, 14);
+        var good = await client.ReadHoldingRegistersAsync(1, AtsFace.StatusBlock, AtsFace.StatusWords);
 
         ats.Faults.Set("crc");
-        var ex = await Assert.ThrowsAnyAsync<ModbusCommunicationException>(async () => await client.ReadHoldingRegistersAsync(1, 0, 14));
+        var ex = await Assert.ThrowsAnyAsync<ModbusCommunicationException>(async () => await client.ReadHoldingRegistersAsync(1, AtsFace.StatusBlock, AtsFace.StatusWords));
 
         Assert.IsNotType<ModbusException>(ex);
-        Assert.Equal((ushort)AtsPosition.Source1, good[1]);
+        Assert.Equal(2, good[2]); // ATyS p M switch position 2 = position I (source 1)
     }
 
     [Fact]
@@ -147,7 +147,7 @@ public sealed class FaultAndTransportTests
         await using var client = new ModbusRtuClient(port.Stream, new ModbusSerialLine(9600), new ModbusClientOptions { Timeout = TimeSpan.FromSeconds(2) }, leaveOpen: true);
 
         var ups = await FaceTestKit.PollAsync(client, await FaceTestKit.LoadProfileAsync("apc-smart-ups-modbus"), host.Device("ups").UnitId);
-        var pdu = await FaceTestKit.PollAsync(client, await FaceTestKit.LoadProfileAsync("powerwatch-pdu-v1"), host.Device("pdu2").UnitId);
+        var pdu = await FaceTestKit.PollAsync(client, await FaceTestKit.LoadProfileAsync("raritan-xerus-pdu"), host.Device("pdu2").UnitId);
 
         Assert.Single(endpoints);
         Assert.Equal($"serial://{bus.SlavePath}", endpoints[0]);
@@ -155,7 +155,7 @@ public sealed class FaultAndTransportTests
         Assert.Equal(units.Count, units.Distinct().Count());
         Assert.Equal(host.Site.Ups.ChargePercent, ups.Number("battery.charge"), 1.0 / 512);
         Assert.Equal(host.Site.Pdus[1].Outlets.Count, pdu.Number("pdu.outlet.count"));
-        Assert.Equal(Math.Round(host.Site.Pdus[1].PowerW), pdu.Number("pdu.power"));
+        Assert.Equal((float)host.Site.Pdus[1].PowerW, (float)pdu.Number("pdu.power"));
     }
 
     [Fact]

@@ -40,7 +40,7 @@ public sealed partial class PeerTests
     }
 
     [PeerFact("mbpoll")]
-    public async Task Mbpoll_reads_pdu_input_registers_and_coils_over_rtu_at_another_unit_id()
+    public async Task Mbpoll_reads_the_xerus_outlet_count_and_float_inlet_voltage_over_rtu_at_another_unit_id()
     {
         await using var host = await FaceTestKit.StartSteppedHostAsync(null, FaceTransport.Rtu);
         host.Site.RunFor(TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(100));
@@ -48,10 +48,17 @@ public sealed partial class PeerTests
         Assert.NotEqual(1, pdu.UnitId);
 
         var (code, output) = await PeerProcess.RunAsync(Peers.Require("mbpoll"),
-            ["-m", "rtu", "-b", "9600", "-P", "none", "-a", pdu.UnitId.ToString(CultureInfo.InvariantCulture), "-t", "3", "-0", "-r", "0", "-c", "1", "-1", host.RtuBus!.SlavePath], PeerTimeout);
+            ["-m", "rtu", "-b", "9600", "-P", "none", "-a", pdu.UnitId.ToString(CultureInfo.InvariantCulture), "-t", "4", "-0", "-r", "3", "-c", "1", "-1", host.RtuBus!.SlavePath], PeerTimeout);
+        // Xerus: float32 big-endian (mbpoll -B: high word first) at 0x3008, inlet 1 RMS voltage.
+        var (floatCode, floatOutput) = await PeerProcess.RunAsync(Peers.Require("mbpoll"),
+            ["-m", "rtu", "-b", "9600", "-P", "none", "-a", pdu.UnitId.ToString(CultureInfo.InvariantCulture), "-t", "4:float", "-B", "-0", "-r", "12296", "-c", "1", "-1", host.RtuBus!.SlavePath], PeerTimeout);
 
         Assert.True(code == 0, output);
+        Assert.True(floatCode == 0, floatOutput);
         Assert.Equal(host.Site.Pdus[0].Outlets.Count, Registers(output)[0]);
+        var volts = FloatLine().Match(floatOutput);
+        Assert.True(volts.Success, floatOutput);
+        Assert.Equal((float)host.Site.Pdus[0].Voltage, float.Parse(volts.Groups[1].Value, CultureInfo.InvariantCulture), 0.001f);
     }
 
     [PeerTheory("mbpoll")]
@@ -135,4 +142,7 @@ public sealed partial class PeerTests
 
     [GeneratedRegex(@"^\[\d+\]:\s+(-?\d+)", RegexOptions.Multiline)]
     private static partial Regex RegisterLine();
+
+    [GeneratedRegex(@"^\[12296\]:\s+(-?\d+(?:\.\d+)?)", RegexOptions.Multiline)]
+    private static partial Regex FloatLine();
 }

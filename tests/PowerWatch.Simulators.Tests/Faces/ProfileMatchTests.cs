@@ -298,104 +298,109 @@ public sealed class ProfileMatchTests
     }
 
     [Fact]
-    public async Task Ats_face_shows_the_transfer_to_source2_after_utility_fail()
+    public async Task Atys_face_shows_the_transfer_to_position_ii_after_utility_fail()
     {
         await using var host = await FaceTestKit.StartSteppedHostAsync();
         var site = host.Site;
-        var profile = await FaceTestKit.LoadProfileAsync("powerwatch-ats-v1");
+        var profile = await FaceTestKit.LoadProfileAsync("socomec-atys-pm");
         await using var client = FaceTestKit.Connect(host.Device("ats"));
         var normal = await FaceTestKit.PollAsync(client, profile, 1);
 
         site.Utility.Fail();
         site.RunFor(TimeSpan.FromSeconds(60), Step);
         var transferred = await FaceTestKit.PollAsync(client, profile, 1);
+        var raw = await client.ReadHoldingRegistersAsync(1, AtsFace.StatusBlock, AtsFace.StatusWords);
 
         var a = site.Ats;
         Assert.Equal("source1", normal.Text("ats.position"));
+        Assert.True(normal.Bool("ats.source1.available"));
         Assert.Equal(AtsPosition.Source2, a.Position);
         Assert.Equal("source2", transferred.Text("ats.position"));
+        Assert.False(transferred.Bool("ats.source1.available"));
+        Assert.True(transferred.Bool("ats.source2.available"));
+        Assert.True(transferred.Bool("ats.start.contact"));
+        Assert.True(transferred.Bool("ats.auto"));
         Assert.Equal(a.TransferCount, transferred.Number("ats.transfer.count"));
-        Assert.Equal(a.Source2Voltage, transferred.Number("ats.source2.voltage"), 0.05 + 1e-9);
-        Assert.Equal(a.Source2Frequency, transferred.Number("ats.source2.frequency"), 0.005 + 1e-9);
-        Assert.Equal(a.LoadCurrent, transferred.Number("ats.load.current"), 0.05 + 1e-9);
-        Assert.Equal(a.LastTransferTime!.Value.ToUnixTimeSeconds(), transferred.Number("ats.transfer.last.time"));
-        Assert.Equal(Math.Round(a.LastTransferDuration.TotalMilliseconds), transferred.Number("ats.transfer.last.duration"));
+        // Table values: 20481 0x0010 auto, 20482 3 position II, 20484 1 relay active, 20486 0 under threshold, 20487 2 available.
+        Assert.Equal(new ushort[] { 2, 0x0010, 3, 0, 1, 1, 0, 2, 0 }, raw.Take(9).ToArray());
+        Assert.Equal((ushort)a.TransferCount, raw[9]);
+        Assert.All(raw.Skip(10), v => Assert.Equal(0, v));
     }
 
     [Fact]
-    public async Task Ats_command_pair_runs_a_test_transfer_and_rejects_a_wrong_complement_with_03()
+    public async Task Atys_face_identifies_as_soco_atys_and_refuses_writes_and_unknown_addresses_with_02()
     {
         await using var host = await FaceTestKit.StartSteppedHostAsync();
         await using var client = FaceTestKit.Connect(host.Device("ats"));
 
-        var ex = await Assert.ThrowsAsync<ModbusException>(async () => await client.WriteMultipleRegistersAsync(1, 100, new ushort[] { 1, 1 }));
-        var testBefore = host.Site.Ats.TestInProgress;
-        await client.WriteMultipleRegistersAsync(1, 100, new ushort[] { 1, 65534 });
+        var id = await client.ReadHoldingRegistersAsync(1, AtsFace.IdentificationBlock, 5);
+        var write = await Assert.ThrowsAsync<ModbusException>(async () => await client.WriteSingleRegisterAsync(1, 20481, 0x0020));
+        var outside = await Assert.ThrowsAsync<ModbusException>(async () => await client.ReadHoldingRegistersAsync(1, 20495, 1));
+        var oldMap = await Assert.ThrowsAsync<ModbusException>(async () => await client.ReadHoldingRegistersAsync(1, 0, 14));
 
-        Assert.Equal(ModbusExceptionCode.IllegalDataValue, ex.ExceptionCode);
-        Assert.False(testBefore);
-        Assert.True(host.Site.Ats.TestInProgress);
+        Assert.Equal(new ushort[] { 0x534F, 0x434F, 0, 0, AtsFace.AtysProductOrderId }, id); // "SOCO", 300 = Atys
+        Assert.Equal(ModbusExceptionCode.IllegalDataAddress, write.ExceptionCode);
+        Assert.Equal(ModbusExceptionCode.IllegalDataAddress, outside.ExceptionCode);
+        Assert.Equal(ModbusExceptionCode.IllegalDataAddress, oldMap.ExceptionCode);
+        Assert.True(host.Site.Ats.Automatic);
+    }
+
+    [Theory]
+    [InlineData(true, 230.0, 2)]
+    [InlineData(false, 190.0, 1)]
+    [InlineData(false, 0.0, 0)]
+    public void Atys_source_state_is_available_present_or_under_threshold(bool available, double volts, int expected)
+    {
+        Assert.Equal(expected, AtsFace.SourceState(available, volts));
     }
 
     [Fact]
-    public async Task Pdu_face_outlets_sum_to_the_pdu_total_and_empty_slots_read_zero()
+    public async Task Xerus_face_outlets_sum_to_the_inlet_and_empty_slots_read_zero()
     {
         await using var host = await FaceTestKit.StartSteppedHostAsync();
         host.Site.RunFor(TimeSpan.FromSeconds(3), Step);
-        var profile = await FaceTestKit.LoadProfileAsync("powerwatch-pdu-v1");
+        var profile = await FaceTestKit.LoadProfileAsync("raritan-xerus-pdu");
         await using var client = FaceTestKit.Connect(host.Device("pdu1"));
 
         var r = await FaceTestKit.PollAsync(client, profile, 1);
-        var slots = await client.ReadInputRegistersAsync(1, 100, 96);
-
         var pdu = host.Site.Pdus[0];
         var n = pdu.Outlets.Count;
+        var emptySlot = await client.ReadHoldingRegistersAsync(1, PduFace.OutletAddress(n + 1), PduFace.BlockWords);
+
         Assert.Equal(n, r.Number("pdu.outlet.count"));
-        Assert.Equal(Math.Round(pdu.PowerW), r.Number("pdu.power"));
-        Assert.Equal(pdu.Voltage, r.Number("pdu.input.voltage"), 0.05 + 1e-9);
-        var outletPower = Enumerable.Range(1, n).Sum(i => r.Number($"outlet.{i}.power"));
-        var outletCurrent = Enumerable.Range(1, n).Sum(i => r.Number($"outlet.{i}.current"));
-        Assert.Equal(r.Number("pdu.power"), outletPower, (n + 1) * 0.5);
-        Assert.Equal(r.Number("pdu.input.current"), outletCurrent, (n + 1) * 0.005);
+        Assert.Equal((float)pdu.PowerW, (float)r.Number("pdu.power"));
+        Assert.Equal((float)pdu.Voltage, (float)r.Number("pdu.input.voltage"));
+        Assert.Equal((float)pdu.Current, (float)r.Number("pdu.input.current"));
+        Assert.Equal((float)pdu.Frequency, (float)r.Number("pdu.input.frequency"));
+        Assert.Equal(Math.Round(pdu.EnergyWh) / 1000, r.Number("pdu.energy"), 1e-9);
         for (var i = 1; i <= n; i++)
         {
-            Assert.Equal(pdu.Outlets[i - 1].Current, r.Number($"outlet.{i}.current"), 0.005 + 1e-9);
+            Assert.Equal((float)pdu.Outlets[i - 1].Current, (float)r.Number($"outlet.{i}.current"));
+            Assert.Equal((float)pdu.Outlets[i - 1].PowerW, (float)r.Number($"outlet.{i}.power"));
         }
 
+        Assert.Equal(r.Number("pdu.power"), Enumerable.Range(1, n).Sum(i => r.Number($"outlet.{i}.power")), 0.01 * n);
         Assert.False(r.ContainsKey($"outlet.{n + 1}.current"));
-        Assert.All(slots.Skip(2 * n), v => Assert.Equal(0, v));
-        Assert.Contains(slots.Take(2 * n), v => v > 0);
+        Assert.All(emptySlot, v => Assert.Equal(0, v));
+        Assert.True(pdu.PowerW > 0);
     }
 
     [Fact]
-    public async Task Pdu_coil_write_switches_the_outlet_off_and_above_the_outlet_count_answers_02()
+    public async Task Xerus_face_has_no_coils_and_refuses_writes_with_02()
     {
         await using var host = await FaceTestKit.StartSteppedHostAsync();
-        var site = host.Site;
-        var profile = await FaceTestKit.LoadProfileAsync("powerwatch-pdu-v1");
         await using var client = FaceTestKit.Connect(host.Device("pdu1"));
 
-        await client.WriteSingleCoilAsync(1, 2, false);
-        site.RunFor(TimeSpan.FromSeconds(1), Step);
-        var r = await FaceTestKit.PollAsync(client, profile, 1);
-        var beyond = await Assert.ThrowsAsync<ModbusException>(async () => await client.WriteSingleCoilAsync(1, 40, true));
+        var coils = await Assert.ThrowsAsync<ModbusException>(async () => await client.ReadCoilsAsync(1, 0, 8));
+        var coilWrite = await Assert.ThrowsAsync<ModbusException>(async () => await client.WriteSingleCoilAsync(1, 2, false));
+        var write = await Assert.ThrowsAsync<ModbusException>(async () => await client.WriteSingleRegisterAsync(1, 3, 12));
+        var between = await Assert.ThrowsAsync<ModbusException>(async () => await client.ReadHoldingRegistersAsync(1, PduFace.OutletBlock + PduFace.BlockWords, 1));
 
-        Assert.False(site.Pdus[0].Outlets[2].On);
-        Assert.Equal(0, r.Number("outlet.3.power"));
-        Assert.Equal(ModbusExceptionCode.IllegalDataAddress, beyond.ExceptionCode);
-    }
-
-    [Fact]
-    public async Task Pdu_coils_are_read_only_when_switching_is_disabled()
-    {
-        var description = new SiteDescription { Pdus = [new PduOptions { Name = "pdu1", SwitchingEnabled = false }] };
-        await using var host = await FaceTestKit.StartSteppedHostAsync(description);
-        await using var client = FaceTestKit.Connect(host.Device("pdu1"));
-
-        var ex = await Assert.ThrowsAsync<ModbusException>(async () => await client.WriteSingleCoilAsync(1, 0, false));
-
-        Assert.Equal(ModbusExceptionCode.IllegalFunction, ex.ExceptionCode);
-        Assert.True(host.Site.Pdus[0].Outlets[0].On);
+        Assert.Equal(ModbusExceptionCode.IllegalDataAddress, coils.ExceptionCode);
+        Assert.Equal(ModbusExceptionCode.IllegalDataAddress, coilWrite.ExceptionCode);
+        Assert.Equal(ModbusExceptionCode.IllegalDataAddress, write.ExceptionCode);
+        Assert.Equal(ModbusExceptionCode.IllegalDataAddress, between.ExceptionCode);
+        Assert.True(host.Site.Pdus[0].Outlets[2].On);
     }
 
     [Fact]

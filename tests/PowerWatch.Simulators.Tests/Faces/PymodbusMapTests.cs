@@ -6,7 +6,7 @@ namespace PowerWatch.Simulators.Tests.Faces;
 
 /// <summary>
 /// A third-party master (pymodbus) reads the generator, ATS and meter maps during an outage; the decoded values
-/// equal the model's state (the APC and PDU maps are read by mbpoll in <see cref="PeerTests"/>).
+/// equal the model's state (the APC and PDU maps are read by mbpoll, the ATS and PDU vendor maps in full by in <see cref="PeerTests"/>; <see cref="PymodbusVendorMapTests"/>).
 /// </summary>
 public sealed class PymodbusMapTests
 {
@@ -23,7 +23,8 @@ public sealed class PymodbusMapTests
         r = gen.read_holding_registers(1408, 1, slave=1); out["engine_state"] = r.registers[0]
         r = gen.read_holding_registers(1024, 8, slave=1)
         out["fuel"] = r.registers[3]; out["speed"] = r.registers[6]; out["frequency_x10"] = r.registers[7]
-        r = ats.read_holding_registers(0, 2, slave=1); out["ats_status"] = r.registers[0]; out["ats_position"] = r.registers[1]
+        r = ats.read_holding_registers(20486, 2, slave=1); out["ats_source_states"] = r.registers
+        r = ats.read_holding_registers(20482, 1, slave=1); out["ats_position"] = r.registers[0]
         r = meter.read_input_registers(0x34, 2, slave=1)
         out["meter_power"] = struct.unpack(">f", struct.pack(">HH", r.registers[0], r.registers[1]))[0]
         print(json.dumps(out))
@@ -46,8 +47,8 @@ public sealed class PymodbusMapTests
         Assert.Equal((int)Math.Round(g.FuelPercent), o.GetProperty("fuel").GetInt32());
         Assert.Equal((int)Math.Round(g.EngineSpeed), o.GetProperty("speed").GetInt32());
         Assert.Equal(g.Frequency * 10, o.GetProperty("frequency_x10").GetInt32(), 0.6);
-        Assert.Equal((int)host.Site.Ats.StatusBits, o.GetProperty("ats_status").GetInt32());
-        Assert.Equal(2, o.GetProperty("ats_position").GetInt32());
+        Assert.Equal([0, 2], o.GetProperty("ats_source_states").EnumerateArray().Select(e => e.GetInt32()).ToArray()); // source 1 under threshold, source 2 available
+        Assert.Equal(3, o.GetProperty("ats_position").GetInt32()); // ATyS p M switch position 3 = position II
         Assert.Equal(host.Site.Meter!.PowerW, o.GetProperty("meter_power").GetDouble(), 0.5);
         Assert.True(host.Site.Meter.PowerW > 0);
     }

@@ -9,7 +9,9 @@ namespace PowerWatch.Agent.Inputs.Modbus;
 /// A profile-driven Modbus device: the profile's registers are merged by the request planner into the fewest
 /// reads (per table and poll class, planned once and cached), the blocks are read over the endpoint's shared
 /// client, and the profile decoder turns them into readings. An exception reply for one block marks only that
-/// block's readings bad; a timeout or lost connection fails the whole poll.
+/// block's readings bad; a timeout or lost connection fails the whole poll. Repeated registers limited by a count
+/// (<c>limitBy</c>, e.g. outlets by <c>pdu.outlet.count</c>) are planned for every instance until the count has been
+/// read once; from then on only the instances up to the last good count are read (re-planned when it changes).
 /// </summary>
 internal sealed class ModbusDeviceInput : IDeviceInput
 {
@@ -18,8 +20,12 @@ internal sealed class ModbusDeviceInput : IDeviceInput
     private readonly ProfileDecoder _decoder;
     private readonly TimeProvider _time;
     private readonly TimeSpan _pauseBetweenRequests;
-    private readonly IReadOnlyList<PlannedRead> _fastPlan;
-    private readonly IReadOnlyList<PlannedRead> _fullPlan;
+    private readonly DeviceProfile _profile;
+    private readonly PlannerOptions _plannerOptions;
+    private readonly HashSet<string> _limitMetrics;
+    private readonly Dictionary<string, int> _limits = new(StringComparer.Ordinal);
+    private IReadOnlyList<PlannedRead> _fastPlan;
+    private IReadOnlyList<PlannedRead> _fullPlan;
 
     private readonly int _retries;
 
@@ -32,8 +38,11 @@ internal sealed class ModbusDeviceInput : IDeviceInput
         _time = time;
         _pauseBetweenRequests = pauseBetweenRequests;
         _decoder = new ProfileDecoder(profile, device);
-        _fastPlan = PlanReads(profile.RegistersOf(PollClass.Fast), plannerOptions);
-        _fullPlan = PlanReads(profile.Registers, plannerOptions);
+        _profile = profile;
+        _plannerOptions = plannerOptions;
+        _limitMetrics = profile.Registers.Where(r => r.LimitBy is not null).Select(r => r.LimitBy!).ToHashSet(StringComparer.Ordinal);
+        _fastPlan = PlanReads(profile.RegistersOf(PollClass.Fast).Where(Wanted), plannerOptions);
+        _fullPlan = PlanReads(profile.Registers.Where(Wanted), plannerOptions);
     }
 
     /// <summary>The reads one poll performs (for diagnostics and tests).</summary>
@@ -54,8 +63,43 @@ internal sealed class ModbusDeviceInput : IDeviceInput
             blocks.Add(await ReadWithRetriesAsync(plan[i], retries, cancellationToken));
         }
 
-        return _decoder.Decode(blocks, request.Timestamp, request.Sequence);
+        var readings = _decoder.Decode(blocks, request.Timestamp, request.Sequence);
+        RememberLimits(readings);
+        return readings;
     }
+
+    /// <summary>Keeps the last good value of every <c>limitBy</c> count and re-plans when one changes.</summary>
+    private void RememberLimits(IReadOnlyList<Reading> readings)
+    {
+        if (_limitMetrics.Count == 0)
+        {
+            return;
+        }
+
+        var changed = false;
+        foreach (var r in readings)
+        {
+            if (_limitMetrics.Contains(r.Metric) && r.Quality == Quality.Good && r.Value.TryGetNumber(out var n))
+            {
+                var limit = (int)Math.Clamp(Math.Floor(n), 0, int.MaxValue);
+                if (!_limits.TryGetValue(r.Metric, out var old) || old != limit)
+                {
+                    _limits[r.Metric] = limit;
+                    changed = true;
+                }
+            }
+        }
+
+        if (changed)
+        {
+            _fastPlan = PlanReads(_profile.RegistersOf(PollClass.Fast).Where(Wanted), _plannerOptions);
+            _fullPlan = PlanReads(_profile.Registers.Where(Wanted), _plannerOptions);
+        }
+    }
+
+    /// <summary>False for a repeat instance above the last good value of its <c>limitBy</c> count.</summary>
+    private bool Wanted(RegisterDefinition r) =>
+        r.LimitBy is null || r.RepeatIndex is not { } index || !_limits.TryGetValue(r.LimitBy, out var limit) || index <= limit;
 
     private async Task<RegisterBlock> ReadWithRetriesAsync(PlannedRead read, int retries, CancellationToken cancellationToken)
     {

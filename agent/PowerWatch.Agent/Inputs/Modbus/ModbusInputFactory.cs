@@ -13,6 +13,16 @@ internal sealed class ModbusInputFactory : IInputFactory
 
     public string Name => InputName;
 
+    /// <summary>
+    /// Profiles PowerWatch once shipped and retired, with the profile that replaces each: the project's own ATS and PDU
+    /// maps, which no real device speaks (docs/profiles.md, "Retired maps").
+    /// </summary>
+    internal static IReadOnlyDictionary<string, string> RetiredProfiles { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["powerwatch-ats-v1"] = "socomec-atys-pm",
+        ["powerwatch-pdu-v1"] = "raritan-xerus-pdu",
+    };
+
     public IEnumerable<ConfigProblem> Validate(DeviceOptions device, string key)
     {
         ArgumentNullException.ThrowIfNull(device);
@@ -28,7 +38,10 @@ internal sealed class ModbusInputFactory : IInputFactory
         ArgumentNullException.ThrowIfNull(profiles);
         if (device.Profile is { Length: > 0 } name && !profiles.ContainsKey(name))
         {
-            yield return new($"{key}:Profile", $"'{name}' is not a profile in {directory} (known: {string.Join(", ", profiles.Keys.Order(StringComparer.Ordinal))})");
+            var retired = RetiredProfiles.TryGetValue(name, out var replacement)
+                ? $"; it is retired (a map PowerWatch invented, no real device speaks it): use '{replacement}'"
+                : string.Empty;
+            yield return new($"{key}:Profile", $"'{name}' is not a profile in {directory}{retired} (known: {string.Join(", ", profiles.Keys.Order(StringComparer.Ordinal))})");
         }
     }
 

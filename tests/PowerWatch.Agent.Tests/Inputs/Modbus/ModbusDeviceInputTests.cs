@@ -70,4 +70,38 @@ public sealed class ModbusDeviceInputTests
 
         await Assert.ThrowsAsync<ModbusTimeoutException>(() => input.PollAsync(new PollRequest(false, DateTimeOffset.UnixEpoch, 1, true), CancellationToken.None));
     }
+
+    [Fact]
+    public async Task Outlets_above_the_last_read_outlet_count_are_not_polled_again()
+    {
+        // Xerus map: register 3 = number of outlets; outlet n at 0x8000 + (n - 1) * 0x100; a block that is not there answers 02.
+        var profile = (await ProfileLoader.LoadFileAsync(Path.Combine(AppContext.BaseDirectory, "profiles", "raritan-xerus-pdu.json"), CancellationToken.None)).GetProfileOrThrow();
+        var store = new ModbusDataStore(allDefined: false);
+        store.Define(ModbusTable.HoldingRegisters, 0, 5);
+        store.Define(ModbusTable.HoldingRegisters, 0x3000, 0x26);
+        for (var n = 1; n <= 5; n++)
+        {
+            store.Define(ModbusTable.HoldingRegisters, (ushort)(0x8000 + ((n - 1) * 0x100)), 0x26);
+        }
+
+        store.SetRegister(ModbusTable.HoldingRegisters, 3, 3);
+        store.SetRegisters(ModbusTable.HoldingRegisters, 0x8000 + 0x20A, [0x3F40, 0x0000]); // outlet 3: 0.75 A
+        await using var server = new ModbusTcpServer(new IPEndPoint(IPAddress.Loopback, 0), new ModbusDataStoreHandler(store, 1));
+        await server.StartAsync();
+        await using var client = new ModbusTcpClient("127.0.0.1", server.LocalEndPoint.Port, new ModbusClientOptions { Timeout = TimeSpan.FromSeconds(5), Retries = 0 });
+        var input = new ModbusDeviceInput("pdu-a", client, 1, profile, new PlannerOptions { MaxGap = 16 }, TimeSpan.Zero, 0, TimeProvider.System);
+        var before = input.Plan(includeSlow: false).Count;
+
+        var first = await input.PollAsync(new PollRequest(false, DateTimeOffset.UnixEpoch, 1, false), CancellationToken.None);
+        var afterThree = input.Plan(includeSlow: false).Count;
+        store.SetRegister(ModbusTable.HoldingRegisters, 3, 5);
+        await input.PollAsync(new PollRequest(false, DateTimeOffset.UnixEpoch, 2, false), CancellationToken.None);
+        var afterFive = input.Plan(includeSlow: false).Count;
+
+        Assert.Equal(2 + 48, before);   // header, inlet, every outlet slot until the count is known
+        Assert.Equal(2 + 3, afterThree);
+        Assert.Equal(2 + 5, afterFive);
+        Assert.Equal(0.75, first.Single(r => r.Metric == "outlet.3.current").Value.Number);
+        Assert.DoesNotContain(first, r => r.Metric == "outlet.4.current");
+    }
 }
