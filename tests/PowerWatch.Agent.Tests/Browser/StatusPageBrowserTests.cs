@@ -131,6 +131,36 @@ public sealed partial class StatusPageBrowserTests
             () => "a failover.margin trend sample of ups");
     }
 
+    [PeerFact(PageDriver.Chromium, PageDriver.Node, PageDriver.Playwright)]
+    public async Task Status_page_of_an_agent_with_tokens_acknowledges_only_with_the_operator_token_typed_in()
+    {
+        using var dir = new TempDir("powerwatch-page-token");
+        var settings = Status.AlertsApiHttpTests.Agent.SilentChain(dir.File("data"));
+        var token = PowerWatch.Agent.Status.StatusTokenHash.NewToken();
+        settings["PowerWatch:Status:Tokens:0:Name"] = "noc-desk";
+        settings["PowerWatch:Status:Tokens:0:Role"] = "operator";
+        settings["PowerWatch:Status:Tokens:0:Hash"] = PowerWatch.Agent.Status.StatusTokenHash.NewHashLine(token);
+        await using var agent = await Status.InProcessAgent.StartAsync(settings);
+        await Poll.UntilAsync(
+            async () => (await agent.Http.GetStringAsync(new Uri("api/alerts", UriKind.Relative))).Contains("\"comms-lost:ups\"", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(20),
+            () => "comms-lost:ups raised");
+
+        var report = await PageDriver.RunAsync("token", agent.Http.BaseAddress!, new Dictionary<string, string> { ["POWERWATCH_TOKEN"] = token });
+
+        var actions = report.GetProperty("actions");
+        Assert.Contains("refused: HTTP 401", actions.GetProperty("refused").GetProperty("error").GetString(), StringComparison.Ordinal);
+        var id = actions.GetProperty("ack").GetProperty("id").GetString()!;
+        Assert.Equal("", actions.GetProperty("ack").GetProperty("error").GetString());
+        // Kept for the tab only, never in localStorage.
+        Assert.True(actions.GetProperty("stored").GetProperty("session").GetBoolean());
+        Assert.False(actions.GetProperty("stored").GetProperty("local").GetBoolean());
+        using var alerts = JsonDocument.Parse(await agent.Http.GetStringAsync(new Uri("api/alerts", UriKind.Relative)));
+        var alert = alerts.RootElement.GetProperty("active").EnumerateArray().Single(a => a.GetProperty("id").GetString() == id);
+        Assert.True(alert.GetProperty("acknowledged").GetBoolean());
+        Assert.Equal("operator", alert.GetProperty("acknowledgedBy").GetString());
+    }
+
     [GeneratedRegex(@"<tr data-metric=""battery.charge""[^>]*><td>battery.charge</td><td>([^<]*)</td>")]
     private static partial Regex ChargeRow();
 }
