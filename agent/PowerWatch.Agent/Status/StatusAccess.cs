@@ -61,11 +61,15 @@ internal static class StatusAccess
         });
     }
 
-    /// <summary>The caller the gate let through (for the audit of acknowledge and shelve).</summary>
+    /// <summary>
+    /// The caller the gate let through (for the audit of acknowledge and shelve). Fails closed: a write reaching an
+    /// endpoint without the gate is an error, never an anonymous success.
+    /// </summary>
     public static StatusCaller Caller(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return context.Items[CallerKey] as StatusCaller ?? new StatusCaller(Loopback, null, Address(context.Connection.RemoteIpAddress));
+        return context.Items[CallerKey] as StatusCaller
+            ?? throw new InvalidOperationException("the status access gate (UsePowerWatchStatusAccess) did not run for this request");
     }
 
     /// <summary>Lets the request through (a caller) or refuses it (status and reason); never echoes a token.</summary>
