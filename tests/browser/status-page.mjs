@@ -6,13 +6,15 @@
 //   node status-page.mjs outage <base-url> <screenshot-dir>   a real agent mid-outage, site clock held (StatusPageOutageBrowserTests)
 //   node status-page.mjs phases <base-url> <screenshot-dir>   walk the fake API's outage phases (StatusPagePhasesBrowserTests)
 //   node status-page.mjs agent  <base-url> <screenshot-dir>   a real agent: render, acknowledge and shelve (StatusPageBrowserTests)
+//   node status-page.mjs token  <base-url> <screenshot-dir>   a real agent with tokens: acknowledge refused, then accepted
+//                                                             with the operator token of $POWERWATCH_TOKEN typed into the page
 import { chromium } from "playwright-core";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 
 const [mode, base, shots] = process.argv.slice(2);
 if (!mode || !base || !shots) {
-  console.error("usage: node status-page.mjs phases|agent|outage <base-url> <screenshot-dir>");
+  console.error("usage: node status-page.mjs phases|agent|outage|token <base-url> <screenshot-dir>");
   process.exit(2);
 }
 mkdirSync(shots, { recursive: true });
@@ -34,6 +36,7 @@ try {
   if (mode === "phases") await phases(page);
   else if (mode === "agent") await agent(page);
   else if (mode === "outage") await outage(page);
+  else if (mode === "token") await token(page);
   else throw new Error("unknown mode " + mode);
 } finally {
   await browser.close();
@@ -244,4 +247,24 @@ async function outage(page) {
   o.screenshot = await shot(page, "status-real-agent-mid-outage");
   o.fullScreenshot = await shot(page, "status-real-agent-mid-outage-full", true);
   report.phases.outage = o;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+async function token(page) {
+  // An agent with tokens: reads from loopback are open, an acknowledge without a token is refused (the page says so);
+  // with the operator token typed into the Token field it goes through.
+  await page.waitForFunction(() => document.querySelectorAll("#alerts .alert").length > 0);
+  const id = await page.locator("#alerts .alert").first().getAttribute("data-alert");
+  await page.locator(`.alert[data-alert="${id}"] .ack-btn`).click();
+  await page.waitForFunction(() => document.getElementById("write-error").textContent.includes("refused"));
+  report.actions.refused = { id, error: await page.locator("#write-error").textContent() };
+  await page.fill("#token", process.env.POWERWATCH_TOKEN || "");
+  await page.locator("#token").dispatchEvent("change");
+  await page.locator(`.alert[data-alert="${id}"] .ack-btn`).click();
+  await page.waitForFunction(r => !!document.querySelector(`.alert[data-alert="${r}"] .badge.ack`), id);
+  report.actions.ack = { id, row: await alertRowText(page, id), error: await page.locator("#write-error").textContent() };
+  report.actions.stored = await page.evaluate(() => ({ session: sessionStorage.getItem("powerwatch.token") !== null, local: localStorage.getItem("powerwatch.token") !== null }));
+  const after = await observe(page);
+  after.screenshot = await shot(page, "status-agent-token-after-ack", true);
+  report.phases.after = after;
 }

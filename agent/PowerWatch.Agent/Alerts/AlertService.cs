@@ -94,25 +94,33 @@ internal sealed partial class AlertService : BackgroundService
     /// <summary>Ids of the active alerts folded (directly or through others) under <paramref name="id"/>.</summary>
     public IReadOnlyList<string> ConsequencesOf(string id) => AlertTree.Descendants(Engine.Active(), id);
 
-    /// <summary>Acknowledges an alert (status API); publishes and persists.</summary>
-    public async Task<AlertTransition?> AcknowledgeAsync(string id, string by, CancellationToken cancellationToken)
+    /// <summary>Acknowledges an alert; publishes and persists.</summary>
+    public Task<AlertTransition?> AcknowledgeAsync(string id, string by, CancellationToken cancellationToken) =>
+        AcknowledgeAsync(id, by, null, cancellationToken);
+
+    /// <summary>Acknowledges an alert (status API); publishes (with <paramref name="audit"/> on the event), logs the audit and persists.</summary>
+    public async Task<AlertTransition?> AcknowledgeAsync(string id, string by, AlertAudit? audit, CancellationToken cancellationToken)
     {
         var t = Engine.Acknowledge(id, by);
         if (t is not null)
         {
-            await HandleAsync([t], cancellationToken);
+            await HandleAsync([t], audit, cancellationToken);
         }
 
         return t;
     }
 
-    /// <summary>Shelves an alert until a time (status API); publishes and persists.</summary>
-    public async Task<AlertTransition?> ShelveAsync(string id, DateTimeOffset until, string by, CancellationToken cancellationToken)
+    /// <summary>Shelves an alert until a time; publishes and persists.</summary>
+    public Task<AlertTransition?> ShelveAsync(string id, DateTimeOffset until, string by, CancellationToken cancellationToken) =>
+        ShelveAsync(id, until, by, null, cancellationToken);
+
+    /// <summary>Shelves an alert until a time (status API); publishes (with <paramref name="audit"/> on the event), logs the audit and persists.</summary>
+    public async Task<AlertTransition?> ShelveAsync(string id, DateTimeOffset until, string by, AlertAudit? audit, CancellationToken cancellationToken)
     {
         var t = Engine.Shelve(id, until, by);
         if (t is not null)
         {
-            await HandleAsync([t], cancellationToken);
+            await HandleAsync([t], audit is null ? null : audit with { Until = until }, cancellationToken);
         }
 
         return t;
@@ -190,7 +198,9 @@ internal sealed partial class AlertService : BackgroundService
         }
     }
 
-    private async Task HandleAsync(List<AlertTransition> transitions, CancellationToken cancellationToken)
+    private Task HandleAsync(List<AlertTransition> transitions, CancellationToken cancellationToken) => HandleAsync(transitions, null, cancellationToken);
+
+    private async Task HandleAsync(List<AlertTransition> transitions, AlertAudit? audit, CancellationToken cancellationToken)
     {
         if (transitions.Count == 0)
         {
@@ -203,7 +213,14 @@ internal sealed partial class AlertService : BackgroundService
         {
             LogTransition(t.Kind, t.Alert.Id, t.Alert.Severity, t.Alert.Message);
             var a = t.Alert;
-            await _events.PublishEventAsync(new EventMessage(t.At, t.Kind.ToWireName(), a.Message, a.Id, a.Rule, a.Device, a.Severity.ToWireName(), a.Value, a.Cause), cancellationToken);
+            var message = new EventMessage(t.At, t.Kind.ToWireName(), a.Message, a.Id, a.Rule, a.Device, a.Severity.ToWireName(), a.Value, a.Cause);
+            if (audit is not null)
+            {
+                LogAudit(t.Kind, a.Id, audit.By, audit.From ?? "?", audit.Operator ?? "-");
+                message = message with { By = audit.By, Operator = audit.Operator, From = audit.From, Until = audit.Until };
+            }
+
+            await _events.PublishEventAsync(message, cancellationToken);
             if (t.Kind != AlertTransitionKind.Event)
             {
                 if (a.Active)
@@ -248,6 +265,19 @@ internal sealed partial class AlertService : BackgroundService
     [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Alert {Kind} {Id} ({Severity}): {Message}")]
     private partial void LogTransition(AlertTransitionKind kind, string id, AlertSeverity severity, string message);
 
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Information, Message = "Audit: alert {Kind} {Id} by {By} from {From} (operator name {Operator})")]
+    private partial void LogAudit(AlertTransitionKind kind, string id, string by, string from, string @operator);
+
     [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Could not save alert state to {Path}: {Reason}")]
     private partial void LogSaveFailed(string path, string reason);
+}
+
+/// <summary>Who acknowledged or shelved an alert through the status API, for the event stream and the log.</summary>
+/// <param name="By">The status API token's name, or <c>loopback</c>.</param>
+/// <param name="From">The remote address of the request.</param>
+/// <param name="Operator">The operator name the request gave (<c>?by=</c>, self-declared), if any.</param>
+internal sealed record AlertAudit(string By, string? From, string? Operator)
+{
+    /// <summary>Shelve: until when.</summary>
+    public DateTimeOffset? Until { get; init; }
 }

@@ -12,6 +12,7 @@ internal static class PowerWatchCommandLine
         root.Subcommands.Add(Run());
         root.Subcommands.Add(CheckConfig());
         root.Subcommands.Add(Ingest.IngestCommand.Create());
+        root.Subcommands.Add(StatusTokenCommand.Create());
         return root;
     }
 

@@ -192,6 +192,56 @@ internal sealed class StatusOptions
     /// <summary>Whether the status API runs.</summary>
     public bool Enabled { get; set; } = true;
 
-    /// <summary>Listen URL; loopback by default.</summary>
+    /// <summary>
+    /// Listen URL; loopback by default. <c>https://</c> needs <see cref="Certificate"/>. A non-loopback address needs
+    /// <c>https://</c> and <see cref="Tokens"/>, or <see cref="AllowInsecure"/>.
+    /// </summary>
     public string Url { get; set; } = "http://127.0.0.1:8480";
+
+    /// <summary>
+    /// Bearer tokens, each a name, a role and the salted hash of the token (<c>powerwatch status-token NAME</c> makes
+    /// one). With none, the API reads openly and acknowledges/shelves only from loopback, same-origin, non-simple requests.
+    /// </summary>
+    public List<StatusTokenOptions> Tokens { get; set; } = [];
+
+    /// <summary>Allow a non-loopback <see cref="Url"/> without <c>https://</c> or without <see cref="Tokens"/> (refused at start otherwise).</summary>
+    public bool AllowInsecure { get; set; }
+
+    /// <summary>PEM certificate file for <c>https://</c> (the server certificate first, then any intermediates).</summary>
+    public string? Certificate { get; set; }
+
+    /// <summary>PEM private key file of <see cref="Certificate"/> (unencrypted PKCS#8, PKCS#1 or SEC1); null = the key is in the certificate file.</summary>
+    public string? CertificateKey { get; set; }
+}
+
+/// <summary>What a status API token may do; each role includes the ones before it.</summary>
+internal enum StatusRole
+{
+    /// <summary>Read: the status, alerts, failover, trends and <c>/metrics</c>.</summary>
+    Viewer,
+
+    /// <summary>Read, acknowledge and shelve alerts.</summary>
+    Operator,
+
+    /// <summary>Everything an operator may (reserved for future administrative endpoints).</summary>
+    Admin,
+}
+
+/// <summary>One bearer token of the status API (<c>PowerWatch:Status:Tokens:N</c>).</summary>
+internal sealed class StatusTokenOptions
+{
+    /// <summary>Who holds the token (letters, digits, '.', '-', '_'): the "by" of the audit events.</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary>viewer (read) | operator (read, acknowledge, shelve) | admin.</summary>
+    public StatusRole Role { get; set; } = StatusRole.Viewer;
+
+    /// <summary><c>sha256:&lt;salt-hex&gt;:&lt;hash-hex&gt;</c> of the token; exactly one of Hash and <see cref="HashFile"/>.</summary>
+    public string? Hash { get; set; }
+
+    /// <summary>
+    /// File holding the hash line instead of <see cref="Hash"/>; a relative path is looked up in
+    /// <c>$CREDENTIALS_DIRECTORY</c> (systemd <c>LoadCredential=</c>) when set, else the working directory.
+    /// </summary>
+    public string? HashFile { get; set; }
 }

@@ -264,6 +264,10 @@ internal static partial class ConfigValidator
         {
             p.Add(new($"{S}:Status:Url", urlProblem));
         }
+        else
+        {
+            p.AddRange(Status.StatusSecurity.Validate(o.Status, $"{S}:Status"));
+        }
 
         p.AddRange(Outputs.Mqtt.MqttServices.Validate(o.Mqtt, $"{S}:Mqtt").Select(x => new ConfigProblem(x.Key, x.Reason)));
 

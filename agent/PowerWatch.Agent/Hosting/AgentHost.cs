@@ -142,11 +142,14 @@ internal static class AgentHost
         builder.Logging.AddFilter("Microsoft.AspNetCore", Microsoft.Extensions.Logging.LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", Microsoft.Extensions.Logging.LogLevel.Warning);
         builder.WebHost.UseUrls(options.Status.Enabled ? options.Status.Url : "http://127.0.0.1:0");
+        builder.UseStatusHttps(options.Status);
         builder.Services.AddPowerWatchAgent(options, profiles);
+        builder.Services.AddSingleton(StatusTokenSet.Load(options.Status.Enabled ? options.Status : new StatusOptions()));
         configure?.Invoke(builder.Services);
         var app = builder.Build();
         if (options.Status.Enabled)
         {
+            app.UsePowerWatchStatusAccess();
             app.MapPowerWatchStatus();
         }
 

@@ -51,7 +51,20 @@ internal sealed record EventMessage(
     string? Device = null,
     string? Severity = null,
     double? Value = null,
-    string? Cause = null);
+    string? Cause = null)
+{
+    /// <summary>Audit of acknowledge and shelve: who did it, the status API token's name or <c>loopback</c>.</summary>
+    public string? By { get; init; }
+
+    /// <summary>Audit: the operator name the request gave (<c>?by=</c>, self-declared), if any.</summary>
+    public string? Operator { get; init; }
+
+    /// <summary>Audit: the remote address the request came from.</summary>
+    public string? From { get; init; }
+
+    /// <summary>Shelved: until when.</summary>
+    public DateTimeOffset? Until { get; init; }
+}
 
 /// <summary>
 /// One UPS's failover picture in the failover payload (docs/schemas/failover.schema.json): its phase, the runtime the

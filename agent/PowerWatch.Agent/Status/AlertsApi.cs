@@ -13,7 +13,8 @@ namespace PowerWatch.Agent.Status;
 /// <summary>
 /// <c>/api/alerts</c> (active + recent), acknowledge, shelve, and <c>/api/failover</c>.
 /// <list type="bullet">
-/// <item><c>POST /api/alerts/{id}/ack?by=NAME</c>: 204; 404 when no such alert is active.</item>
+/// <item><c>POST /api/alerts/{id}/ack?by=NAME</c>: 204; 404 when no such alert is active. Who may: <see cref="StatusAccess"/>;
+/// every acknowledge and shelve is audited on the event stream (token name or loopback, remote address, <c>by</c>).</item>
 /// <item><c>POST /api/alerts/{id}/shelve?until=RFC3339&amp;by=NAME</c>: 204; 400 <c>{"error": reason}</c> when
 /// <c>until</c> is missing, malformed, without an offset or not in the future; 404 when the id is neither active
 /// nor <c>{rule}:{device}</c> of a known rule and a configured device (an inactive alert can be shelved ahead).</item>
@@ -36,11 +37,14 @@ internal static class AlertsApi
             var folded = top.ToDictionary(a => a.Id, a => AlertTree.Descendants(active, a.Id), StringComparer.Ordinal);
             return Results.Json(new AlertsDto(top, alerts.Engine.Recent(), alerts.Engine.Suppressed) { Consequences = folded }, AlertJsonContext.Default.AlertsDto);
         });
-        app.MapPost("/api/alerts/{id}/ack", async (AlertService alerts, string id, string? by, CancellationToken ct) =>
-            await alerts.AcknowledgeAsync(id, string.IsNullOrWhiteSpace(by) ? "api" : by, ct) is null
+        app.MapPost("/api/alerts/{id}/ack", async (HttpContext http, AlertService alerts, string id, string? by, CancellationToken ct) =>
+        {
+            var audit = Audit(http, by);
+            return await alerts.AcknowledgeAsync(id, audit.Operator ?? audit.By, audit, ct) is null
                 ? StatusApi.NotFound($"no active alert '{id}'", alerts.Engine.Active().Select(a => a.Id))
-                : Results.NoContent());
-        app.MapPost("/api/alerts/{id}/shelve", async (AlertService alerts, IOptions<AgentOptions> options, TimeProvider time, string id, string? until, string? by, CancellationToken ct) =>
+                : Results.NoContent();
+        });
+        app.MapPost("/api/alerts/{id}/shelve", async (HttpContext http, AlertService alerts, IOptions<AgentOptions> options, TimeProvider time, string id, string? until, string? by, CancellationToken ct) =>
         {
             if (!IsShelvable(alerts.Engine, options.Value, id))
             {
@@ -57,13 +61,24 @@ internal static class AlertsApi
                 return Error(StatusCodes.Status400BadRequest, $"until {until} is not in the future");
             }
 
-            return await alerts.ShelveAsync(id, at, string.IsNullOrWhiteSpace(by) ? "api" : by, ct) is null
+            var audit = Audit(http, by);
+            return await alerts.ShelveAsync(id, at, audit.Operator ?? audit.By, audit, ct) is null
                 ? Error(StatusCodes.Status400BadRequest, $"until {until} is not in the future")
                 : Results.NoContent();
         });
         app.MapGet("/api/failover", (AlertService alerts, TimeProvider time) =>
             Results.Json(new FailoverDto(time.GetUtcNow(), alerts.Failover, alerts.Site), AlertJsonContext.Default.FailoverDto));
         return app;
+    }
+
+    /// <summary>
+    /// The audit of a write: who the gate let through (token name or <c>loopback</c>), from where, and the operator
+    /// name the request gave (<c>?by=</c>), which also names the acknowledgement (else the caller does).
+    /// </summary>
+    private static AlertAudit Audit(HttpContext http, string? by)
+    {
+        var caller = StatusAccess.Caller(http);
+        return new AlertAudit(caller.Who, caller.From, string.IsNullOrWhiteSpace(by) ? null : by.Trim());
     }
 
     /// <summary>Parses an RFC 3339 date-time with an explicit offset (<c>Z</c> or <c>±hh:mm</c>).</summary>

@@ -20,14 +20,14 @@ internal static class PageDriver
     public static string ScreenshotDirectory =>
         Path.Combine(Peers.BrowserDirectory() ?? throw new InvalidOperationException("PowerWatch.sln not found above " + AppContext.BaseDirectory), "..", "..", "artifacts", "screenshots");
 
-    public static async Task<JsonElement> RunAsync(string mode, Uri page)
+    public static async Task<JsonElement> RunAsync(string mode, Uri page, IDictionary<string, string>? environment = null)
     {
         var node = Peers.Require(Node);
         Peers.Require(Chromium);
         Peers.Require(Playwright);
         var dir = Peers.BrowserDirectory()!;
         var shots = Path.GetFullPath(ScreenshotDirectory);
-        var (exit, output) = await PeerProcess.RunAsync(node, [Path.Combine(dir, "status-page.mjs"), mode, page.ToString(), shots], TimeSpan.FromMinutes(3), workingDirectory: dir);
+        var (exit, output) = await PeerProcess.RunAsync(node, [Path.Combine(dir, "status-page.mjs"), mode, page.ToString(), shots], TimeSpan.FromMinutes(3), workingDirectory: dir, environment);
         Assert.True(exit == 0, $"status-page.mjs {mode} exited {exit}:\n{output}");
         var json = output.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.StartsWith('{'));
         Assert.True(json is not null, "no JSON report from status-page.mjs:\n" + output);

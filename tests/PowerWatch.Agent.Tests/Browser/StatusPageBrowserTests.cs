@@ -58,8 +58,12 @@ public sealed partial class StatusPageBrowserTests
                 async () => (await http.GetStringAsync("api/readings")) is var r && r.Contains("battery.charge", StringComparison.Ordinal) && r.Contains("ups.model", StringComparison.Ordinal),
                 TimeSpan.FromSeconds(30),
                 () => "the agent's first UPS reading");
-            var trends = await http.GetStringAsync("api/trends");
-            Assert.Contains("\"device\":\"ups-apc\",\"metric\":\"battery.charge\",\"unit\":\"%\"", trends, StringComparison.Ordinal);
+            // The trend service reads the same poll result from its own hub subscription: it may record it a moment after
+            // /api/readings shows it.
+            await Poll.UntilAsync(
+                async () => (await http.GetStringAsync("api/trends")).Contains("\"device\":\"ups-apc\",\"metric\":\"battery.charge\",\"unit\":\"%\"", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(10),
+                () => "a battery.charge trend sample of ups-apc");
 
             using var profile = new TempDir();
             var chromium = Peers.Require("chromium");
@@ -129,6 +133,36 @@ public sealed partial class StatusPageBrowserTests
             async () => (await agent.Http.GetStringAsync(new Uri("api/trends", UriKind.Relative))).Contains("\"device\":\"ups\",\"metric\":\"failover.margin\"", StringComparison.Ordinal),
             TimeSpan.FromSeconds(30),
             () => "a failover.margin trend sample of ups");
+    }
+
+    [PeerFact(PageDriver.Chromium, PageDriver.Node, PageDriver.Playwright)]
+    public async Task Status_page_of_an_agent_with_tokens_acknowledges_only_with_the_operator_token_typed_in()
+    {
+        using var dir = new TempDir("powerwatch-page-token");
+        var settings = Status.AlertsApiHttpTests.Agent.SilentChain(dir.File("data"));
+        var token = PowerWatch.Agent.Status.StatusTokenHash.NewToken();
+        settings["PowerWatch:Status:Tokens:0:Name"] = "noc-desk";
+        settings["PowerWatch:Status:Tokens:0:Role"] = "operator";
+        settings["PowerWatch:Status:Tokens:0:Hash"] = PowerWatch.Agent.Status.StatusTokenHash.NewHashLine(token);
+        await using var agent = await Status.InProcessAgent.StartAsync(settings);
+        await Poll.UntilAsync(
+            async () => (await agent.Http.GetStringAsync(new Uri("api/alerts", UriKind.Relative))).Contains("\"comms-lost:ups\"", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(20),
+            () => "comms-lost:ups raised");
+
+        var report = await PageDriver.RunAsync("token", agent.Http.BaseAddress!, new Dictionary<string, string> { ["POWERWATCH_TOKEN"] = token });
+
+        var actions = report.GetProperty("actions");
+        Assert.Contains("refused: HTTP 401", actions.GetProperty("refused").GetProperty("error").GetString(), StringComparison.Ordinal);
+        var id = actions.GetProperty("ack").GetProperty("id").GetString()!;
+        Assert.Equal("", actions.GetProperty("ack").GetProperty("error").GetString());
+        // Kept for the tab only, never in localStorage.
+        Assert.True(actions.GetProperty("stored").GetProperty("session").GetBoolean());
+        Assert.False(actions.GetProperty("stored").GetProperty("local").GetBoolean());
+        using var alerts = JsonDocument.Parse(await agent.Http.GetStringAsync(new Uri("api/alerts", UriKind.Relative)));
+        var alert = alerts.RootElement.GetProperty("active").EnumerateArray().Single(a => a.GetProperty("id").GetString() == id);
+        Assert.True(alert.GetProperty("acknowledged").GetBoolean());
+        Assert.Equal("operator", alert.GetProperty("acknowledgedBy").GetString());
     }
 
     [GeneratedRegex(@"<tr data-metric=""battery.charge""[^>]*><td>battery.charge</td><td>([^<]*)</td>")]

@@ -25,10 +25,14 @@ public sealed class InProcessAgent : IAsyncDisposable
 
     public static Task<InProcessAgent> StartAsync(IDictionary<string, string?> settings) => StartAsync(null, settings);
 
-    /// <summary>Starts from a configuration JSON document (as a config file holds it) with <paramref name="settings"/> on top.</summary>
-    public static async Task<InProcessAgent> StartAsync(string? json, IDictionary<string, string?> settings)
+    /// <summary>
+    /// Starts from a configuration JSON document (as a config file holds it) with <paramref name="settings"/> on top
+    /// (the status URL is http://127.0.0.1:0 unless they set one); <paramref name="configure"/> may replace services.
+    /// </summary>
+    public static async Task<InProcessAgent> StartAsync(string? json, IDictionary<string, string?> settings, Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? configure = null)
     {
-        var all = new Dictionary<string, string?>(settings) { ["PowerWatch:Status:Url"] = "http://127.0.0.1:0" };
+        var all = new Dictionary<string, string?>(settings);
+        all.TryAdd("PowerWatch:Status:Url", "http://127.0.0.1:0");
         var builder = new ConfigurationBuilder();
         if (json is not null)
         {
@@ -39,7 +43,7 @@ public sealed class InProcessAgent : IAsyncDisposable
         var (options, problems) = ConfigValidator.BindAndValidate(configuration);
         Assert.True(problems.Count == 0, string.Join("\n", problems));
         var (profiles, _) = await AgentServices.LoadProfilesAsync(Path.Combine(AppContext.BaseDirectory, "profiles"), CancellationToken.None);
-        var app = AgentHost.Build(configuration, options, profiles);
+        var app = AgentHost.Build(configuration, options, profiles, configure);
         await app.StartAsync();
         var url = app.Urls.Single();
         return new InProcessAgent(app, new Uri(url.TrimEnd('/') + "/"));
