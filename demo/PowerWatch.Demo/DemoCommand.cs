@@ -25,16 +25,18 @@ internal static class DemoCommand
         var speed = new Option<double>("--speed") { Description = "simulation speed-up factor (physics and scenario timers)", DefaultValueFactory = _ => 1 };
         var duration = new Option<TimeSpan?>("--duration") { Description = "stop after this wall-clock time (hh:mm:ss); default: until Ctrl+C" };
         var url = new Option<string>("--status-url") { Description = "status page and API address", DefaultValueFactory = _ => "http://127.0.0.1:8480" };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "agent log lines with the full category and event id (default: time, level, short source, message)" };
         var command = new RootCommand("PowerWatch demo: a simulated power site and the agent polling it (no external servers needed)");
         command.Options.Add(scenario);
         command.Options.Add(speed);
         command.Options.Add(duration);
         command.Options.Add(url);
-        command.SetAction((parse, ct) => RunAsync(parse.GetValue(scenario), parse.GetValue(speed), parse.GetValue(duration), parse.GetValue(url)!, ct));
+        command.Options.Add(verbose);
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(scenario), parse.GetValue(speed), parse.GetValue(duration), parse.GetValue(url)!, parse.GetValue(verbose), ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(string? scenarioName, double speed, TimeSpan? duration, string statusUrl, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string? scenarioName, double speed, TimeSpan? duration, string statusUrl, bool verbose, CancellationToken cancellationToken)
     {
         if (speed is <= 0 or > 10_000)
         {
@@ -102,6 +104,11 @@ internal static class DemoCommand
             ["PowerWatch:DataDirectory"] = Path.Combine(work.Path, "data"),
             ["PowerWatch:Status:Url"] = statusUrl,
         };
+        if (verbose)
+        {
+            overrides[OperatorConsoleFormatter.VerboseKey] = "true";
+        }
+
         var exit = await AgentHost.RunAsync(configPath, overrides, lifetime.Token, services =>
         {
             UseSiteClock(services, host, startHold);

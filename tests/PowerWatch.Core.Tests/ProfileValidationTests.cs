@@ -213,8 +213,8 @@ public sealed class ProfileValidationTests
     {
         var p = SingleProblem("""{ "schema": "powerwatch-profile/1", "registers": [ { "address": "x" } ] }""");
         Assert.Equal("$.registers[0].address", p.Path);
-        Assert.StartsWith("invalid JSON", p.Reason, StringComparison.Ordinal);
-        Assert.Contains("line 1", p.Reason, StringComparison.Ordinal);
+        Assert.Equal("invalid JSON: expected a whole number", p.Reason);
+        Assert.Equal((1, 54), (p.Line, p.Column));
     }
 
     [Fact]
@@ -242,7 +242,7 @@ public sealed class ProfileValidationTests
         Assert.Contains("$.registers[1].address", paths);
         Assert.Contains("$.registers[2].unit", paths);
         var ex = Assert.Throws<ProfileException>(result.GetProfileOrThrow);
-        Assert.Contains("test-device.json: $.registers[2].unit: unit 'mV'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("test-device.json: line 9, column 87: $.registers[2].unit: unit 'mV'", ex.Message, StringComparison.Ordinal);
         Assert.Equal(result.Problems.Length, ex.Problems.Length);
     }
 }

@@ -163,36 +163,44 @@ public sealed class ScenarioTests
     }
 
     [Theory]
-    [InlineData("run 10s\nfoo bar", 2, "unknown statement")]
-    [InlineData("at 10x utility.fail\nrun 10s", 1, "not a duration")]
-    [InlineData("# c\n\nat 1s utilityfail\nrun 10s", 3, "<device>.<name>")]
-    [InlineData("expect ups.output off\nrun 10s", 1, "timing")]
-    [InlineData("expect ups.output ~ off at 1s\nrun 10s", 1, "condition")]
-    [InlineData("expect ups.load > 5 between 9s and 2s\nrun 10s", 1, "ends before it starts")]
-    [InlineData("run 10s\nrun 20s", 2, "twice")]
-    [InlineData("at 1s utility.fail\n", 2, "missing 'run")]
-    [InlineData("step 0s\nrun 10s", 1, "positive")]
-    public void Parser_errors_name_the_line(string text, int line, string message)
+    [InlineData("run 10s\nfoo bar", 2, 1, "unknown statement 'foo'")]
+    [InlineData("at 10x utility.fail\nrun 10s", 1, 4, "'10x' is not a duration")]
+    [InlineData("# c\n\nat 1s utilityfail\nrun 10s", 3, 7, "'utilityfail' is not <device>.<name>")]
+    [InlineData("expect ups.output off\nrun 10s", 1, 1, "<timing>")]
+    [InlineData("expect ups.output ~ off at 1s\nrun 10s", 1, 19, "condition '~ off'")]
+    [InlineData("expect ups.load > 5 between 9s and 2s\nrun 10s", 1, 36, "ends before it starts")]
+    [InlineData("run 10s\n  run 20s", 2, 3, "twice")]
+    [InlineData("step 0s\nrun 10s", 1, 6, "positive")]
+    [InlineData("timers nfpa110-type10\nrun 1s\ntimers\tdse-factory extra", 3, 20, "expected 'timers")]
+    public void Parser_errors_name_file_line_and_column_like_the_configuration_loader(string text, int line, int column, string message)
     {
         var ex = Assert.Throws<ScenarioException>(() => ScenarioParser.Parse(text, "bad.scn"));
 
-        Assert.Equal(line, ex.Line);
-        Assert.StartsWith($"bad.scn:{line}: ", ex.Message, StringComparison.Ordinal);
+        Assert.Equal((line, column), (ex.Line, ex.Column));
+        Assert.StartsWith($"bad.scn: line {line}, column {column}: ", ex.Message, StringComparison.Ordinal);
         Assert.Contains(message, ex.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_missing_run_statement_names_the_last_line()
+    {
+        var ex = Assert.Throws<ScenarioException>(() => ScenarioParser.Parse("at 1s utility.fail\n", "bad.scn"));
+        Assert.Equal("bad.scn: line 2: missing 'run <duration>'", ex.Message);
+    }
+
     [Theory]
-    [InlineData("at 1s genset.fail\nrun 10s", 1, "unknown device 'genset'")]
-    [InlineData("\nat 1s utility.explode\nrun 10s", 2, "not an event of utility")]
-    [InlineData("at 1s generator.fault gremlins\nrun 10s", 1, "fail-to-start")]
-    [InlineData("at 1s pdu1.outlet 9 off\nrun 10s", 1, "1–8")]
-    [InlineData("at 1s ups.bias -1\nrun 10s", 1, "positive")]
-    [InlineData("at 1s utility.fail\n\n\nexpect ups.colour blue at 1s\nrun 10s", 4, "unknown property 'ups.colour'")]
-    public async Task Binding_errors_name_the_line(string text, int line, string message)
+    [InlineData("at 1s genset.fail\nrun 10s", 1, 7, "unknown device 'genset'")]
+    [InlineData("\nat 1s utility.explode\nrun 10s", 2, 7, "not an event of utility")]
+    [InlineData("at 1s generator.fault gremlins\nrun 10s", 1, 7, "fail-to-start")]
+    [InlineData("at 1s pdu1.outlet 9 off\nrun 10s", 1, 7, "1–8")]
+    [InlineData("  at 1s ups.bias -1\nrun 10s", 1, 9, "positive")]
+    [InlineData("at 1s utility.fail\n\n\nexpect ups.colour blue at 1s\nrun 10s", 4, 8, "unknown property 'ups.colour'")]
+    public async Task Binding_errors_name_the_line_and_the_column_of_the_device(string text, int line, int column, string message)
     {
         var ex = await Assert.ThrowsAsync<ScenarioException>(() => RunTextAsync(text));
 
-        Assert.Equal(line, ex.Line);
+        Assert.Equal((line, column), (ex.Line, ex.Column));
+        Assert.StartsWith($"test: line {line}, column {column}: ", ex.Message, StringComparison.Ordinal);
         Assert.Contains(message, ex.Message, StringComparison.Ordinal);
     }
 

@@ -213,7 +213,7 @@ internal sealed partial class AlertService : BackgroundService
         {
             LogTransition(t.Kind, t.Alert.Id, t.Alert.Severity, t.Alert.Message);
             var a = t.Alert;
-            var message = new EventMessage(t.At, t.Kind.ToWireName(), a.Message, a.Id, a.Rule, a.Device, a.Severity.ToWireName(), a.Value, a.Cause);
+            var message = EventMessage.From(t.At, t.Kind.ToWireName(), a);
             if (audit is not null)
             {
                 LogAudit(t.Kind, a.Id, audit.By, audit.From ?? "?", audit.Operator ?? "-");
@@ -225,15 +225,13 @@ internal sealed partial class AlertService : BackgroundService
             {
                 if (a.Active)
                 {
-                    await _alerts.PublishAlertAsync(new AlertMessage(a.Id, a.Rule, a.Device, a.Severity.ToWireName(), a.Acknowledged ? "acknowledged" : "active",
-                        a.Message, a.Value, a.RaisedAt, null, a.Acknowledged ? t.At : null, a.Cause), cancellationToken);
+                    await _alerts.PublishAlertAsync(AlertMessage.From(a, a.Acknowledged ? "acknowledged" : "active", acknowledged: a.Acknowledged ? t.At : null), cancellationToken);
                 }
                 else
                 {
                     // The cleared state first, so history (ingest → InfluxDB, annotations, the alerts table) sees
                     // the clear; then the empty retained message removes the alert from the broker.
-                    await _alerts.PublishAlertAsync(new AlertMessage(a.Id, a.Rule, a.Device, a.Severity.ToWireName(), "cleared",
-                        a.Message, a.Value, a.RaisedAt, a.ClearedAt ?? t.At, null, a.Cause), cancellationToken);
+                    await _alerts.PublishAlertAsync(AlertMessage.From(a, "cleared", cleared: a.ClearedAt ?? t.At), cancellationToken);
                     await _alerts.ClearAlertAsync(a.Id, cancellationToken);
                 }
             }

@@ -55,8 +55,23 @@ internal sealed record AlertsDto(IReadOnlyList<AlertInfo> Active, IReadOnlyList<
     public IReadOnlyDictionary<string, IReadOnlyList<string>>? Consequences { get; init; }
 }
 
-/// <summary><c>/api/failover</c> body.</summary>
-internal sealed record FailoverDto(DateTimeOffset At, IReadOnlyList<FailoverUpsState> Ups, SiteVerdict Site);
+/// <summary><c>/api/failover</c> body; its numbers are rounded per unit (<see cref="WireRounding"/>) when it is made.</summary>
+internal sealed record FailoverDto
+{
+    public FailoverDto(DateTimeOffset at, IReadOnlyList<FailoverUpsState> ups, SiteVerdict site)
+    {
+        ArgumentNullException.ThrowIfNull(ups);
+        At = at;
+        Ups = [.. ups.Select(WireRounding.Round)];
+        Site = WireRounding.Round(site);
+    }
+
+    public DateTimeOffset At { get; }
+
+    public IReadOnlyList<FailoverUpsState> Ups { get; }
+
+    public SiteVerdict Site { get; }
+}
 
 /// <summary>
 /// Severity as on the MQTT wire and in the docs (<c>info</c>, <c>warning</c>, <c>critical</c>) in /api/alerts and the

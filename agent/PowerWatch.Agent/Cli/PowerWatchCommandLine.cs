@@ -20,13 +20,25 @@ internal static class PowerWatchCommandLine
     {
         var config = new Option<FileInfo>("--config", "-c") { Description = "configuration file (JSON); environment variables (PowerWatch__Site=...) override it", Required = true };
         var statusUrl = new Option<string?>("--status-url") { Description = "status page and API address (overrides PowerWatch:Status:Url), e.g. http://127.0.0.1:8481" };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "log lines with the full category and event id and whole exceptions (default: time, level, short source, message)" };
         var command = new Command("run", "Run the agent: poll the configured devices and serve the status API");
         command.Options.Add(config);
         command.Options.Add(statusUrl);
+        command.Options.Add(verbose);
         command.SetAction(async (parse, ct) =>
         {
             var file = parse.GetValue(config)!;
-            var overrides = parse.GetValue(statusUrl) is { } url ? new Dictionary<string, string?> { ["PowerWatch:Status:Url"] = url } : [];
+            var overrides = new Dictionary<string, string?>();
+            if (parse.GetValue(statusUrl) is { } url)
+            {
+                overrides["PowerWatch:Status:Url"] = url;
+            }
+
+            if (parse.GetValue(verbose))
+            {
+                overrides[Hosting.OperatorConsoleFormatter.VerboseKey] = "true";
+            }
+
             return await Hosting.AgentHost.RunAsync(file.FullName, overrides, ct);
         });
         return command;
@@ -58,7 +70,7 @@ internal static class PowerWatchCommandLine
 
             foreach (var p in profileProblems)
             {
-                await Console.Error.WriteLineAsync($"{p.File}: {p.Path}: {p.Reason}");
+                await Console.Error.WriteLineAsync(p.ToString());
             }
 
             foreach (var p in problems)

@@ -361,8 +361,53 @@ internal static partial class ConfigValidator
                 continue;
             }
 
-            CheckValue(child, propertyType, problems, suspect);
+            CheckValue(child, propertyType, problems, suspect, Example(type, child.Key));
         }
+    }
+
+    /// <summary>
+    /// Examples for keys whose default is no example (0 meaning "the protocol's default", unset, or a threshold whose
+    /// sensible value depends on the metric), by <c>OptionsType.Property</c>.
+    /// </summary>
+    private static readonly Dictionary<string, string> ExampleOverrides = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["MqttOptions.Port"] = "1883",
+        ["WorkaroundOptions.MaxRegistersPerRequest"] = "60",
+        ["AlertRule.Level"] = "90 (in the unit of the rule's metric, e.g. % for ups.load)",
+        ["AlertRule.Clear"] = "85 (in the unit of the rule's metric, on the safe side of Level)",
+        ["AlertRule.CriticalLevel"] = "95 (in the unit of the rule's metric)",
+        ["MegatecQ1Options.BatteryPacks"] = "1",
+    };
+
+    /// <summary>
+    /// A sensible example value for one numeric key: the override above, else the key's own default (a freshly
+    /// constructed options object, as docs/configuration.md lists it) when that is not 0; null to use the type's.
+    /// </summary>
+    internal static string? Example(Type owner, string key)
+    {
+        var property = owner.GetProperty(key, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase);
+        if (property is null)
+        {
+            return null;
+        }
+
+        if (ExampleOverrides.TryGetValue($"{owner.Name}.{property.Name}", out var example))
+        {
+            return example;
+        }
+
+        var t = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+        if (t != typeof(int) && t != typeof(double) || owner.GetConstructor(Type.EmptyTypes) is not { } constructor)
+        {
+            return null;
+        }
+
+        return property.GetValue(constructor.Invoke(null)) switch
+        {
+            int i when i != 0 => i.ToString(CultureInfo.InvariantCulture),
+            double d when d != 0 && double.IsFinite(d) => d.ToString("R", CultureInfo.InvariantCulture),
+            _ => null,
+        };
     }
 
     /// <summary>
@@ -406,10 +451,10 @@ internal static partial class ConfigValidator
         return (null, false);
     }
 
-    private static void CheckValue(IConfigurationSection child, Type t, List<ConfigProblem> problems, HashSet<string> suspect)
+    private static void CheckValue(IConfigurationSection child, Type t, List<ConfigProblem> problems, HashSet<string> suspect, string? example = null)
     {
         var before = problems.Count;
-        CheckConversion(child, t, problems, suspect);
+        CheckConversion(child, t, problems, suspect, example);
         if (problems.Skip(before).Any(x => string.Equals(x.Key, child.Path, StringComparison.Ordinal)))
         {
             // This value itself did not convert (not merely something inside it).
@@ -417,7 +462,7 @@ internal static partial class ConfigValidator
         }
     }
 
-    private static void CheckConversion(IConfigurationSection child, Type t, List<ConfigProblem> problems, HashSet<string> suspect)
+    private static void CheckConversion(IConfigurationSection child, Type t, List<ConfigProblem> problems, HashSet<string> suspect, string? example)
     {
         var underlying = Nullable.GetUnderlyingType(t) ?? t;
         var (element, isMap) = ContainerOf(underlying);
@@ -483,7 +528,7 @@ internal static partial class ConfigValidator
         {
             if (child.GetChildren().Any())
             {
-                problems.Add(new ConfigProblem(child.Path, $"expected a {Describe(underlying)}, found an object"));
+                problems.Add(new ConfigProblem(child.Path, $"expected a {Describe(underlying, example)}, found an object"));
             }
 
             return;
@@ -492,7 +537,7 @@ internal static partial class ConfigValidator
         if ((underlying == typeof(int) || underlying == typeof(byte)) && long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var whole)
             && (underlying == typeof(byte) ? whole is < 0 or > 255 : whole is < int.MinValue or > int.MaxValue))
         {
-            problems.Add(new ConfigProblem(child.Path, $"{value} is out of range: expected a {Describe(underlying)}"));
+            problems.Add(new ConfigProblem(child.Path, $"{value} is out of range: expected a {Describe(underlying, example)}"));
             return;
         }
 
@@ -507,15 +552,16 @@ internal static partial class ConfigValidator
         };
         if (!ok)
         {
-            problems.Add(new ConfigProblem(child.Path, $"'{value}' is not a {Describe(underlying)}"));
+            problems.Add(new ConfigProblem(child.Path, $"'{value}' is not a {Describe(underlying, example)}"));
         }
     }
 
-    private static string Describe(Type t) =>
+    /// <summary>What a value of type <paramref name="t"/> looks like, with the key's own <paramref name="example"/> when it has one.</summary>
+    private static string Describe(Type t, string? example = null) =>
         t == typeof(TimeSpan) ? "duration: hh:mm:ss, e.g. 00:00:05 (5 s) or 00:00:00.250 (250 ms)"
-        : t == typeof(byte) ? "whole number 0-255, e.g. 1"
-        : t == typeof(int) ? "whole number, e.g. 3"
-        : t == typeof(double) ? "number, e.g. 0.5"
+        : t == typeof(byte) ? $"whole number 0-255, e.g. {example ?? "1"}"
+        : t == typeof(int) ? $"whole number, e.g. {example ?? "3"}"
+        : t == typeof(double) ? $"number, e.g. {example ?? "0.5"}"
         : t == typeof(bool) ? "boolean: true or false"
         : t.Name;
 

@@ -44,6 +44,13 @@ internal sealed class MqttOptions
     /// <summary>Upper bound of the reconnect delay.</summary>
     public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Delay between attempts while the broker refuses the agent's credentials (CONNACK bad user name or password, not
+    /// authorized): a configuration error, logged once, shown on /metrics (<c>powerwatch_mqtt_credentials_refused</c>)
+    /// and /api/overview; the agent keeps polling and keeps telemetry in the outbox until the broker accepts it.
+    /// </summary>
+    public TimeSpan RefusedRetryDelay { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>QoS 1 publishes awaiting PUBACK.</summary>
     public int MaxInFlight { get; set; } = 100;
 

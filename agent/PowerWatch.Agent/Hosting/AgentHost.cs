@@ -42,7 +42,7 @@ internal static class AgentHost
         {
             foreach (var p in profileProblems)
             {
-                await Console.Error.WriteLineAsync($"{p.File}: {p.Path}: {p.Reason}");
+                await Console.Error.WriteLineAsync(p.ToString());
             }
 
             foreach (var p in deviceProblems)
@@ -138,7 +138,8 @@ internal static class AgentHost
         var builder = WebApplication.CreateSlimBuilder();
         builder.Configuration.Sources.Clear();
         builder.Configuration.AddConfiguration(configuration);
-        builder.Logging.AddSimpleConsoleIfAbsent();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddOperatorConsole();
         builder.Logging.AddFilter("Microsoft.AspNetCore", Microsoft.Extensions.Logging.LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", Microsoft.Extensions.Logging.LogLevel.Warning);
         builder.WebHost.UseUrls(options.Status.Enabled ? options.Status.Url : "http://127.0.0.1:0");
@@ -155,14 +156,4 @@ internal static class AgentHost
 
         return app;
     }
-}
-
-internal static class LoggingExtensions
-{
-    public static void AddSimpleConsoleIfAbsent(this Microsoft.Extensions.Logging.ILoggingBuilder logging) =>
-        Microsoft.Extensions.Logging.ConsoleLoggerExtensions.AddSimpleConsole(logging, o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss ";
-        });
 }

@@ -53,11 +53,7 @@ internal static class IngestCommand
             return 2;
         }
 
-        using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss ";
-        }));
+        using var loggerFactory = Hosting.OperatorConsoleLogging.CreateFactory();
         await using var runner = new IngestRunner(ingest, mqtt, TimeProvider.System, loggerFactory.CreateLogger<IngestRunner>());
 
         // Type=notify under systemd: READY=1 once subscribed, WATCHDOG=1 at half the requested period while running.

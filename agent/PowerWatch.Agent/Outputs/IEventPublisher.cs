@@ -37,7 +37,16 @@ internal sealed record AlertMessage(
     DateTimeOffset Raised,
     DateTimeOffset? Cleared = null,
     DateTimeOffset? Acknowledged = null,
-    string? Cause = null);
+    string? Cause = null)
+{
+    /// <summary>The payload of <paramref name="alert"/> in <paramref name="state"/>, its value rounded to its unit's resolution.</summary>
+    public static AlertMessage From(PowerWatch.Core.Alerts.AlertInfo alert, string state, DateTimeOffset? cleared = null, DateTimeOffset? acknowledged = null)
+    {
+        ArgumentNullException.ThrowIfNull(alert);
+        return new(alert.Id, alert.Rule, alert.Device, PowerWatch.Core.Alerts.AlertNames.ToWireName(alert.Severity), state, alert.Message,
+            Alerts.WireRounding.Value(alert), alert.RaisedAt, cleared, acknowledged, alert.Cause);
+    }
+}
 
 /// <summary>
 /// Event payload (docs/schemas/event.schema.json). Type: raised | escalated | cleared | acknowledged | action | outbox-dropped | …
@@ -64,6 +73,14 @@ internal sealed record EventMessage(
 
     /// <summary>Shelved: until when.</summary>
     public DateTimeOffset? Until { get; init; }
+
+    /// <summary>The event of an alert transition, its value rounded to the alert's unit's resolution.</summary>
+    public static EventMessage From(DateTimeOffset at, string type, PowerWatch.Core.Alerts.AlertInfo alert)
+    {
+        ArgumentNullException.ThrowIfNull(alert);
+        return new(at, type, alert.Message, alert.Id, alert.Rule, alert.Device, PowerWatch.Core.Alerts.AlertNames.ToWireName(alert.Severity),
+            Alerts.WireRounding.Value(alert), alert.Cause);
+    }
 }
 
 /// <summary>
@@ -107,25 +124,25 @@ internal sealed record FailoverMargin(string Ups, string Phase)
 
     public string? Cause { get; init; }
 
-    /// <summary>Projects the analyzer's state of one UPS onto the wire record.</summary>
+    /// <summary>Projects the analyzer's state of one UPS onto the wire record, numbers rounded per unit (s, h).</summary>
     public static FailoverMargin From(PowerWatch.Core.Failover.FailoverUpsState s)
     {
         ArgumentNullException.ThrowIfNull(s);
         return new FailoverMargin(s.Ups, s.Phase)
         {
-            RuntimeSeconds = s.RuntimeUsedSeconds,
+            RuntimeSeconds = Alerts.WireRounding.Seconds(s.RuntimeUsedSeconds),
             RuntimeSource = s.RuntimeUsed,
-            RuntimeReportedSeconds = s.RuntimeReportedSeconds,
-            RuntimeEstimatedSeconds = s.RuntimeEstimatedSeconds,
-            GeneratorNeedSeconds = s.GeneratorNeedSeconds,
-            MarginSeconds = s.MarginSeconds,
-            FuelHours = s.FuelHoursRemaining,
+            RuntimeReportedSeconds = Alerts.WireRounding.Seconds(s.RuntimeReportedSeconds),
+            RuntimeEstimatedSeconds = Alerts.WireRounding.Seconds(s.RuntimeEstimatedSeconds),
+            GeneratorNeedSeconds = Alerts.WireRounding.Seconds(s.GeneratorNeedSeconds),
+            MarginSeconds = Alerts.WireRounding.Seconds(s.MarginSeconds),
+            FuelHours = Alerts.WireRounding.Hours(s.FuelHoursRemaining),
             Ats = s.Ats,
             Generator = s.Generator,
             GeneratorState = s.GeneratorState,
             Verdict = s.Verdict,
             VerdictCode = s.VerdictCode,
-            SecondsLeft = s.SecondsLeft,
+            SecondsLeft = Alerts.WireRounding.Seconds(s.SecondsLeft),
             DepletionAt = s.DepletionAt,
             Cause = s.Cause,
         };
@@ -166,7 +183,7 @@ internal sealed record FailoverMessage(DateTimeOffset Ts, string State, IReadOnl
         {
             Verdict = site.Verdict,
             VerdictCode = site.Code,
-            SecondsLeft = site.SecondsLeft,
+            SecondsLeft = Alerts.WireRounding.Seconds(site.SecondsLeft),
             DepletionAt = site.DepletionAt,
             RuntimeSource = site.RuntimeSource,
             Cause = site.Cause,

@@ -31,8 +31,8 @@ internal static class StatusApi
         app.MapGet("/api/devices", (AgentRuntime runtime) =>
             Results.Json(runtime.Devices.Select(ToDto).ToList(), StatusJsonContext.Default.IReadOnlyListDeviceDto));
 
-        app.MapGet("/api/overview", (AgentRuntime runtime, TimeProvider time) =>
-            Results.Json(Overview(runtime, time.GetUtcNow()), StatusJsonContext.Default.OverviewDto));
+        app.MapGet("/api/overview", (AgentRuntime runtime, TimeProvider time, [FromServices] IEnumerable<MqttOutput> mqtt) =>
+            Results.Json(Overview(runtime, time.GetUtcNow()) with { Mqtt = MqttState(runtime, mqtt.FirstOrDefault()?.GetMetrics()) }, StatusJsonContext.Default.OverviewDto));
 
         app.MapGet("/api/readings", (AgentRuntime runtime, TimeProvider time, string? device) =>
         {
@@ -72,6 +72,19 @@ internal static class StatusApi
             t.Ats.Select(a => new ChainAtsDto(a.Id, a.Generator, a.UtilityMeter, a.Feeds)).ToList(),
             t.Ups.Select(u => new ChainUpsDto(u.Id, u.Pdus)).ToList());
         return new OverviewDto(runtime.Options.Site, runtime.Options.Agent, now, runtime.Devices.Select(ToDto).ToList(), chain);
+    }
+
+    /// <summary>The MQTT output's state for <c>/api/overview</c>; null when MQTT is disabled.</summary>
+    internal static MqttStateDto? MqttState(AgentRuntime runtime, MqttOutputMetrics? m)
+    {
+        if (m is null)
+        {
+            return null;
+        }
+
+        var state = m.CredentialsRefused ? "refused: bad credentials" : m.Connected ? "connected" : "disconnected";
+        var broker = $"{runtime.Options.Mqtt.Host}:{runtime.Options.Mqtt.Port}";
+        return new MqttStateDto(state, broker, m.PendingEntries);
     }
 
     internal static DeviceDto ToDto(DeviceState d) => new(
@@ -221,6 +234,8 @@ internal static class StatusApi
     {
         w.Family("powerwatch_mqtt_connected", "gauge", "1 while a broker session is up (CONNACK received, not lost since), else 0.");
         w.Sample("powerwatch_mqtt_connected", labels, m.Connected ? 1L : 0L);
+        w.Family("powerwatch_mqtt_credentials_refused", "gauge", "1 while the broker refuses the agent's credentials (bad user name or password, not authorized): fix PowerWatch:Mqtt:Username/Password or the broker's password file/ACL; else 0.");
+        w.Sample("powerwatch_mqtt_credentials_refused", labels, m.CredentialsRefused ? 1L : 0L);
         w.Family("powerwatch_mqtt_connects_total", "counter", "Successful broker connections since the agent started (the first one included).");
         w.Sample("powerwatch_mqtt_connects_total", labels, m.Connects);
         w.Family("powerwatch_mqtt_reconnects_total", "counter", "Successful broker connections after the first one since the agent started.");

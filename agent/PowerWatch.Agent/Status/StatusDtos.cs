@@ -40,7 +40,19 @@ internal sealed record ErrorDto(string Error)
     public IReadOnlyList<string>? Known { get; init; }
 }
 
-internal sealed record OverviewDto(string Site, string Agent, DateTimeOffset Now, IReadOnlyList<DeviceDto> Devices, ChainDto Chain);
+internal sealed record OverviewDto(string Site, string Agent, DateTimeOffset Now, IReadOnlyList<DeviceDto> Devices, ChainDto Chain)
+{
+    /// <summary>The MQTT output's state (left out when MQTT is disabled).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public MqttStateDto? Mqtt { get; init; }
+}
+
+/// <summary>
+/// The MQTT output in <c>/api/overview</c>: <c>state</c> is <c>connected</c>, <c>disconnected</c> (an outage: the
+/// reconnect back-off runs) or <c>refused: bad credentials</c> (a configuration error: PowerWatch:Mqtt:Username and
+/// Password, or the broker's password file and ACL); <c>broker</c> is host:port; <c>pending</c> the outbox entries waiting.
+/// </summary>
+internal sealed record MqttStateDto(string State, string Broker, long Pending);
 
 /// <summary>One trended series: sample times (Unix milliseconds, start of their 10-second slot) and values (null = gap).</summary>
 internal sealed record TrendSeriesDto(string Device, string Metric, string Unit, IReadOnlyList<long> T, IReadOnlyList<double?> V);

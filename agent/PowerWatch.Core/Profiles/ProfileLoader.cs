@@ -22,22 +22,32 @@ public static partial class ProfileLoader
         }
         catch (JsonException ex)
         {
-            var where = ex.LineNumber is { } line
-                ? string.Create(CultureInfo.InvariantCulture, $" (line {line + 1}, byte {ex.BytePositionInLine + 1})")
-                : string.Empty;
-            return new ProfileLoadResult(source, null, [new ProfileProblem(source, ex.Path ?? "$", "invalid JSON: " + FirstSentence(ex.Message) + where)]);
+            // Bad syntax: where the reader stopped. A value of the wrong type: its key (the reader stops after the value).
+            var (line, column) = ex.Message.StartsWith(WrongType, StringComparison.Ordinal) && ex.Path is { } path
+                ? JsonPositions.Of(json).Find(path)
+                : ((int)(ex.LineNumber ?? 0) + 1, (int)(ex.BytePositionInLine ?? 0) + 1);
+            return new ProfileLoadResult(source, null, [new ProfileProblem(source, ex.Path ?? "$", "invalid JSON: " + JsonReason(ex.Message)) { Line = line, Column = column }]);
         }
 
         if (dto is null)
         {
-            return new ProfileLoadResult(source, null, [new ProfileProblem(source, "$", "the document is null; expected a profile object")]);
+            return new ProfileLoadResult(source, null, [new ProfileProblem(source, "$", "the document is null; expected a profile object") { Line = 1, Column = 1 }]);
         }
 
         var builder = new Builder(source);
         var profile = builder.Build(dto);
-        return builder.Problems.Count == 0
-            ? new ProfileLoadResult(source, profile, [])
-            : new ProfileLoadResult(source, null, [.. builder.Problems]);
+        if (builder.Problems.Count == 0)
+        {
+            return new ProfileLoadResult(source, profile, []);
+        }
+
+        // Every problem at its place in the file: the line and column of the key (or element) its path names.
+        var positions = JsonPositions.Of(json);
+        return new ProfileLoadResult(source, null, [.. builder.Problems.Select(p =>
+        {
+            var (line, column) = positions.Find(p.Path);
+            return p with { Line = line, Column = column };
+        })]);
     }
 
     /// <summary>Reads and validates one profile file; the problems name the file by its file name.</summary>
@@ -60,10 +70,31 @@ public static partial class ProfileLoader
         return results.ToImmutable();
     }
 
-    private static string FirstSentence(string message)
+    private const string WrongType = "The JSON value could not be converted to ";
+
+    /// <summary>
+    /// The reader's reason without its location tail; a value of the wrong type says what was expected
+    /// (<c>expected a whole number</c>) instead of the .NET type it could not be converted to.
+    /// </summary>
+    private static string JsonReason(string message)
     {
         var i = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return i > 0 ? message[..i] : message;
+        var reason = (i > 0 ? message[..i] : message).TrimEnd().TrimEnd('.');
+        if (!reason.StartsWith(WrongType, StringComparison.Ordinal))
+        {
+            return reason;
+        }
+
+        var type = reason[WrongType.Length..];
+        var expected =
+            type.Contains("Int32", StringComparison.Ordinal) || type.Contains("Int64", StringComparison.Ordinal) || type.Contains("UInt16", StringComparison.Ordinal) || type.Contains("Byte", StringComparison.Ordinal) ? "a whole number"
+            : type.Contains("Double", StringComparison.Ordinal) || type.Contains("Single", StringComparison.Ordinal) || type.Contains("Decimal", StringComparison.Ordinal) ? "a number"
+            : type.Contains("Boolean", StringComparison.Ordinal) ? "true or false"
+            : type.Contains("String", StringComparison.Ordinal) && !type.Contains('[', StringComparison.Ordinal) ? "a string in double quotes"
+            : type.Contains("List", StringComparison.Ordinal) || type.Contains("[]", StringComparison.Ordinal) ? "a list [ … ]"
+            : type.Contains("Dictionary", StringComparison.Ordinal) || type.Contains("Dto", StringComparison.Ordinal) ? "an object { … }"
+            : "a value of type " + type;
+        return $"expected {expected}";
     }
 
     /// <summary>

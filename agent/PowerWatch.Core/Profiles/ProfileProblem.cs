@@ -2,10 +2,21 @@ using System.Collections.Immutable;
 
 namespace PowerWatch.Core.Profiles;
 
-/// <summary>One validation problem: which file, where in it (JSON path), and why.</summary>
+/// <summary>
+/// One validation problem: which file, where in it (line and column of the key or element, 1-based; 0 = unknown),
+/// the JSON path of the key, and why: <c>ups.json: line 12, column 9: $.registers[2].unit: unit 'mV' does not match …</c>.
+/// </summary>
 public sealed record ProfileProblem(string File, string Path, string Reason)
 {
-    public override string ToString() => $"{File}: {Path}: {Reason}";
+    /// <summary>1-based line of the key or element in error; 0 when unknown.</summary>
+    public int Line { get; init; }
+
+    /// <summary>1-based column (in bytes, as the JSON reader counts) of the key or element in error; 0 when unknown.</summary>
+    public int Column { get; init; }
+
+    public override string ToString() => Line > 0
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{File}: line {Line}, column {Column}: {Path}: {Reason}")
+        : $"{File}: {Path}: {Reason}";
 }
 
 /// <summary>The outcome of loading one profile: the profile, or every problem found.</summary>

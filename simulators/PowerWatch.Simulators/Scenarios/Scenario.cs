@@ -3,7 +3,7 @@ using System.Globalization;
 namespace PowerWatch.Simulators.Scenarios;
 
 /// <summary>A timed event of a scenario: <c>at &lt;time&gt; &lt;device&gt;.&lt;verb&gt; [args…]</c>.</summary>
-public sealed record ScenarioAction(int Line, TimeSpan At, string Device, string Verb, IReadOnlyList<string> Arguments, string Text);
+public sealed record ScenarioAction(int Line, TimeSpan At, string Device, string Verb, IReadOnlyList<string> Arguments, string Text, int Column = 0);
 
 /// <summary>When an expectation is checked.</summary>
 public enum ExpectationTiming
@@ -80,7 +80,7 @@ public sealed record Condition(string Operator, string Value)
 }
 
 /// <summary>An expectation on the model: <c>expect &lt;device&gt;.&lt;property&gt; [op] value &lt;timing&gt;</c>.</summary>
-public sealed record Expectation(int Line, string Text, string Property, Condition Condition, ExpectationTiming Timing, TimeSpan From, TimeSpan To);
+public sealed record Expectation(int Line, string Text, string Property, Condition Condition, ExpectationTiming Timing, TimeSpan From, TimeSpan To, int Column = 0);
 
 /// <summary>A parsed scenario file.</summary>
 public sealed class Scenario
@@ -134,13 +134,32 @@ public sealed class ScenarioException : Exception
     }
 
     public ScenarioException(string source, int line, string message)
-        : base($"{source}:{line}: {message}")
+        : this(source, line, 0, message)
+    {
+    }
+
+    /// <summary>
+    /// An error at a place of a scenario file, worded as the configuration loader words its errors:
+    /// <c>bad.scn: line 3, column 4: '10x' is not a duration …</c> (without a column when <paramref name="column"/>
+    /// is 0, without line and column when <paramref name="line"/> is 0: a command not from a file).
+    /// </summary>
+    public ScenarioException(string source, int line, int column, string message)
+        : base(Format(source, line, column, message))
     {
         Line = line;
+        Column = column;
     }
 
     /// <summary>1-based line number, or 0 when not tied to a line.</summary>
     public int Line { get; }
+
+    /// <summary>1-based column of the token in error, or 0 when not tied to one.</summary>
+    public int Column { get; }
+
+    private static string Format(string source, int line, int column, string message) =>
+        line <= 0 ? $"{source}: {message}"
+        : column <= 0 ? $"{source}: line {line}: {message}"
+        : $"{source}: line {line}, column {column}: {message}";
 }
 
 /// <summary>Outcome of one expectation.</summary>

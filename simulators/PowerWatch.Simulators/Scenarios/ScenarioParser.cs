@@ -10,7 +10,8 @@ namespace PowerWatch.Simulators.Scenarios;
 /// expect &lt;device&gt;.&lt;property&gt; [op] &lt;value&gt; &lt;timing&gt;   an expectation; op = != &lt; &lt;= &gt; &gt;= has lacks
 ///     timing: at T | by T | between T1 and T2 | from T1 to T2 | never | always
 /// </code>
-/// Errors name the source and the line. Device names and verbs are checked against a site when the scenario runs.
+/// Errors name the source, the line and the column of the token in error (<c>bad.scn: line 3, column 4: …</c>, as the
+/// agent's configuration loader words its errors). Device names and verbs are checked against a site when the scenario runs.
 /// </summary>
 public static class ScenarioParser
 {
@@ -46,63 +47,66 @@ public static class ScenarioParser
             }
 
             inHeader = false;
-            var tokens = content.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+            var (tokens, columns) = Tokenize(hash >= 0 ? raw[..hash] : raw);
             switch (tokens[0])
             {
                 case "run":
-                    Require(tokens.Length == 2, lineNo, "expected 'run <duration>'");
-                    Require(duration is null, lineNo, "'run' appears twice");
-                    duration = ParseDuration(tokens[1], lineNo);
-                    Require(duration > TimeSpan.Zero, lineNo, "run duration must be positive");
+                    Require(tokens.Length == 2, lineNo, At(tokens.Length > 2 ? 2 : 0), "expected 'run <duration>'");
+                    Require(duration is null, lineNo, At(0), "'run' appears twice");
+                    duration = ParseDuration(1, lineNo);
+                    Require(duration > TimeSpan.Zero, lineNo, At(1), "run duration must be positive");
                     break;
                 case "step":
-                    Require(tokens.Length == 2, lineNo, "expected 'step <duration>'");
-                    Require(!stepSeen, lineNo, "'step' appears twice");
-                    step = ParseDuration(tokens[1], lineNo);
-                    Require(step > TimeSpan.Zero, lineNo, "step must be positive");
+                    Require(tokens.Length == 2, lineNo, At(tokens.Length > 2 ? 2 : 0), "expected 'step <duration>'");
+                    Require(!stepSeen, lineNo, At(0), "'step' appears twice");
+                    step = ParseDuration(1, lineNo);
+                    Require(step > TimeSpan.Zero, lineNo, At(1), "step must be positive");
                     stepSeen = true;
                     break;
                 case "timers":
-                    Require(tokens.Length == 2, lineNo, "expected 'timers nfpa110-type10|dse-factory'");
-                    Require(timers is null, lineNo, "'timers' appears twice");
-                    Require(SiteTimerSets.TryParse(tokens[1], out var set), lineNo, $"unknown timer set '{tokens[1]}' (expected nfpa110-type10 or dse-factory)");
+                    Require(tokens.Length == 2, lineNo, At(tokens.Length > 2 ? 2 : 0), "expected 'timers nfpa110-type10|dse-factory'");
+                    Require(timers is null, lineNo, At(0), "'timers' appears twice");
+                    Require(SiteTimerSets.TryParse(tokens[1], out var set), lineNo, At(1), $"unknown timer set '{tokens[1]}' (expected nfpa110-type10 or dse-factory)");
                     timers = set;
                     break;
                 case "at":
-                    Require(tokens.Length >= 3, lineNo, "expected 'at <time> <device>.<verb> [args]'");
-                    var at = ParseDuration(tokens[1], lineNo);
-                    var (device, verb) = SplitPath(tokens[2], lineNo);
-                    actions.Add(new ScenarioAction(lineNo, at, device, verb, tokens[3..], content));
+                    Require(tokens.Length >= 3, lineNo, At(0), "expected 'at <time> <device>.<verb> [args]'");
+                    var at = ParseDuration(1, lineNo);
+                    var (device, verb) = SplitPath(2, lineNo);
+                    actions.Add(new ScenarioAction(lineNo, at, device, verb, tokens[3..], content, columns[2]));
                     break;
                 case "expect":
                     expectations.Add(ParseExpectation(tokens, content, lineNo));
                     break;
                 default:
-                    throw new ScenarioException(name, lineNo, $"unknown statement '{tokens[0]}' (expected at, expect, run, step, timers)");
+                    throw new ScenarioException(name, lineNo, columns[0], $"unknown statement '{tokens[0]}' (expected at, expect, run, step, timers)");
             }
 
-            void Require(bool ok, int line, string message)
+            int At(int token) => columns[Math.Min(token, columns.Length - 1)];
+
+            void Require(bool ok, int line, int column, string message)
             {
                 if (!ok)
                 {
-                    throw new ScenarioException(name, line, message);
+                    throw new ScenarioException(name, line, column, message);
                 }
             }
 
-            TimeSpan ParseDuration(string token, int line) =>
-                Durations.TryParse(token, out var value) ? value : throw new ScenarioException(name, line, $"'{token}' is not a duration (e.g. 500ms, 10s, 5m, 2h, 1d)");
+            TimeSpan ParseDuration(int token, int line) =>
+                Durations.TryParse(tokens[token], out var value) ? value : throw new ScenarioException(name, line, columns[token], $"'{tokens[token]}' is not a duration (e.g. 500ms, 10s, 5m, 2h, 1d)");
 
-            (string Device, string Name) SplitPath(string token, int line)
+            (string Device, string Name) SplitPath(int index, int line)
             {
+                var token = tokens[index];
                 var dot = token.IndexOf('.', StringComparison.Ordinal);
-                Require(dot > 0 && dot < token.Length - 1, line, $"'{token}' is not <device>.<name>");
+                Require(dot > 0 && dot < token.Length - 1, line, columns[index], $"'{token}' is not <device>.<name>");
                 return (token[..dot], token[(dot + 1)..]);
             }
 
             Expectation ParseExpectation(string[] t, string line, int lineNumber)
             {
-                Require(t.Length >= 4, lineNumber, "expected 'expect <device>.<property> [op] <value> <timing>'");
-                SplitPath(t[1], lineNumber);
+                Require(t.Length >= 4, lineNumber, At(0), "expected 'expect <device>.<property> [op] <value> <timing>'");
+                SplitPath(1, lineNumber);
                 ExpectationTiming timing;
                 TimeSpan from = TimeSpan.Zero, to = TimeSpan.MaxValue;
                 int conditionEnd;
@@ -115,30 +119,30 @@ public static class ScenarioParser
                 else if (n >= 6 && t[n - 4] == "between" && t[n - 2] == "and")
                 {
                     timing = ExpectationTiming.Between;
-                    from = ParseDuration(t[n - 3], lineNumber);
-                    to = ParseDuration(t[n - 1], lineNumber);
+                    from = ParseDuration(n - 3, lineNumber);
+                    to = ParseDuration(n - 1, lineNumber);
                     conditionEnd = n - 4;
                 }
                 else if (n >= 6 && t[n - 4] == "from" && t[n - 2] == "to")
                 {
                     timing = ExpectationTiming.During;
-                    from = ParseDuration(t[n - 3], lineNumber);
-                    to = ParseDuration(t[n - 1], lineNumber);
+                    from = ParseDuration(n - 3, lineNumber);
+                    to = ParseDuration(n - 1, lineNumber);
                     conditionEnd = n - 4;
                 }
                 else if (t[n - 2] == "at" || t[n - 2] == "by")
                 {
                     timing = t[n - 2] == "at" ? ExpectationTiming.At : ExpectationTiming.By;
                     from = TimeSpan.Zero;
-                    to = ParseDuration(t[n - 1], lineNumber);
+                    to = ParseDuration(n - 1, lineNumber);
                     conditionEnd = n - 2;
                 }
                 else
                 {
-                    throw new ScenarioException(name, lineNumber, "expectation needs a timing: at T, by T, between T1 and T2, from T1 to T2, never or always");
+                    throw new ScenarioException(name, lineNumber, columns[n - 1], "expectation needs a timing: at T, by T, between T1 and T2, from T1 to T2, never or always");
                 }
 
-                Require(from <= to, lineNumber, "the window ends before it starts");
+                Require(from <= to, lineNumber, columns[n - 1], "the window ends before it starts");
                 var condition = t[2..conditionEnd];
                 Condition parsed;
                 if (condition.Length == 1)
@@ -151,10 +155,10 @@ public static class ScenarioParser
                 }
                 else
                 {
-                    throw new ScenarioException(name, lineNumber, $"condition '{string.Join(' ', condition)}' must be '<value>' or '<op> <value>' with op one of {string.Join(' ', Operators)}");
+                    throw new ScenarioException(name, lineNumber, columns[2], $"condition '{string.Join(' ', condition)}' must be '<value>' or '<op> <value>' with op one of {string.Join(' ', Operators)}");
                 }
 
-                return new Expectation(lineNumber, line, t[1], parsed, timing, from, to);
+                return new Expectation(lineNumber, line, t[1], parsed, timing, from, to, columns[1]);
             }
         }
 
@@ -180,5 +184,34 @@ public static class ScenarioParser
     {
         var text = await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false);
         return Parse(text, Path.GetFileNameWithoutExtension(path));
+    }
+
+    /// <summary>The words of a line and their 1-based columns (tabs count as one column).</summary>
+    private static (string[] Tokens, int[] Columns) Tokenize(string line)
+    {
+        var tokens = new List<string>();
+        var columns = new List<int>();
+        var i = 0;
+        while (i < line.Length)
+        {
+            while (i < line.Length && line[i] is ' ' or '\t' or '\r')
+            {
+                i++;
+            }
+
+            var start = i;
+            while (i < line.Length && line[i] is not (' ' or '\t' or '\r'))
+            {
+                i++;
+            }
+
+            if (i > start)
+            {
+                tokens.Add(line[start..i]);
+                columns.Add(start + 1);
+            }
+        }
+
+        return ([.. tokens], [.. columns]);
     }
 }

@@ -42,7 +42,7 @@ public static class ScenarioRunner
             .ToList();
         var checks = scenario.Expectations
             .Select(e => new Tracker(e, SiteProperties.Resolve(site, e.Property)
-                ?? throw new ScenarioException(source, e.Line, $"unknown property '{e.Property}'" + Known(site, e.Property))))
+                ?? throw new ScenarioException(source, e.Line, e.Column, $"unknown property '{e.Property}'" + Known(site, e.Property))))
             .ToList();
         var breakpoints = actions.Select(a => a.Action.At)
             .Concat(scenario.Expectations.Where(e => e.Timing is ExpectationTiming.At or ExpectationTiming.Between or ExpectationTiming.During)

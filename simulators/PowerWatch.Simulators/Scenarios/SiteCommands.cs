@@ -88,7 +88,7 @@ public static class SiteCommands
             _ => throw Error($"device '{action.Device}' takes no events"),
         };
 
-        ScenarioException Error(string message) => new(source, action.Line, message);
+        ScenarioException Error(string message) => new(source, action.Line, action.Column, message);
 
         ScenarioException UnknownVerb(string known) => Error($"'{action.Verb}' is not an event of {action.Device} (known: {known})");
 
@@ -149,7 +149,7 @@ public static class SiteCommands
             {
                 if (!pdu.SetOutlet(n, on))
                 {
-                    throw new ScenarioException(source, action.Line, $"{pdu.Name}: outlet switching is disabled");
+                    throw new ScenarioException(source, action.Line, action.Column, $"{pdu.Name}: outlet switching is disabled");
                 }
             };
         }

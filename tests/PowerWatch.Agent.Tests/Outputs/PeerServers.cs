@@ -26,9 +26,10 @@ internal sealed class MosquittoServer : IAsyncDisposable
     /// <summary>
     /// Starts mosquitto. <paramref name="autosaveInterval"/>: seconds between persistence saves (default 1, so a SIGKILL
     /// loses at most a second; a long one makes a SIGKILL lose the sessions and queues, as a production broker with
-    /// mosquitto's default of 1800 s does). <paramref name="extra"/>: more configuration lines (a bridge).
+    /// mosquitto's default of 1800 s does). <paramref name="extra"/>: more configuration lines (a bridge, a
+    /// password_file). <paramref name="allowAnonymous"/>: false makes clients log in (with a password_file in <paramref name="extra"/>).
     /// </summary>
-    public static async Task<MosquittoServer> StartAsync(TempDir dir, bool persistence = true, int autosaveInterval = 1, IEnumerable<string>? extra = null, string name = "mosquitto")
+    public static async Task<MosquittoServer> StartAsync(TempDir dir, bool persistence = true, int autosaveInterval = 1, IEnumerable<string>? extra = null, string name = "mosquitto", bool allowAnonymous = true)
     {
         var port = Peers.FreeTcpPort();
         var config = dir.File($"{name}-{port}.conf");
@@ -36,7 +37,7 @@ internal sealed class MosquittoServer : IAsyncDisposable
         Directory.CreateDirectory(data);
         var lines = new List<string>
         {
-            $"listener {port} 127.0.0.1", "allow_anonymous true", "log_dest stderr", "log_type error", "log_type warning",
+            $"listener {port} 127.0.0.1", allowAnonymous ? "allow_anonymous true" : "allow_anonymous false", "log_dest stderr", "log_type error", "log_type warning",
             "max_queued_messages 1000000", "max_inflight_messages 100",
         };
         if (persistence)
@@ -78,6 +79,9 @@ internal sealed class MosquittoServer : IAsyncDisposable
             _process = null;
         }
     }
+
+    /// <summary>SIGHUP: mosquitto reloads its configuration, password file and ACL file.</summary>
+    public void Reload() => _process?.Signal(1);
 
     /// <summary>SIGTERM: mosquitto saves its persistence file before exiting.</summary>
     public async Task StopAsync()

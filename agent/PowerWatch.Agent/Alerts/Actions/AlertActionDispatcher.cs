@@ -237,7 +237,7 @@ internal sealed partial class AlertActionDispatcher : IAsyncDisposable
         {
             var verdict = outcome.Refused ? "refused" : outcome.Success ? "succeeded" : "failed";
             await _events.PublishEventAsync(new EventMessage(_time.GetUtcNow(), "action",
-                $"action {name} ({outcome.Kind}) {verdict} on {trigger}: {outcome.Detail}", alert.Id, alert.Rule, alert.Device, alert.Severity.ToWireName(), alert.Value), cancellationToken);
+                $"action {name} ({outcome.Kind}) {verdict} on {trigger}: {outcome.Detail}", alert.Id, alert.Rule, alert.Device, alert.Severity.ToWireName(), WireRounding.Value(alert)), cancellationToken);
         }
 
         Completed?.Invoke(this, outcome);
@@ -255,7 +255,7 @@ internal sealed partial class AlertActionDispatcher : IAsyncDisposable
 
     private async Task<AlertActionOutcome> RunWebhookAsync(string name, AlertActionOptions a, string trigger, AlertInfo alert, IReadOnlyList<string> consequences, CancellationToken cancellationToken)
     {
-        var payload = new WebhookPayload(name, trigger, alert.Id, alert.Rule, alert.Device, alert.Severity.ToWireName(), alert.Message, alert.Value, alert.RaisedAt, _time.GetUtcNow(), alert.Cause, consequences);
+        var payload = new WebhookPayload(name, trigger, alert.Id, alert.Rule, alert.Device, alert.Severity.ToWireName(), alert.Message, WireRounding.Value(alert), alert.RaisedAt, _time.GetUtcNow(), alert.Cause, consequences);
         var detail = "";
         int? status = null;
         var delay = a.Backoff;
@@ -329,7 +329,7 @@ internal sealed partial class AlertActionDispatcher : IAsyncDisposable
         psi.Environment["POWERWATCH_ALERT_SEVERITY"] = alert.Severity.ToWireName();
         psi.Environment["POWERWATCH_ALERT_STATE"] = trigger;
         psi.Environment["POWERWATCH_ALERT_MESSAGE"] = alert.Message;
-        psi.Environment["POWERWATCH_ALERT_VALUE"] = alert.Value?.ToString(CultureInfo.InvariantCulture) ?? "";
+        psi.Environment["POWERWATCH_ALERT_VALUE"] = WireRounding.Value(alert)?.ToString(CultureInfo.InvariantCulture) ?? "";
         psi.Environment["POWERWATCH_ALERT_CAUSE"] = alert.Cause ?? "";
         psi.Environment["POWERWATCH_ALERT_CONSEQUENCES"] = string.Join(' ', consequences ?? []);
 

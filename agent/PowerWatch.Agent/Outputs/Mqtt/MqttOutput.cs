@@ -25,6 +25,9 @@ internal sealed class MqttOutputSettings
 
     public TimeSpan ReconnectMaxDelay { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Delay between attempts while the broker refuses the credentials (a configuration error, not an outage).</summary>
+    public TimeSpan RefusedRetryDelay { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Outbox entries handed to the client at once (the client's own window bounds what is on the wire).</summary>
     public int MaxOutstanding { get; init; } = 200;
 
@@ -83,6 +86,7 @@ internal sealed partial class MqttOutput : BackgroundService, IAlertPublisher, I
     private long _refused;
     private long _interrupted;
     private int _connected;
+    private int _credentialsRefused;
     private int _disposed;
 
     public MqttOutput(MqttOutputSettings settings, ReadingHub? hub, TimeProvider timeProvider, ILogger<MqttOutput> logger)
@@ -144,6 +148,7 @@ internal sealed partial class MqttOutput : BackgroundService, IAlertPublisher, I
         return new MqttOutputMetrics
         {
             Connected = Volatile.Read(ref _connected) != 0,
+            CredentialsRefused = Volatile.Read(ref _credentialsRefused) != 0,
             Connects = Interlocked.Read(ref _connects),
             ConnectFailures = Interlocked.Read(ref _connectFailures),
             PublishedQos0 = Interlocked.Read(ref _publishedQos0),
@@ -384,6 +389,11 @@ internal sealed partial class MqttOutput : BackgroundService, IAlertPublisher, I
             connected = true;
             Interlocked.Increment(ref _connects);
             Volatile.Write(ref _connected, 1);
+            if (Interlocked.Exchange(ref _credentialsRefused, 0) != 0)
+            {
+                LogCredentialsAccepted(_settings.Client.Host, _settings.Client.Port);
+            }
+
             LogConnected(_settings.Client.Host, _settings.Client.Port);
 
             // Everything unconfirmed goes again on a new connection: the broker may have lost it (or restarted).
@@ -418,6 +428,28 @@ internal sealed partial class MqttOutput : BackgroundService, IAlertPublisher, I
             await client.DisposeAsync();
             return MqttReconnectOutcome.Stop;
         }
+        catch (MqttConnectException ex) when (IsCredentialsRefusal(ex))
+        {
+            // A configuration error, not an outage: one line naming the keys, then a long wait between attempts (a
+            // broker whose password file or ACL is fixed later is picked up without restarting the agent).
+            Interlocked.Increment(ref _connectFailures);
+            if (Interlocked.Exchange(ref _credentialsRefused, 1) == 0)
+            {
+                LogCredentialsRefused(_settings.Client.Host, _settings.Client.Port, ex.Message, _settings.RefusedRetryDelay);
+            }
+
+            await client.DisposeAsync();
+            try
+            {
+                await Task.Delay(_settings.RefusedRetryDelay, _time, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return MqttReconnectOutcome.Stop;
+            }
+
+            return MqttReconnectOutcome.Failed;
+        }
         catch (Exception ex) when (ex is MqttConnectException or MqttConnectionLostException or MqttProtocolException or OperationCanceledException or IOException or SocketException or TimeoutException)
         {
             if (!connected)
@@ -435,6 +467,10 @@ internal sealed partial class MqttOutput : BackgroundService, IAlertPublisher, I
         await client.DisposeAsync();
         return connected ? MqttReconnectOutcome.WasConnected : MqttReconnectOutcome.Failed;
     }
+
+    /// <summary>CONNACK refusing who the agent is: 3.1.1 return code 4 (bad user name or password) or 5 (not authorized), MQTT 5 0x86 or 0x87.</summary>
+    internal static bool IsCredentialsRefusal(MqttConnectException ex) =>
+        ex.ReturnCode is 4 or 5 || ex.ReasonCode is MqttReasonCode.BadUserNameOrPassword or MqttReasonCode.NotAuthorized;
 
     private async Task GoodbyeAsync(MqttClient client, bool connected)
     {
@@ -475,6 +511,12 @@ internal sealed partial class MqttOutput : BackgroundService, IAlertPublisher, I
 
     [LoggerMessage(EventId = 1107, Level = LogLevel.Error, Message = "The broker refused the subscription to stored confirmations {Filter} ({Reason}): telemetry cannot be confirmed and stays in the outbox")]
     private partial void LogConfirmationsRefused(string filter, string reason);
+
+    [LoggerMessage(EventId = 1109, Level = LogLevel.Error, Message = "MQTT broker {Host}:{Port} refused the credentials ({Reason}); check PowerWatch:Mqtt:Username and Password (or the broker's password file and ACL). Telemetry stays in the outbox; trying again every {Delay}")]
+    private partial void LogCredentialsRefused(string host, int port, string reason, TimeSpan delay);
+
+    [LoggerMessage(EventId = 1110, Level = LogLevel.Information, Message = "MQTT broker {Host}:{Port} accepts the credentials now")]
+    private partial void LogCredentialsAccepted(string host, int port);
 
     [LoggerMessage(EventId = 1108, Level = LogLevel.Warning, Message = "Ignored a message on {Topic}: not a stored confirmation")]
     private partial void LogBadConfirmation(string topic);

@@ -9,6 +9,9 @@ internal sealed record MqttOutputMetrics
     /// <summary>A broker session is up (CONNACK received and not lost since).</summary>
     public bool Connected { get; init; }
 
+    /// <summary>The broker's last answer refused the credentials (bad user name or password, not authorized); cleared by the next accepted connection.</summary>
+    public bool CredentialsRefused { get; init; }
+
     /// <summary>Successful broker connections since start (the first one included).</summary>
     public long Connects { get; init; }
 

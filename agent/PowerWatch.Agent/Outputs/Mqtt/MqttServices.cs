@@ -46,6 +46,7 @@ internal static class MqttServices
             TelemetryQos = (MqttQualityOfService)m.Qos,
             ReconnectMinDelay = m.ReconnectMinDelay,
             ReconnectMaxDelay = m.ReconnectMaxDelay,
+            RefusedRetryDelay = m.RefusedRetryDelay,
             Delivery = ParseDelivery(m.Delivery) ?? MqttDelivery.Stored,
             StoredTimeout = m.StoredTimeout,
             MaxUnconfirmed = m.MaxUnconfirmed,
