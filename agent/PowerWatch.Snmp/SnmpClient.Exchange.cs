@@ -169,9 +169,12 @@ public sealed partial class SnmpClient
             attempts++;
             var id = NextId();
             _ids.Add(id);
-            await socket.SendAsync(build(id), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            var datagram = build(id);
+
+            // The attempt's clock starts before the datagram leaves, so a reply can never beat its own timer.
             using var timeout = new CancellationTokenSource(Options.Timeout, Options.TimeProvider);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+            await socket.SendAsync(datagram, SocketFlags.None, cancellationToken).ConfigureAwait(false);
             while (true)
             {
                 int received;
@@ -183,6 +186,12 @@ public sealed partial class SnmpClient
                 {
                     Statistics.Timeout();
                     break;
+                }
+                catch (SocketException e) when (e.SocketErrorCode == SocketError.MessageSize)
+                {
+                    Statistics.Malformed(); // a datagram larger than our buffer (MaxResponseSize + 1)
+                    lastRejection = $"a reply larger than MaxResponseSize ({Options.MaxResponseSize} bytes)";
+                    continue;
                 }
                 catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionRefused or SocketError.ConnectionReset)
                 {
