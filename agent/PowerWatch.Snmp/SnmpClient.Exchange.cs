@@ -224,9 +224,11 @@ public sealed partial class SnmpClient
         }
 
         var seconds = Options.Timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
-        var hint = Options.Version == SnmpVersion.V3
-            ? ""
-            : " (an agent drops requests with an unknown community, so a wrong community looks like this)";
+        var hint = Options.Version != SnmpVersion.V3
+            ? " (an agent drops requests with an unknown community, so a wrong community looks like this)"
+            : Options.PrivProtocol != SnmpPrivProtocol.None
+                ? " (an agent drops requests it cannot decrypt, so a wrong privacy password looks like this)"
+                : "";
         if (refused)
         {
             hint += "; the agent's host answered ICMP port unreachable (nothing listening on that port)";

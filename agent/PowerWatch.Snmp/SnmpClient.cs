@@ -83,26 +83,50 @@ public sealed partial class SnmpClient : IAsyncDisposable
     /// <summary>v3: the agent's snmpEngineID once discovered (hex), else null.</summary>
     public string? EngineId => _usm is { IsDiscovered: true } usm ? Convert.ToHexString(usm.EngineId) : null;
 
-    /// <summary>GET one variable. An absent variable comes back as a noSuchObject/noSuchInstance value (v2c/v3), or as an <see cref="SnmpErrorStatusException"/> noSuchName (v1).</summary>
+    /// <summary>GET one variable. An absent variable comes back as a noSuchObject/noSuchInstance value.</summary>
     public async Task<SnmpVariable> GetAsync(Oid oid, CancellationToken cancellationToken = default) =>
         (await GetAsync([oid], cancellationToken).ConfigureAwait(false))[0];
 
     /// <summary>
-    /// GET a list of variables in one request; the reply lists them in the same order (checked). Values of absent
-    /// variables are exceptions (<see cref="SnmpValue.IsException"/>) in v2c/v3.
+    /// GET a list of variables; the reply lists them in the same order (checked). Absent variables come back as
+    /// exception values (<see cref="SnmpValue.IsException"/>) in every version: v1 fails a whole GET with noSuchName
+    /// and the index of the missing variable, so the client asks again without it and returns it as noSuchObject. A
+    /// tooBig reply splits the list in halves. Any other error-status throws <see cref="SnmpErrorStatusException"/>.
     /// </summary>
     public async Task<IReadOnlyList<SnmpVariable>> GetAsync(IReadOnlyList<Oid> oids, CancellationToken cancellationToken = default)
     {
-        var reply = await RequestAsync(SnmpPduType.GetRequest, oids, 0, 0, cancellationToken).ConfigureAwait(false);
-        for (var i = 0; i < oids.Count; i++)
+        ArgumentNullException.ThrowIfNull(oids);
+        try
         {
-            if (reply[i].Oid != oids[i])
+            var reply = await RequestAsync(SnmpPduType.GetRequest, oids, 0, 0, cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < oids.Count; i++)
             {
-                throw new SnmpProtocolException($"the reply names {reply[i].Oid} at position {i + 1} where {oids[i]} was asked for");
+                if (reply[i].Oid != oids[i])
+                {
+                    throw new SnmpProtocolException($"the reply names {reply[i].Oid} at position {i + 1} where {oids[i]} was asked for");
+                }
             }
-        }
 
-        return reply;
+            return reply;
+        }
+        catch (SnmpErrorStatusException e) when (e.ErrorStatus == SnmpErrorStatus.TooBig && oids.Count > 1)
+        {
+            var half = oids.Count / 2;
+            var first = await GetAsync([.. oids.Take(half)], cancellationToken).ConfigureAwait(false);
+            var second = await GetAsync([.. oids.Skip(half)], cancellationToken).ConfigureAwait(false);
+            return [.. first, .. second];
+        }
+        catch (SnmpErrorStatusException e) when (Options.Version == SnmpVersion.V1 && e.ErrorStatus == SnmpErrorStatus.NoSuchName
+                                                  && e.ErrorIndex >= 1 && e.ErrorIndex <= oids.Count)
+        {
+            var missing = e.ErrorIndex - 1;
+            var others = oids.Count == 1
+                ? []
+                : await GetAsync([.. oids.Where((_, i) => i != missing)], cancellationToken).ConfigureAwait(false);
+            var result = new List<SnmpVariable>(others);
+            result.Insert(missing, new SnmpVariable(oids[missing], SnmpValue.NoSuchObject));
+            return result;
+        }
     }
 
     /// <summary>GETNEXT: for each OID, the variable that follows it (or endOfMibView in v2c/v3).</summary>

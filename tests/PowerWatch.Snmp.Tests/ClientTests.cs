@@ -165,11 +165,44 @@ public sealed class ClientTests
     public async Task An_error_status_is_thrown_with_its_index_and_the_oid_it_names()
     {
         await using var agent = Agent();
-        await using var client = Client(agent, SnmpVersion.V1);
-        var e = await Assert.ThrowsAsync<SnmpErrorStatusException>(() => client.GetAsync([SysDescr, Oid.Parse("1.3.6.1.2.1.1.99.0")]));
-        Assert.Equal(SnmpErrorStatus.NoSuchName, e.ErrorStatus);
+        agent.Script = (request, _) =>
+            [FakeAgent.Encode(SnmpVersion.V2c, new SnmpPdu(SnmpPduType.Response, request.Pdu.RequestId, request.Pdu.Variables, (int)SnmpErrorStatus.GenErr, 2))];
+        await using var client = Client(agent);
+        var e = await Assert.ThrowsAsync<SnmpErrorStatusException>(() => client.GetAsync([SysDescr, SysUpTime]));
+        Assert.Equal(SnmpErrorStatus.GenErr, e.ErrorStatus);
         Assert.Equal(2, e.ErrorIndex);
-        Assert.Equal(Oid.Parse("1.3.6.1.2.1.1.99.0"), e.Oid);
+        Assert.Equal(SysUpTime, e.Oid);
+        Assert.Contains("index 2 (1.3.6.1.2.1.1.3.0)", e.Message, StringComparison.Ordinal);
+        Assert.Equal(1, agent.RequestCount); // never retried
+    }
+
+    [Fact]
+    public async Task V1_get_with_missing_variables_returns_them_as_noSuchObject_after_asking_again_without_them()
+    {
+        await using var agent = Agent();
+        await using var client = Client(agent, SnmpVersion.V1);
+        var missingA = Oid.Parse("1.3.6.1.2.1.1.99.0");
+        var missingB = Oid.Parse("1.3.6.1.2.1.1.98.0");
+        var result = await client.GetAsync([missingA, SysDescr, missingB, SysUpTime]);
+        Assert.Equal([missingA, SysDescr, missingB, SysUpTime], result.Select(r => r.Oid));
+        Assert.Equal(SnmpType.NoSuchObject, result[0].Value.Type);
+        Assert.Equal("fake agent", result[1].Value.AsString());
+        Assert.Equal(SnmpType.NoSuchObject, result[2].Value.Type);
+        Assert.Equal(4711u, result[3].Value.AsUInt32());
+        Assert.Equal(3, agent.RequestCount);
+    }
+
+    [Fact]
+    public async Task Get_of_a_list_too_big_for_the_agent_is_split_in_halves()
+    {
+        await using var agent = Agent();
+        agent.Script = (request, _) => request.Pdu.Variables.Count > 2
+            ? [FakeAgent.Encode(SnmpVersion.V2c, new SnmpPdu(SnmpPduType.Response, request.Pdu.RequestId, request.Pdu.Variables, (int)SnmpErrorStatus.TooBig, 0))]
+            : null;
+        await using var client = Client(agent);
+        var oids = Enumerable.Range(1, 5).Select(i => IfDescr.Append((uint)i)).ToArray();
+        var result = await client.GetAsync(oids);
+        Assert.Equal(Enumerable.Range(1, 5).Select(i => $"eth{i}"), result.Select(r => r.Value.AsString()));
     }
 
     [Fact]
