@@ -11,6 +11,7 @@ public sealed partial class SnmpClient
     private static readonly Oid UsmStats = new(1, 3, 6, 1, 6, 3, 15, 1, 1);
 
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly CancellationTokenSource _disposing = new();
     private readonly byte[] _buffer;
     private readonly UsmSession? _usm;
     private readonly byte[] _community;
@@ -26,7 +27,7 @@ public sealed partial class SnmpClient
         Resend,
     }
 
-    /// <summary>Closes the socket after the request in flight (bounded by Timeout × (Retries + 1)) has finished.</summary>
+    /// <summary>Cancels the request in flight (it ends with <see cref="ObjectDisposedException"/>) and closes the socket.</summary>
     public async ValueTask DisposeAsync()
     {
         if (_disposed)
@@ -35,6 +36,7 @@ public sealed partial class SnmpClient
         }
 
         _disposed = true;
+        await _disposing.CancelAsync().ConfigureAwait(false);
         await _gate.WaitAsync().ConfigureAwait(false);
         try
         {
@@ -62,6 +64,19 @@ public sealed partial class SnmpClient
         }
 
         ObjectDisposedException.ThrowIf(_disposed, this);
+        using var request = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
+        try
+        {
+            return await RequestCoreAsync(type, variables, nonRepeaters, maxRepetitions, request.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_disposing.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new ObjectDisposedException(nameof(SnmpClient), "the client was disposed while the request was in flight");
+        }
+    }
+
+    private async Task<IReadOnlyList<SnmpVariable>> RequestCoreAsync(SnmpPduType type, SnmpVariable[] variables, int nonRepeaters, int maxRepetitions, CancellationToken cancellationToken)
+    {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {

@@ -57,14 +57,17 @@ public static class UsmSecurity
     /// Ku: the digest of the password repeated to fill <see cref="PasswordExpansion"/> octets (RFC 3414 A.2.2; the
     /// same algorithm with SHA-256 for RFC 7860).
     /// </summary>
-    public static byte[] PasswordToKey(SnmpAuthProtocol protocol, ReadOnlySpan<byte> password)
+    public static byte[] PasswordToKey(SnmpAuthProtocol protocol, ReadOnlySpan<byte> password) => PasswordToKey(HashName(protocol), password);
+
+    /// <summary>RFC 3414 A.2 with any hash (the tests check it against A.3.1's MD5 example as well).</summary>
+    internal static byte[] PasswordToKey(HashAlgorithmName hashName, ReadOnlySpan<byte> password)
     {
         if (password.IsEmpty)
         {
             throw new ArgumentException("the password is empty", nameof(password));
         }
 
-        using var hash = IncrementalHash.CreateHash(HashName(protocol));
+        using var hash = IncrementalHash.CreateHash(hashName);
         Span<byte> block = stackalloc byte[64];
         var index = 0;
         for (var count = 0; count < PasswordExpansion; count += 64)
@@ -82,9 +85,12 @@ public static class UsmSecurity
     }
 
     /// <summary>Kul = H(Ku ‖ snmpEngineID ‖ Ku) (RFC 3414 §2.6).</summary>
-    public static byte[] LocalizeKey(SnmpAuthProtocol protocol, ReadOnlySpan<byte> ku, ReadOnlySpan<byte> engineId)
+    public static byte[] LocalizeKey(SnmpAuthProtocol protocol, ReadOnlySpan<byte> ku, ReadOnlySpan<byte> engineId) => LocalizeKey(HashName(protocol), ku, engineId);
+
+    /// <summary>RFC 3414 §2.6 with any hash.</summary>
+    internal static byte[] LocalizeKey(HashAlgorithmName hashName, ReadOnlySpan<byte> ku, ReadOnlySpan<byte> engineId)
     {
-        using var hash = IncrementalHash.CreateHash(HashName(protocol));
+        using var hash = IncrementalHash.CreateHash(hashName);
         hash.AppendData(ku);
         hash.AppendData(engineId);
         hash.AppendData(ku);

@@ -145,7 +145,10 @@ internal sealed class UsmSession
                 return new(message, null, "the reply's HMAC does not verify (wrong authentication password, or a forged reply)");
             }
 
-            if (CheckTime(security.EngineBoots, security.EngineTime) is { } late)
+            // An authentic usmStatsNotInTimeWindows report is how the agent tells us its time (RFC 3414 §4): it is
+            // exempt from the window, or a client whose notion of the agent's clock ran ahead could never resynchronise.
+            var isReport = message.ScopedPdu is { Pdu.Type: SnmpPduType.Report };
+            if (CheckTime(security.EngineBoots, security.EngineTime) is { } late && !isReport)
             {
                 return new(message, null, late);
             }

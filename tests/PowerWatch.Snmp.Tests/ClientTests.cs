@@ -277,6 +277,18 @@ public sealed class ClientTests
     }
 
     [Fact]
+    public async Task Disposing_a_client_ends_the_request_in_flight()
+    {
+        await using var agent = Agent();
+        agent.Script = (_, _) => [];
+        var client = Client(agent, clock: new ManualTimeProvider());
+        var get = client.GetAsync(SysDescr);
+        await WaitForRequestsAsync(agent, 1);
+        await client.DisposeAsync().AsTask().WaitAsync(Patience);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => get.WaitAsync(Patience));
+    }
+
+    [Fact]
     public async Task A_disposed_client_refuses_requests()
     {
         await using var agent = Agent();

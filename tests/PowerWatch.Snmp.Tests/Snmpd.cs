@@ -7,9 +7,9 @@ namespace PowerWatch.Snmp.Tests;
 
 /// <summary>
 /// A real net-snmp snmpd (Debian package <c>snmpd</c>) on 127.0.0.1 and a free UDP port, with a generated config in
-/// a temp dir (<c>-f -Lo -C -c FILE</c>: foreground, log to stdout, no system config) and its own persistent dir.
+/// a temp dir (<c>-f -Lo -C -I -smux -c FILE</c>: foreground, log to stdout, no system config, no SMUX listener on TCP 199 that parallel agents would fight over) and its own persistent dir.
 /// v2c community <c>public</c>; v3 users created with <c>createUser</c> (snmpd.conf(5)): <c>pwuser</c> SHA/AES,
-/// <c>pwuser256</c> SHA-256/AES, <c>pwauth</c> SHA without privacy. Killed on dispose.
+/// <c>pwuser256</c> SHA-256/AES, <c>pwauth</c> SHA without privacy, <c>pwnoauth</c> without either. Killed on dispose.
 /// </summary>
 internal sealed class Snmpd : IAsyncDisposable
 {
@@ -19,7 +19,7 @@ internal sealed class Snmpd : IAsyncDisposable
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
 
     private readonly TempDir _dir;
-    private readonly PeerProcess _process;
+    private PeerProcess _process;
 
     private Snmpd(TempDir dir, int port, PeerProcess process)
     {
@@ -47,21 +47,39 @@ internal sealed class Snmpd : IAsyncDisposable
             $"createUser pwuser SHA \"{AuthPassword}\" AES \"{PrivPassword}\"",
             $"createUser pwuser256 SHA-256 \"{AuthPassword}\" AES \"{PrivPassword}\"",
             $"createUser pwauth SHA \"{AuthPassword}\"",
+            "createUser pwnoauth",
             "rouser pwuser priv",
             "rouser pwuser256 priv",
             "rouser pwauth auth",
+            "rouser pwnoauth noauth",
             $"sysDescr {Description}",
             "sysLocation lab",
             "sysContact ops@example.com",
         ]);
-        var persist = dir.File("persist");
-        Directory.CreateDirectory(persist);
+        Directory.CreateDirectory(dir.File("persist"));
+        var snmpd = new Snmpd(dir, port, await LaunchAsync(dir, port));
+        return snmpd;
+    }
+
+    /// <summary>
+    /// Stops snmpd with SIGTERM (it saves its engine id and boots in the persistent dir) and starts it again on the
+    /// same port: the same engine with snmpEngineBoots one higher and its time restarted, as after a reboot.
+    /// </summary>
+    public async Task RestartAsync()
+    {
+        _process.Signal(15);
+        await _process.WaitForExitAsync(Patience);
+        await _process.DisposeAsync();
+        _process = await LaunchAsync(_dir, Port);
+    }
+
+    private static async Task<PeerProcess> LaunchAsync(TempDir dir, int port)
+    {
         var process = PeerProcess.Start(
             Peers.Require("snmpd"),
-            ["-f", "-Lo", "-C", "-c", config, "udp:" + "127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture)],
+            ["-f", "-Lo", "-C", "-I", "-smux", "-c", dir.File("snmpd.conf"), "udp:127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture)],
             dir.Path,
-            new Dictionary<string, string> { ["SNMP_PERSISTENT_DIR"] = persist, ["MIBS"] = "" });
-        var snmpd = new Snmpd(dir, port, process);
+            new Dictionary<string, string> { ["SNMP_PERSISTENT_DIR"] = dir.File("persist"), ["MIBS"] = "" });
         try
         {
             // snmpd prints its version once its transports are open.
@@ -69,18 +87,18 @@ internal sealed class Snmpd : IAsyncDisposable
         }
         catch
         {
-            await snmpd.DisposeAsync();
+            await process.DisposeAsync();
             throw;
         }
 
-        return snmpd;
+        return process;
     }
 
     public SnmpClientOptions V2c(string community = "public") => new() { Version = SnmpVersion.V2c, Community = community, Timeout = TimeSpan.FromSeconds(2), Retries = 2 };
 
     public SnmpClientOptions V3(string user, SnmpAuthProtocol auth, SnmpPrivProtocol priv, string authPassword = AuthPassword, string privPassword = PrivPassword) => new()
     {
-        Version = SnmpVersion.V3, User = user, AuthProtocol = auth, AuthPassword = authPassword, PrivProtocol = priv,
+        Version = SnmpVersion.V3, User = user, AuthProtocol = auth, AuthPassword = auth == SnmpAuthProtocol.None ? "" : authPassword, PrivProtocol = priv,
         PrivPassword = priv == SnmpPrivProtocol.None ? "" : privPassword, Timeout = TimeSpan.FromSeconds(2), Retries = 2,
     };
 

@@ -84,6 +84,7 @@ public sealed class SnmpdTests
     [InlineData("pwuser", SnmpAuthProtocol.Sha, SnmpPrivProtocol.Aes, "SHA")]
     [InlineData("pwuser256", SnmpAuthProtocol.Sha256, SnmpPrivProtocol.Aes, "SHA-256")]
     [InlineData("pwauth", SnmpAuthProtocol.Sha, SnmpPrivProtocol.None, "SHA")]
+    [InlineData("pwnoauth", SnmpAuthProtocol.None, SnmpPrivProtocol.None, "")]
     public async Task V3_get_and_walk_work_at_each_security_level(string user, SnmpAuthProtocol auth, SnmpPrivProtocol priv, string netSnmpAuth)
     {
         await using var snmpd = await Snmpd.StartAsync();
@@ -92,12 +93,61 @@ public sealed class SnmpdTests
         Assert.NotNull(client.EngineId);
 
         var ours = await client.WalkToListAsync(SystemGroup);
-        string[] security = priv == SnmpPrivProtocol.None
-            ? ["-l", "authNoPriv", "-u", user, "-a", netSnmpAuth, "-A", Snmpd.AuthPassword]
-            : ["-l", "authPriv", "-u", user, "-a", netSnmpAuth, "-A", Snmpd.AuthPassword, "-x", "AES", "-X", Snmpd.PrivPassword];
+        string[] security = auth == SnmpAuthProtocol.None
+            ? ["-l", "noAuthNoPriv", "-u", user]
+            : priv == SnmpPrivProtocol.None
+                ? ["-l", "authNoPriv", "-u", user, "-a", netSnmpAuth, "-A", Snmpd.AuthPassword]
+                : ["-l", "authPriv", "-u", user, "-a", netSnmpAuth, "-A", Snmpd.AuthPassword, "-x", "AES", "-X", Snmpd.PrivPassword];
         var theirs = Snmpd.ParseWalk(await snmpd.RunToolAsync("snmpwalk", ["-v3", .. security, "-On", snmpd.Address, SystemGroup.ToString()]));
         AssertSameWalk(ours, theirs);
         Assert.Equal(0, client.Statistics.RejectedReplies);
+    }
+
+    [PeerFact("snmpd")]
+    public async Task V3_client_follows_an_agent_restarted_with_a_new_engine_id_through_its_unknownEngineID_report()
+    {
+        await using var snmpd = await Snmpd.StartAsync();
+        await using var client = new SnmpClient(snmpd.EndPoint, snmpd.V3("pwuser", SnmpAuthProtocol.Sha, SnmpPrivProtocol.Aes));
+        Assert.Equal(Snmpd.Description, (await client.GetAsync(SysDescr)).Value.AsString());
+        var engine = client.EngineId;
+
+        // snmpd started with -C reads no persistent state, so it comes back with a new engine id (a replaced card).
+        await snmpd.RestartAsync();
+        Assert.Equal(Snmpd.Description, (await client.GetAsync(SysDescr)).Value.AsString());
+        Assert.NotEqual(engine, client.EngineId);
+        Assert.Equal(0, client.Statistics.Timeouts);
+    }
+
+    [PeerFact("snmpd")]
+    public async Task V3_client_resynchronises_its_engine_time_through_the_agents_notInTimeWindow_report()
+    {
+        await using var snmpd = await Snmpd.StartAsync();
+        var clock = new ManualTimeProvider();
+        var options = snmpd.V3("pwuser256", SnmpAuthProtocol.Sha256, SnmpPrivProtocol.Aes);
+        options.TimeProvider = clock;
+        await using var client = new SnmpClient(snmpd.EndPoint, options);
+        Assert.Equal(Snmpd.Description, (await client.GetAsync(SysDescr).WaitAsync(Snmpd.Patience)).Value.AsString());
+
+        // Our estimate of the agent's clock jumps 1000 s ahead of it (our host's clock leapt): far outside the 150 s
+        // window (RFC 3414 §3.2 7a). The agent answers with an authenticated usmStatsNotInTimeWindows report.
+        clock.Advance(TimeSpan.FromSeconds(1000));
+        SnmpVariable value;
+        try
+        {
+            value = await client.GetAsync(SysDescr).WaitAsync(Snmpd.Patience);
+        }
+        catch (TimeoutException)
+        {
+            var s = client.Statistics;
+            throw new Xunit.Sdk.XunitException($"no answer: rejected {s.RejectedReplies}, stray {s.StrayReplies}, malformed {s.MalformedReplies}; snmpd: {snmpd.Output[^Math.Min(2000, snmpd.Output.Length)..]}");
+        }
+
+        Assert.Equal(Snmpd.Description, value.Value.AsString());
+        Assert.Equal(0, client.Statistics.Timeouts);
+
+        // The agent's own counter shows the report was sent (usmStatsNotInTimeWindows.0, RFC 3414 §5).
+        await using var v2c = new SnmpClient(snmpd.EndPoint, snmpd.V2c());
+        Assert.Equal(1u, (await v2c.GetAsync(Oid.Parse("1.3.6.1.6.3.15.1.1.2.0"))).Value.AsUInt32());
     }
 
     [PeerFact("snmpd")]

@@ -17,6 +17,16 @@ public sealed class UsmTests
         Assert.Equal(Captures.Hex("66 95 fe bc 92 88 e3 62 82 23 5f c7 15 1f 12 84 97 b3 8f 3f"), kul);
     }
 
+    [Fact]
+    public void The_key_algorithm_also_reproduces_RFC3414_A_3_1_with_md5()
+    {
+        // RFC 3414 A.3.1. MD5 is not offered as an authentication protocol; this checks the algorithm with a second vector.
+        var md5 = System.Security.Cryptography.HashAlgorithmName.MD5;
+        var ku = UsmSecurity.PasswordToKey(md5, "maplesyrup"u8);
+        Assert.Equal(Captures.Hex("9f af 32 83 88 4e 92 83 4e bc 98 47 d8 ed d9 63"), ku);
+        Assert.Equal(Captures.Hex("52 6f 5e ed 9f cc e2 6f 89 64 c2 93 07 87 d8 2b"), UsmSecurity.LocalizeKey(md5, ku, Captures.Hex("00 00 00 00 00 00 00 00 00 00 00 02")));
+    }
+
     private static (byte[] Auth, byte[] Priv) Keys(SnmpAuthProtocol protocol, string authPassword = "authpass123", string privPassword = "privpass123")
     {
         var engine = Convert.FromHexString(CaptureEngine);
