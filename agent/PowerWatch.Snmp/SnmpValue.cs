@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -246,9 +245,6 @@ public readonly struct SnmpValue : IEquatable<SnmpValue>
         SnmpType.Opaque => "Opaque: " + Convert.ToHexString(_bytes!),
         _ => Type.ToString(),
     };
-
-    /// <summary>The IpAddress as a 32-bit big-endian number.</summary>
-    internal uint IpAddressValue => BinaryPrimitives.ReadUInt32BigEndian(_bytes);
 
     private InvalidOperationException WrongType(string expected) => new($"the value is {Type}, not {expected}");
 
