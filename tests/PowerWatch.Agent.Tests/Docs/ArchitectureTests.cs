@@ -12,7 +12,7 @@ public sealed class ArchitectureTests
     private static string Root => GrafanaDashboards.RepositoryRoot();
 
     // Every product project, by layer. Protocol projects: wire code, reference nothing of ours.
-    private static readonly HashSet<string> Protocol = ["PowerWatch.Modbus", "PowerWatch.Serial", "PowerWatch.SerialUps", "PowerWatch.Mqtt", "PowerWatch.Influx", "PowerWatch.Outbox"];
+    private static readonly HashSet<string> Protocol = ["PowerWatch.Modbus", "PowerWatch.Serial", "PowerWatch.SerialUps", "PowerWatch.Snmp", "PowerWatch.Mqtt", "PowerWatch.Influx", "PowerWatch.Outbox"];
     private const string Core = "PowerWatch.Core";
     private const string Service = "PowerWatch.Agent";
     private static readonly HashSet<string> Simulators = ["PowerWatch.Simulators", "PowerWatch.Simulator"];
