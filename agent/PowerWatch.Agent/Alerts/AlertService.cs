@@ -213,7 +213,7 @@ internal sealed partial class AlertService : BackgroundService
         {
             LogTransition(t.Kind, t.Alert.Id, t.Alert.Severity, t.Alert.Message);
             var a = t.Alert;
-            var message = EventMessage.From(t.At, t.Kind.ToWireName(), a);
+            var message = EventMessage.ForTransition(t.At, t.Kind.ToWireName(), a);
             if (audit is not null)
             {
                 LogAudit(t.Kind, a.Id, audit.By, audit.From ?? "?", audit.Operator ?? "-");

@@ -75,7 +75,7 @@ internal sealed record EventMessage(
     public DateTimeOffset? Until { get; init; }
 
     /// <summary>The event of an alert transition, its value rounded to the alert's unit's resolution.</summary>
-    public static EventMessage From(DateTimeOffset at, string type, PowerWatch.Core.Alerts.AlertInfo alert)
+    public static EventMessage ForTransition(DateTimeOffset at, string type, PowerWatch.Core.Alerts.AlertInfo alert)
     {
         ArgumentNullException.ThrowIfNull(alert);
         return new(at, type, alert.Message, alert.Id, alert.Rule, alert.Device, PowerWatch.Core.Alerts.AlertNames.ToWireName(alert.Severity),

@@ -96,7 +96,7 @@ public sealed class FailoverRoundingTests
             Encoding.UTF8.GetString(Payloads.Alert(AlertMessage.From(load, "active"))));
         Assert.Equal(
             """{"ts":"2026-12-07T14:02:07.000Z","type":"raised","message":"m","alert_id":"ups-load:ups","rule":"ups-load","device":"ups","severity":"warning","value":608}""",
-            Encoding.UTF8.GetString(Payloads.Event(EventMessage.From(T, "raised", Alert(608.0400000000001, "s")))));
+            Encoding.UTF8.GetString(Payloads.Event(EventMessage.ForTransition(T, "raised", Alert(608.0400000000001, "s")))));
         Assert.Equal(
             """{"id":"ups-load:ups","rule":"ups-load","device":"ups","severity":"warning","state":"cleared","message":"m","value":0.3,"raised":"2026-12-07T14:02:07.000Z","cleared":"2026-12-07T14:02:07.000Z"}""",
             Encoding.UTF8.GetString(Payloads.Alert(AlertMessage.From(Alert(0.1 + 0.2, "A"), "cleared", cleared: T))));
