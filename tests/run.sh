@@ -26,6 +26,19 @@ if ! dotnet publish agent/PowerWatch.Agent -c Release -r win-x64 --self-containe
   publish_failed=1
 fi
 
+# The optional Native AOT build (install/README.md): fully trimmed, and every trim or AOT warning is an error, so a
+# reflection use that would lose configuration keys or endpoints in a trimmed build fails here.
+# tests/PowerWatch.Agent.Tests/Aot runs the binary against the simulated site. ILCompiler links with the C toolchain
+# (gcc and libc6-dev from tests/peers/install.sh).
+rm -rf artifacts/publish/linux-x64-aot
+aot_started=$SECONDS
+if ! dotnet publish agent/PowerWatch.Agent -c Release -r linux-x64 -p:PublishAot=true \
+    -nologo -v q -o artifacts/publish/linux-x64-aot; then
+  echo "linux-x64 AOT publish FAILED" >&2
+  publish_failed=1
+fi
+echo "linux-x64 AOT publish: $((SECONDS - aot_started)) s"
+
 results=artifacts/test-results
 rm -rf "$results"
 dotnet test PowerWatch.sln -c Release --no-build -nologo \

@@ -1,3 +1,5 @@
+using System.Net.Sockets;
+
 namespace PowerWatch.Modbus;
 
 /// <summary>Which server transport a request arrived on.</summary>
@@ -83,6 +85,28 @@ public sealed record ModbusServerOptions
 
     /// <summary>TCP: connections beyond this are closed on accept.</summary>
     public int MaxConnections { get; init; } = 256;
+
+    /// <summary>
+    /// TCP: pause after a failed accept (e.g. the process is out of file descriptors), doubled for each further failure
+    /// in a row up to <see cref="AcceptRetryMaxDelay"/>; a successful accept starts again from this.
+    /// </summary>
+    public TimeSpan AcceptRetryDelay { get; init; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>TCP: the longest pause between accept attempts while accepting keeps failing.</summary>
+    public TimeSpan AcceptRetryMaxDelay { get; init; } = TimeSpan.FromSeconds(1);
+}
+
+/// <summary>
+/// The first failed accept of an episode (<see cref="ModbusTcpServer.AcceptFailed"/>): raised once until an accept
+/// succeeds again, so a host logs one line however long the listener keeps failing.
+/// </summary>
+public sealed class ModbusAcceptFailedEventArgs(SocketException exception, TimeSpan retryDelay) : EventArgs
+{
+    /// <summary>Why accept failed (e.g. <see cref="SocketError.TooManyOpenSockets"/> when out of descriptors).</summary>
+    public SocketException Exception { get; } = exception;
+
+    /// <summary>The pause before the next attempt (it grows while the failures continue).</summary>
+    public TimeSpan RetryDelay { get; } = retryDelay;
 }
 
 /// <summary>Counters of one server.</summary>
@@ -94,6 +118,7 @@ public sealed class ModbusServerStatistics
     private long _garbageBytes;
     private long _connections;
     private long _handlerFailures;
+    private long _acceptFailures;
 
     /// <summary>Well-framed requests handed to the handler.</summary>
     public long Requests => Interlocked.Read(ref _requests);
@@ -111,6 +136,9 @@ public sealed class ModbusServerStatistics
     /// <summary>Handler calls that threw (answered with 04).</summary>
     public long HandlerFailures => Interlocked.Read(ref _handlerFailures);
 
+    /// <summary>TCP accepts that failed with a <see cref="SocketException"/> (each followed by a back-off pause).</summary>
+    public long AcceptFailures => Interlocked.Read(ref _acceptFailures);
+
     internal long AddRequest() => Interlocked.Increment(ref _requests);
 
     internal void AddReply() => Interlocked.Increment(ref _replies);
@@ -122,4 +150,6 @@ public sealed class ModbusServerStatistics
     internal void AddConnection() => Interlocked.Increment(ref _connections);
 
     internal void AddHandlerFailure() => Interlocked.Increment(ref _handlerFailures);
+
+    internal void AddAcceptFailure() => Interlocked.Increment(ref _acceptFailures);
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using PowerWatch.Shared;
 
 namespace PowerWatch.Modbus;
 
@@ -17,7 +18,9 @@ public enum ModbusTcpFraming
 /// Modbus TCP server (slave): listens on an <see cref="IPEndPoint"/> (port 0 allowed; see <see cref="LocalEndPoint"/>),
 /// serves many connections concurrently, requests on one connection in order. A connection whose MBAP header is
 /// invalid is closed; frames with a protocol id other than 0 are dropped. With <see cref="ModbusTcpFraming.Rtu"/> it is
-/// an RTU-over-TCP server.
+/// an RTU-over-TCP server. A failing accept (out of file descriptors, for one) is retried after a pause that doubles
+/// up to <see cref="ModbusServerOptions.AcceptRetryMaxDelay"/>, on <see cref="ModbusServerOptions.TimeProvider"/>, and
+/// reported once per episode through <see cref="AcceptFailed"/>.
 /// </summary>
 public sealed class ModbusTcpServer : IAsyncDisposable
 {
@@ -25,6 +28,7 @@ public sealed class ModbusTcpServer : IAsyncDisposable
     private readonly ModbusServerOptions _options;
     private readonly ModbusTcpFraming _framing;
     private readonly ServerCore _core;
+    private readonly Backoff _acceptBackoff;
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<int, (Socket Socket, Task Task)> _connections = new();
     private Socket? _listener;
@@ -40,9 +44,19 @@ public sealed class ModbusTcpServer : IAsyncDisposable
         _options = options ?? new ModbusServerOptions();
         _framing = framing;
         _core = new ServerCore(handler, _options, Statistics);
+        _acceptBackoff = new Backoff(_options.AcceptRetryDelay, _options.AcceptRetryMaxDelay, jitter: 0);
     }
 
+    /// <summary>
+    /// The first failed accept of an episode: raised once (on the accept loop) until an accept succeeds again. A
+    /// handler that throws is ignored.
+    /// </summary>
+    public event EventHandler<ModbusAcceptFailedEventArgs>? AcceptFailed;
+
     public ModbusServerStatistics Statistics { get; } = new();
+
+    /// <summary>Accepts the next connection: the listener's own accept; tests replace it to inject failures.</summary>
+    internal Func<Socket, CancellationToken, ValueTask<Socket>> AcceptConnection { get; set; } = static (listener, ct) => listener.AcceptAsync(ct);
 
     /// <summary>The bound address (valid after <see cref="StartAsync"/>).</summary>
     public IPEndPoint LocalEndPoint => (IPEndPoint?)_listener?.LocalEndPoint ?? throw new InvalidOperationException("server not started");
@@ -111,12 +125,13 @@ public sealed class ModbusTcpServer : IAsyncDisposable
 
     private async Task AcceptLoopAsync(Socket listener, CancellationToken ct)
     {
+        var failures = 0;
         while (!ct.IsCancellationRequested)
         {
             Socket socket;
             try
             {
-                socket = await listener.AcceptAsync(ct);
+                socket = await AcceptConnection(listener, ct);
             }
             catch (OperationCanceledException)
             {
@@ -126,15 +141,35 @@ public sealed class ModbusTcpServer : IAsyncDisposable
             {
                 return;
             }
-            catch (SocketException)
+            catch (SocketException ex)
             {
                 if (ct.IsCancellationRequested)
                 {
                     return;
                 }
 
+                // Out of descriptors (EMFILE/ENFILE) and the like fail again at once: retrying without a pause spins
+                // a core. Pause, doubling while the failures continue; tell the host once per episode.
+                Statistics.AddAcceptFailure();
+                var delay = _acceptBackoff.Delay(failures);
+                if (failures++ == 0)
+                {
+                    OnAcceptFailed(ex, delay);
+                }
+
+                try
+                {
+                    await Task.Delay(delay, _options.TimeProvider, ct);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
                 continue;
             }
+
+            failures = 0;
 
             if (_connections.Count >= _options.MaxConnections)
             {
@@ -156,9 +191,34 @@ public sealed class ModbusTcpServer : IAsyncDisposable
         }
     }
 
+    private void OnAcceptFailed(SocketException exception, TimeSpan delay)
+    {
+        try
+        {
+            AcceptFailed?.Invoke(this, new ModbusAcceptFailedEventArgs(exception, delay));
+        }
+#pragma warning disable CA1031 // A faulty handler must not stop the accept loop.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+    }
+
     private async Task ServeConnectionAsync(int id, Socket socket, CancellationToken ct)
     {
-        var link = new StreamLink(new NetworkStream(socket, ownsSocket: true), ownsStream: true);
+        StreamLink link;
+        try
+        {
+            link = new StreamLink(new NetworkStream(socket, ownsSocket: true), ownsStream: true);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            // Dropped (DropConnections, disposal) or reset before it was served: nothing to serve, nothing to fail.
+            socket.Dispose();
+            _connections.TryRemove(id, out _);
+            return;
+        }
+
         try
         {
             if (_framing == ModbusTcpFraming.Mbap)

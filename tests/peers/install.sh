@@ -18,6 +18,8 @@ packages=(
   chromium
   # systemd-analyze verifies the shipped units
   systemd
+  # Native AOT publish of the agent (tests/run.sh): the toolchain .NET documents for linux-x64
+  clang zlib1g-dev
   # misc used by tests and scripts
   curl ca-certificates openssl procps iproute2 util-linux coreutils
 )

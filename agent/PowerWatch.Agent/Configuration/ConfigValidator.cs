@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Reflection;
 using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
@@ -84,7 +83,7 @@ internal static partial class ConfigValidator
         var problems = new List<ConfigProblem>();
         var suspect = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var section = configuration.GetSection(AgentOptions.Section);
-        CheckShape(section, typeof(AgentOptions), problems, suspect, SharedSections);
+        CheckShape(section, typeof(AgentOptions), problems, suspect, ConfigShapes.SharedSections);
 
         // Bind only what converts: the binder would otherwise stop at the first bad value.
         var convertible = section.AsEnumerable()
@@ -331,9 +330,8 @@ internal static partial class ConfigValidator
     /// </summary>
     private static void CheckShape(IConfigurationSection section, Type type, List<ConfigProblem> problems, HashSet<string> suspect, IReadOnlyDictionary<string, Type>? shared = null)
     {
-        var props = type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Where(pi => pi.CanWrite)
-            .ToDictionary(pi => pi.Name, pi => pi.PropertyType, StringComparer.OrdinalIgnoreCase);
+        // The options types' properties as listed for trimming (ConfigShapes), so every build knows the same keys.
+        var props = new Dictionary<string, Type>(ConfigShapes.PropertiesOf(type), StringComparer.OrdinalIgnoreCase);
         foreach (var (key, t) in shared ?? new Dictionary<string, Type>())
         {
             props.TryAdd(key, t);
@@ -383,73 +381,8 @@ internal static partial class ConfigValidator
     /// A sensible example value for one numeric key: the override above, else the key's own default (a freshly
     /// constructed options object, as docs/configuration.md lists it) when that is not 0; null to use the type's.
     /// </summary>
-    internal static string? Example(Type owner, string key)
-    {
-        var property = owner.GetProperty(key, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase);
-        if (property is null)
-        {
-            return null;
-        }
-
-        if (ExampleOverrides.TryGetValue($"{owner.Name}.{property.Name}", out var example))
-        {
-            return example;
-        }
-
-        var t = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
-        if (t != typeof(int) && t != typeof(double) || owner.GetConstructor(Type.EmptyTypes) is not { } constructor)
-        {
-            return null;
-        }
-
-        return property.GetValue(constructor.Invoke(null)) switch
-        {
-            int i when i != 0 => i.ToString(CultureInfo.InvariantCulture),
-            double d when d != 0 && double.IsFinite(d) => d.ToString("R", CultureInfo.InvariantCulture),
-            _ => null,
-        };
-    }
-
-    /// <summary>
-    /// Sections under <c>PowerWatch</c> that other verbs read from the same file (the ingest service shares the
-    /// agent's configuration file): checked for shape, not bound by the agent.
-    /// </summary>
-    private static readonly Dictionary<string, Type> SharedSections = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["Ingest"] = typeof(IngestOptions),
-    };
-
-    /// <summary>The value type of a string-keyed dictionary, or the element type of a list/array/set; null otherwise.</summary>
-    private static (Type? Element, bool IsMap) ContainerOf(Type t)
-    {
-        if (t.IsArray)
-        {
-            return (t.GetElementType(), false);
-        }
-
-        if (!t.IsGenericType)
-        {
-            return (null, false);
-        }
-
-        var definition = t.GetGenericTypeDefinition();
-        var args = t.GetGenericArguments();
-        if (args.Length == 2 && args[0] == typeof(string)
-            && (definition == typeof(Dictionary<,>) || definition == typeof(IDictionary<,>) || definition == typeof(IReadOnlyDictionary<,>)))
-        {
-            return (args[1], true);
-        }
-
-        if (args.Length == 1
-            && (definition == typeof(List<>) || definition == typeof(IList<>) || definition == typeof(ICollection<>)
-                || definition == typeof(IEnumerable<>) || definition == typeof(IReadOnlyList<>) || definition == typeof(IReadOnlyCollection<>)
-                || definition == typeof(HashSet<>) || definition == typeof(ISet<>)))
-        {
-            return (args[0], false);
-        }
-
-        return (null, false);
-    }
+    internal static string? Example(Type owner, string key) =>
+        ExampleOverrides.TryGetValue($"{owner.Name}.{key}", out var example) ? example : ConfigShapes.NumericDefault(owner, key);
 
     private static void CheckValue(IConfigurationSection child, Type t, List<ConfigProblem> problems, HashSet<string> suspect, string? example = null)
     {
@@ -465,7 +398,7 @@ internal static partial class ConfigValidator
     private static void CheckConversion(IConfigurationSection child, Type t, List<ConfigProblem> problems, HashSet<string> suspect, string? example)
     {
         var underlying = Nullable.GetUnderlyingType(t) ?? t;
-        var (element, isMap) = ContainerOf(underlying);
+        var (element, isMap) = ConfigShapes.ContainerOf(underlying);
         if (element is not null)
         {
             if (child.Value is { Length: > 0 })

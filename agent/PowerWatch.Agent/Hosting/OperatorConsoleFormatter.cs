@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging.Configuration;
@@ -132,10 +133,16 @@ internal static class OperatorConsoleLogging
         // Logging:Console:FormatterName may choose another format.
         logging.Services.AddOptions<ConsoleLoggerOptions>().Configure<ILoggerProviderConfiguration<ConsoleLoggerProvider>>(
             (o, provider) => o.FormatterName = provider.Configuration["FormatterName"] is { Length: > 0 } configured ? configured : OperatorConsoleFormatter.FormatterName);
-        logging.AddConsoleFormatter<OperatorConsoleFormatter, OperatorConsoleFormatterOptions>(o =>
+        // Registered by hand rather than with AddConsoleFormatter, whose reflection binding of the options is not
+        // trim-safe (Native AOT): the same keys under Logging:Console:FormatterOptions, read one by one.
+        logging.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ConsoleFormatter, OperatorConsoleFormatter>());
+        logging.Services.AddOptions<OperatorConsoleFormatterOptions>().Configure<ILoggerProviderConfiguration<ConsoleLoggerProvider>>((o, provider) =>
         {
-            o.TimestampFormat ??= "HH:mm:ss";
-            o.Verbose |= verbose;
+            var section = provider.Configuration.GetSection("FormatterOptions");
+            o.TimestampFormat = section["TimestampFormat"] is { Length: > 0 } format ? format : "HH:mm:ss";
+            o.Verbose = verbose || (bool.TryParse(section["Verbose"], out var v) && v);
+            o.UseUtcTimestamp = bool.TryParse(section["UseUtcTimestamp"], out var utc) && utc;
+            o.IncludeScopes = bool.TryParse(section["IncludeScopes"], out var scopes) && scopes;
         });
         return logging;
     }

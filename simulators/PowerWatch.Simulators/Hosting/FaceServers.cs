@@ -66,6 +66,10 @@ public sealed class FaceTcpServer : IFaceServer
         var handler = transport == FaceTransport.Tcp ? face.CreateHandler() : face.CreateHandler(unitId);
         var server = new ModbusTcpServer(new IPEndPoint(IPAddress.Loopback, port), handler, options,
             transport == FaceTransport.Tcp ? ModbusTcpFraming.Mbap : ModbusTcpFraming.Rtu);
+
+        // One line per episode (e.g. out of file descriptors); the server itself backs off.
+        server.AcceptFailed += (_, e) => Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"simulator: accept on {server.LocalEndPoint} failed ({e.Exception.SocketErrorCode}: {e.Exception.Message}); retrying with back-off up to {options.AcceptRetryMaxDelay.TotalSeconds:0.###} s"));
         try
         {
             await server.StartAsync(cancellationToken).ConfigureAwait(false);
