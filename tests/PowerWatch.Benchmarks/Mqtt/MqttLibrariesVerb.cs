@@ -56,22 +56,8 @@ internal sealed class MqttLibrariesVerb : IBenchmarkVerb
         await using var broker = PeerProcess.Start(Peers.Require("mosquitto"), ["-c", config]);
         await broker.WaitForTcpAsync(port);
 
-        await using var subscriber = new OurClient(new OurOptions { Host = "127.0.0.1", Port = port, ProtocolVersion = OurVersion.V311, ClientId = "bench-counter", ReceiveBufferCapacity = 100_000 });
-        await subscriber.ConnectAsync(cancellationToken);
-        await subscriber.SubscribeAsync("bench/#", MqttQualityOfService.AtLeastOnce, cancellationToken);
-        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        var counter = Task.Run(
-            async () =>
-            {
-                await foreach (var m in subscriber.ReceivedMessages.ReadAllAsync(cancellationToken))
-                {
-                    lock (counts)
-                    {
-                        counts[m.Topic] = counts.GetValueOrDefault(m.Topic) + 1;
-                    }
-                }
-            },
-            cancellationToken);
+        await using var subscriber = await TopicCounter.StartAsync(port, cancellationToken);
+        var counts = subscriber.Counts;
 
         // Untimed warm-up: every contender once per QoS (JIT of both in-process clients, mosquitto's first sessions).
         foreach (var qos in new[] { MqttQualityOfService.AtMostOnce, MqttQualityOfService.AtLeastOnce })
