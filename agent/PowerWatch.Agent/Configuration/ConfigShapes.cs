@@ -38,6 +38,7 @@ internal static class ConfigShapes
         Add<AtsLink>(shapes);
         Add<UpsLink>(shapes);
         Add<StatusOptions>(shapes);
+        Add<StatusTokenOptions>(shapes);
         Add<AlertOptions>(shapes);
         Add<Core.Alerts.AlertRule>(shapes);
         Add<Core.Alerts.AlertEngineOptions>(shapes);

@@ -181,8 +181,10 @@ public sealed class DocsCommandTests
                     : Directory.EnumerateFiles(Path.Combine(Repo, project), "*.csproj").Any() ? null : $"no project at {project}";
             case "dotnet" when program.Count > 2 && program[1] == "test":
                 return Directory.Exists(Path.Combine(Repo, program[2])) && Directory.EnumerateFiles(Path.Combine(Repo, program[2]), "*.csproj").Any() ? null : $"no test project at {program[2]}";
+            case "dotnet" when program.Count > 2 && program[1] == "publish":
+                return Directory.Exists(Path.Combine(Repo, program[2])) && Directory.EnumerateFiles(Path.Combine(Repo, program[2]), "*.csproj").Any() ? null : $"no project at {program[2]}";
             case "dotnet":
-                return "only dotnet run --project and dotnet test are documented forms";
+                return "only dotnet run --project, dotnet test and dotnet publish of a project here are documented forms";
             case "bash":
                 return program.Count > 1 && File.Exists(Path.Combine(Repo, program[1])) ? null : $"no script {string.Join(' ', program.Skip(1))}";
             default:
