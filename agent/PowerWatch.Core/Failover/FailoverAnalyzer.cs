@@ -1,6 +1,5 @@
 using System.Globalization;
 using PowerWatch.Core.Alerts;
-using PowerWatch.Core.Trends;
 
 namespace PowerWatch.Core.Failover;
 
@@ -11,7 +10,7 @@ namespace PowerWatch.Core.Failover;
 /// failed, margin, depletion before the generator, fuel hours, overload, runtime disagreement) and the retransfer
 /// event. Pure logic on an injected <see cref="TimeProvider"/>; thread-safe.
 /// </summary>
-public sealed class FailoverAnalyzer
+public sealed partial class FailoverAnalyzer
 {
     private static readonly HashSet<string> RaisedAlarmConditions = new(StringComparer.Ordinal)
     {
@@ -106,6 +105,7 @@ public sealed class FailoverAnalyzer
 
             if (Number(data, MetricNames.FuelLevel) is { } fuel && readings.Any(r => r.Metric == MetricNames.FuelLevel))
             {
+                FuelProjection.Track(data.FuelSteps, data.Fuel.Count > 0 ? data.Fuel[^1].Value : null, now, fuel);
                 data.Fuel.Add((now, fuel));
                 var cutoff = now - _options.FuelWindow;
                 data.Fuel.RemoveAll(p => p.At < cutoff);
@@ -141,18 +141,6 @@ public sealed class FailoverAnalyzer
     private static bool? Bool(DeviceData? d, string metric) => d?.Readings.Boolean(metric);
 
     private static string? Text(DeviceData? d, string metric) => d?.Readings.Text(metric);
-
-    /// <summary>" on low-fuel-level shutdown": the controller's alarms that stop the engine, as the operator's reason.</summary>
-    private static string StoppedBy(DeviceData? gen)
-    {
-        const string prefix = "generator.alarm.";
-        var names = gen?.Readings.ToList()
-            .Where(r => r.Metric.StartsWith(prefix, StringComparison.Ordinal) && r.Value.TryGetText(out var c) && c != "warning" && RaisedAlarmConditions.Contains(c))
-            .Select(r => $"{r.Metric[prefix.Length..]} {r.Value.Text}")
-            .Order(StringComparer.Ordinal)
-            .ToList() ?? [];
-        return names.Count == 0 ? "" : " on " + string.Join(", ", names);
-    }
 
     private static System.Collections.Immutable.ImmutableArray<string> Status(DeviceData? d) =>
         Text(d, MetricNames.UpsStatus) is { } s ? UpsStatus.Parse(s).Tokens : [];
@@ -344,12 +332,11 @@ public sealed class FailoverAnalyzer
         else if (gen is not null && _devices.TryGetValue(chain.Generator!, out var genData) && genData.Fuel.Count >= 3
             && genData.Fuel[^1].At - genData.Fuel[0].At >= TimeSpan.FromMinutes(Math.Min(15, _options.FuelWindow.TotalMinutes / 2)))
         {
-            var perHour = -LinearTrend.Of(genData.Fuel).Slope * 3600;
             var level = genData.Fuel[^1].Value;
-            if (perHour > 0.01)
+            if (FuelProjection.Estimate(genData.Fuel, genData.FuelSteps, now) is { } projection)
             {
-                st.FuelHours = level / perHour;
-                st.FuelBurn = perHour;
+                st.FuelHours = projection.Hours;
+                st.FuelBurn = projection.BurnPerHour;
             }
 
             // Fuel does not come back by itself: once raised the alert holds until the tank is refilled
@@ -575,39 +562,5 @@ public sealed class FailoverAnalyzer
         }
 
         return reasons.Count == 0 ? null : string.Join("; ", reasons);
-    }
-
-    private sealed class DeviceData
-    {
-        public LatestReadings Readings { get; } = new();
-
-        public List<(DateTimeOffset At, double Value)> Fuel { get; } = [];
-    }
-
-    private sealed class ChainState
-    {
-        public DateTimeOffset? UtilityDownSince { get; set; }
-
-        public DateTimeOffset? OutageStart { get; set; }
-
-        public TimeSpan? LastOutage { get; set; }
-
-        public TimeSpan? LastUpFor { get; set; }
-
-        public string? LastPosition { get; set; }
-
-        public string GeneratorState { get; set; } = "";
-
-        public DateTimeOffset GeneratorStateSince { get; set; }
-
-        public DateTimeOffset? GeneratorUpSince { get; set; }
-
-        public bool GeneratorUpThisOutage { get; set; }
-
-        public double? FuelAlarmedAt { get; set; }
-
-        public double? FuelHours { get; set; }
-
-        public double FuelBurn { get; set; }
     }
 }
