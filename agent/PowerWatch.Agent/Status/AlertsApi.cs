@@ -22,20 +22,24 @@ namespace PowerWatch.Agent.Status;
 /// </summary>
 internal static class AlertsApi
 {
+    /// <summary>Alerts with their values rounded to the resolution of their unit, as every payload leaving the agent.</summary>
+    private static List<AlertInfo> Rounded(IReadOnlyList<AlertInfo> alerts) => [.. alerts.Select(a => a with { Value = WireRounding.Value(a) })];
+
     public static IEndpointRouteBuilder MapPowerWatchAlerts(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/alerts", (AlertService alerts, bool? roots) =>
         {
-            var active = alerts.Engine.Active();
+            var active = Rounded(alerts.Engine.Active());
+            var recent = Rounded(alerts.Engine.Recent());
             if (roots != true)
             {
-                return Results.Json(new AlertsDto(active, alerts.Engine.Recent(), alerts.Engine.Suppressed), AlertJsonContext.Default.AlertsDto);
+                return Results.Json(new AlertsDto(active, recent, alerts.Engine.Suppressed), AlertJsonContext.Default.AlertsDto);
             }
 
             // Root causes only, each with the ids folded under it.
             var top = AlertTree.Roots(active);
             var folded = top.ToDictionary(a => a.Id, a => AlertTree.Descendants(active, a.Id), StringComparer.Ordinal);
-            return Results.Json(new AlertsDto(top, alerts.Engine.Recent(), alerts.Engine.Suppressed) { Consequences = folded }, AlertJsonContext.Default.AlertsDto);
+            return Results.Json(new AlertsDto(top, recent, alerts.Engine.Suppressed) { Consequences = folded }, AlertJsonContext.Default.AlertsDto);
         });
         app.MapPost("/api/alerts/{id}/ack", async (HttpContext http, AlertService alerts, string id, string? by, CancellationToken ct) =>
         {

@@ -149,6 +149,20 @@ public sealed class AlertsApiHttpTests : IClassFixture<AlertsApiHttpTests.Agent>
     }
 
     [Fact]
+    public async Task Alerts_endpoint_rounds_values_to_their_units_resolution()
+    {
+        var engine = _agent.Running.Services.GetRequiredService<PowerWatch.Agent.Alerts.AlertService>().Engine;
+        var raised = engine.ApplyConditions([new PowerWatch.Core.Alerts.AlertCondition("rounding-probe", "ups", PowerWatch.Core.Alerts.AlertSeverity.Warning, "probe", 608.0400000000001, "s")]);
+        Assert.Contains(raised, t => t.Alert.Id == "rounding-probe:ups");
+        var body = await Http.GetStringAsync(new Uri("api/alerts", UriKind.Relative));
+        using var doc = JsonDocument.Parse(body);
+        var probe = doc.RootElement.GetProperty("active").EnumerateArray().Concat(doc.RootElement.GetProperty("recent").EnumerateArray())
+            .First(a => a.GetProperty("id").GetString() == "rounding-probe:ups");
+        Assert.Equal("608", probe.GetProperty("value").GetRawText());
+        Assert.DoesNotContain("608.04", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Acknowledge_marks_the_alert_acknowledged_by_the_named_operator()
     {
         var (status, body) = await PostAsync("api/alerts/comms-lost:generator/ack?by=alice");
