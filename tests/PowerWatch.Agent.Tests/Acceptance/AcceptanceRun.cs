@@ -89,9 +89,10 @@ public static class AcceptanceRun
             ["PowerWatch:DataDirectory"] = dir.File("data"),
             ["PowerWatch:Status:Enabled"] = pause is null ? "false" : "true",
         };
-        var statusUrl = new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{Peers.FreeTcpPort()}/"));
+        Uri? statusUrl = null;
         if (pause is not null)
         {
+            statusUrl = new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{Peers.FreeTcpPort()}/"));
             overrides["PowerWatch:Status:Url"] = statusUrl.ToString().TrimEnd('/');
         }
 
@@ -138,7 +139,7 @@ public static class AcceptanceRun
                 }
 
                 using var still = host.Site.Clock.Hold();
-                await pause!.Action(at, statusUrl);
+                await pause!.Action(at, statusUrl!);
             }
 
             // Waits on the site's clock, not real time: the scenario's own duration.

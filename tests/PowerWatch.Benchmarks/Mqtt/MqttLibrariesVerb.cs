@@ -44,17 +44,9 @@ internal sealed class MqttLibrariesVerb : IBenchmarkVerb
             $"load average at start {LoadAverage()}");
 
         using var dir = new TempDir("powerwatch-bench-mqtt-libs");
-        var port = Peers.FreeTcpPort();
-        var config = dir.File("mosquitto.conf");
-        var lines = new List<string> { $"listener {port} 127.0.0.1", "allow_anonymous true", "log_dest stderr", "log_type error", "max_queued_messages 0", "max_inflight_messages 0" };
-        if (Environment.UserName == "root")
-        {
-            lines.Add("user root");
-        }
-
-        await File.WriteAllLinesAsync(config, lines, cancellationToken);
-        await using var broker = PeerProcess.Start(Peers.Require("mosquitto"), ["-c", config]);
-        await broker.WaitForTcpAsync(port);
+        var started = await BenchBroker.StartAsync(dir, cancellationToken);
+        await using var broker = started.Broker;
+        var port = started.Port;
 
         await using var subscriber = await TopicCounter.StartAsync(port, cancellationToken);
         var counts = subscriber.Counts;
