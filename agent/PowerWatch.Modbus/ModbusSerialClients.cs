@@ -117,25 +117,7 @@ public sealed class ModbusRtuOverTcpClient : ModbusClient
 
     private async ValueTask<StreamLink> ConnectAsync(CancellationToken ct)
     {
-        var socket = new Socket(_endPoint.AddressFamily == AddressFamily.Unspecified ? AddressFamily.InterNetwork : _endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp)
-        {
-            NoDelay = true,
-        };
-        try
-        {
-            await socket.ConnectAsync(_endPoint, ct);
-        }
-        catch (SocketException e)
-        {
-            socket.Dispose();
-            throw new ModbusConnectionException($"cannot connect to {_endPoint}: {e.SocketErrorCode}", e);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-
+        var socket = await TcpConnector.ConnectAsync(_endPoint, ct);
         Statistics.AddConnect();
         var link = new StreamLink(new NetworkStream(socket, ownsSocket: true), ownsStream: true);
         if (Options.ConnectDelay > TimeSpan.Zero)

@@ -244,35 +244,33 @@ public sealed class ModbusTcpServer : IAsyncDisposable
 }
 
 /// <summary>
-/// Modbus RTU server over a <see cref="Stream"/> (serial port or pty). Answers the units its handler serves;
-/// broadcast (unit 0) writes are applied without a reply; bad-CRC frames are dropped (and counted).
+/// A Modbus server that serves one <see cref="Stream"/> (serial port or pty) with one framing: the start, stop and
+/// completion shared by <see cref="ModbusRtuServer"/> and <see cref="ModbusAsciiServer"/>.
 /// </summary>
-public sealed class ModbusRtuServer : IAsyncDisposable
+public abstract class ModbusStreamServer : IAsyncDisposable
 {
     private readonly StreamLink _link;
-    private readonly ModbusServerOptions _options;
-    private readonly ServerCore _core;
     private readonly CancellationTokenSource _stop = new();
     private Task? _loop;
     private int _disposed;
 
-    public ModbusRtuServer(Stream stream, ModbusSerialLine line, IModbusRequestHandler handler, ModbusServerOptions? options = null, bool leaveOpen = false)
+    private protected ModbusStreamServer(Stream stream, IModbusRequestHandler handler, ModbusServerOptions? options, bool leaveOpen)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        ArgumentNullException.ThrowIfNull(line);
         ArgumentNullException.ThrowIfNull(handler);
-        Line = line;
-        _options = options ?? new ModbusServerOptions();
-        _core = new ServerCore(handler, _options, Statistics);
+        Options = options ?? new ModbusServerOptions();
+        Core = new ServerCore(handler, Options, Statistics);
         _link = new StreamLink(stream, !leaveOpen);
     }
-
-    public ModbusSerialLine Line { get; }
 
     public ModbusServerStatistics Statistics { get; } = new();
 
     /// <summary>Completes when serving stops (stream ended, a CloseConnection fault, or disposal).</summary>
     public Task Completion => _loop ?? Task.CompletedTask;
+
+    private protected ModbusServerOptions Options { get; }
+
+    private protected ServerCore Core { get; }
 
     public Task StartAsync(CancellationToken ct = default)
     {
@@ -297,13 +295,16 @@ public sealed class ModbusRtuServer : IAsyncDisposable
 
         await _link.DisposeAsync();
         _stop.Dispose();
+        GC.SuppressFinalize(this);
     }
+
+    private protected abstract Task ServeAsync(StreamLink link, CancellationToken ct);
 
     private async Task RunAsync(CancellationToken ct)
     {
         try
         {
-            await _core.ServeRtuAsync(_link, ModbusServerTransport.Rtu, _options.InterFrameGap ?? Line.T35, Line, ct);
+            await ServeAsync(_link, ct);
         }
 #pragma warning disable CA1031 // The serve loop ends on stream failure or cancellation; Completion reports the end.
         catch (Exception)
@@ -313,64 +314,35 @@ public sealed class ModbusRtuServer : IAsyncDisposable
     }
 }
 
-/// <summary>Modbus ASCII server over a <see cref="Stream"/>. Frames with a bad LRC or characters are dropped (and counted).</summary>
-public sealed class ModbusAsciiServer : IAsyncDisposable
+/// <summary>
+/// Modbus RTU server over a <see cref="Stream"/> (serial port or pty). Answers the units its handler serves;
+/// broadcast (unit 0) writes are applied without a reply; bad-CRC frames are dropped (and counted).
+/// </summary>
+public sealed class ModbusRtuServer : ModbusStreamServer
 {
-    private readonly StreamLink _link;
-    private readonly ServerCore _core;
+    public ModbusRtuServer(Stream stream, ModbusSerialLine line, IModbusRequestHandler handler, ModbusServerOptions? options = null, bool leaveOpen = false)
+        : base(stream, handler, options, leaveOpen)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        Line = line;
+    }
+
+    public ModbusSerialLine Line { get; }
+
+    private protected override Task ServeAsync(StreamLink link, CancellationToken ct) =>
+        Core.ServeRtuAsync(link, ModbusServerTransport.Rtu, Options.InterFrameGap ?? Line.T35, Line, ct);
+}
+
+/// <summary>Modbus ASCII server over a <see cref="Stream"/>. Frames with a bad LRC or characters are dropped (and counted).</summary>
+public sealed class ModbusAsciiServer : ModbusStreamServer
+{
     private readonly ModbusSerialLine? _line;
-    private readonly CancellationTokenSource _stop = new();
-    private Task? _loop;
-    private int _disposed;
 
     public ModbusAsciiServer(Stream stream, IModbusRequestHandler handler, ModbusServerOptions? options = null, bool leaveOpen = false, ModbusSerialLine? line = null)
+        : base(stream, handler, options, leaveOpen)
     {
-        ArgumentNullException.ThrowIfNull(stream);
-        ArgumentNullException.ThrowIfNull(handler);
         _line = line;
-        _core = new ServerCore(handler, options ?? new ModbusServerOptions(), Statistics);
-        _link = new StreamLink(stream, !leaveOpen);
     }
 
-    public ModbusServerStatistics Statistics { get; } = new();
-
-    public Task Completion => _loop ?? Task.CompletedTask;
-
-    public Task StartAsync(CancellationToken ct = default)
-    {
-        ObjectDisposedException.ThrowIf(_disposed != 0, this);
-        ct.ThrowIfCancellationRequested();
-        _loop ??= Task.Run(() => RunAsync(_stop.Token), CancellationToken.None);
-        return Task.CompletedTask;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
-        {
-            return;
-        }
-
-        await _stop.CancelAsync();
-        if (_loop is not null)
-        {
-            await _loop;
-        }
-
-        await _link.DisposeAsync();
-        _stop.Dispose();
-    }
-
-    private async Task RunAsync(CancellationToken ct)
-    {
-        try
-        {
-            await _core.ServeAsciiAsync(_link, _line, ct);
-        }
-#pragma warning disable CA1031 // The serve loop ends on stream failure or cancellation; Completion reports the end.
-        catch (Exception)
-#pragma warning restore CA1031
-        {
-        }
-    }
+    private protected override Task ServeAsync(StreamLink link, CancellationToken ct) => Core.ServeAsciiAsync(link, _line, ct);
 }

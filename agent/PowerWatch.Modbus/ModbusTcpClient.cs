@@ -113,25 +113,7 @@ public sealed class ModbusTcpClient : ModbusClient
 
     private async ValueTask<Socket> ConnectAsync(CancellationToken ct)
     {
-        var socket = new Socket(_endPoint.AddressFamily == AddressFamily.Unspecified ? AddressFamily.InterNetwork : _endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp)
-        {
-            NoDelay = true,
-        };
-        try
-        {
-            await socket.ConnectAsync(_endPoint, ct);
-        }
-        catch (SocketException e)
-        {
-            socket.Dispose();
-            throw new ModbusConnectionException($"cannot connect to {_endPoint}: {e.SocketErrorCode}", e);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-
+        var socket = await TcpConnector.ConnectAsync(_endPoint, ct);
         _socket = socket;
         Statistics.AddConnect();
         if (Options.ConnectDelay > TimeSpan.Zero)
