@@ -31,9 +31,9 @@ public sealed class ApcSmartOptions
 /// An APC "Smart" serial UPS (SPEC-DEVICES §6) over a site's UPS model. <c>Y</c> enters smart mode (<c>SM</c>); before
 /// that nothing else is answered; <c>R</c> leaves it (<c>BYE</c>). Replies end in CR LF; unsupported commands answer
 /// <c>NA</c>. While in smart mode, unsolicited alert characters follow the model's status changes. Serve it with
-/// <see cref="StartPtyAsync"/> or <see cref="StartTcpAsync"/>; dispose it to detach from the model.
+/// <see cref="SerialFace.StartPtyAsync"/> or <see cref="SerialFace.StartTcpAsync"/>; dispose it to detach from the model.
 /// </summary>
-public sealed class ApcSmartFace : ISerialFaceProtocol, IDisposable
+public sealed class ApcSmartFace : SerialFace, IDisposable
 {
     /// <summary>Command characters listed in the <c>a</c> reply (what NUT's apcsmart will ask for).</summary>
     internal const string SupportedCommands = "\u0001\u000E\u007F@9ABCFGKLOPQRSUWXYZabfgjlnpqru";
@@ -47,9 +47,8 @@ public sealed class ApcSmartFace : ISerialFaceProtocol, IDisposable
     private int _disposed;
 
     public ApcSmartFace(Site site, ApcSmartOptions? options = null)
+        : base(site)
     {
-        ArgumentNullException.ThrowIfNull(site);
-        Site = site;
         Options = options ?? new ApcSmartOptions();
         Site.Ups.StatusChanged += OnStatusChanged;
     }
@@ -57,34 +56,21 @@ public sealed class ApcSmartFace : ISerialFaceProtocol, IDisposable
     /// <summary>Raised with each unsolicited alert character (sent to every client in smart mode).</summary>
     internal event Action<byte>? AlertRaised;
 
-    event Action<byte>? ISerialFaceProtocol.AlertRaised
-    {
-        add => AlertRaised += value;
-        remove => AlertRaised -= value;
-    }
-
-    public Site Site { get; }
-
     public ApcSmartOptions Options { get; }
 
-    /// <summary>Transport faults (shared vocabulary with the Modbus faces).</summary>
-    public FaultSwitch Faults { get; } = new();
+    private protected override ISerialFaceSession CreateProtocolSession() => CreateSession();
 
-    /// <summary>Serves this face on a new pseudo-terminal; clients open <see cref="SerialFaceServer.PeerPath"/>. Linux only.</summary>
-    public Task<SerialFaceServer> StartPtyAsync(SerialFaceOptions? options = null, CancellationToken cancellationToken = default)
+    private protected override void SubscribeAlerts(Action<byte>? handler, bool subscribe)
     {
-        cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(SerialFaceServer.StartPty(this, Faults, Site, options));
+        if (subscribe)
+        {
+            AlertRaised += handler;
+        }
+        else
+        {
+            AlertRaised -= handler;
+        }
     }
-
-    /// <summary>Serves this face on 127.0.0.1 (port from <paramref name="options"/>, default any free port).</summary>
-    public Task<SerialFaceServer> StartTcpAsync(SerialFaceOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(SerialFaceServer.StartTcp(this, Faults, Site, options));
-    }
-
-    ISerialFaceSession ISerialFaceProtocol.CreateSession() => CreateSession();
 
     /// <summary>A new connection's protocol state (starts outside smart mode).</summary>
     internal ApcSmartSession CreateSession() => new(this);

@@ -48,49 +48,23 @@ public sealed class MegatecQ1Options
 /// A Megatec / Voltronic "Q1" serial UPS (SPEC-DEVICES §5) over a site's UPS model. Commands end in CR. <c>Q1</c>,
 /// <c>F</c>, <c>I</c> answer; <c>T</c>, <c>TL</c>, <c>T&lt;n&gt;</c>, <c>CT</c>, <c>Q</c>, <c>S&lt;n&gt;</c>,
 /// <c>S&lt;n&gt;R&lt;m&gt;</c>, <c>C</c> act on the model without a reply; anything else is echoed back.
-/// Serve it with <see cref="StartPtyAsync"/> or <see cref="StartTcpAsync"/>.
+/// Serve it with <see cref="SerialFace.StartPtyAsync"/> or <see cref="SerialFace.StartTcpAsync"/>.
 /// </summary>
-public sealed class MegatecQ1Face : ISerialFaceProtocol
+public sealed class MegatecQ1Face : SerialFace
 {
     private readonly Lock _gate = new();
     private ITimer? _restoreTimer;
 
     public MegatecQ1Face(Site site, MegatecQ1Options? options = null)
+        : base(site)
     {
-        ArgumentNullException.ThrowIfNull(site);
-        Site = site;
         Options = options ?? new MegatecQ1Options();
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Options.BatteryVoltageDivisor, nameof(options));
     }
 
-    event Action<byte>? ISerialFaceProtocol.AlertRaised
-    {
-        add { }
-        remove { }
-    }
-
-    public Site Site { get; }
-
     public MegatecQ1Options Options { get; }
 
-    /// <summary>Transport faults (shared vocabulary with the Modbus faces; see README for what each kind does here).</summary>
-    public FaultSwitch Faults { get; } = new();
-
-    /// <summary>Serves this face on a new pseudo-terminal; clients open <see cref="SerialFaceServer.PeerPath"/>. Linux only.</summary>
-    public Task<SerialFaceServer> StartPtyAsync(SerialFaceOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(SerialFaceServer.StartPty(this, Faults, Site, options));
-    }
-
-    /// <summary>Serves this face on 127.0.0.1 (port from <paramref name="options"/>, default any free port).</summary>
-    public Task<SerialFaceServer> StartTcpAsync(SerialFaceOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(SerialFaceServer.StartTcp(this, Faults, Site, options));
-    }
-
-    ISerialFaceSession ISerialFaceProtocol.CreateSession() => new Session(this);
+    private protected override ISerialFaceSession CreateProtocolSession() => new Session(this);
 
     /// <summary>Executes one command (without its CR) against the model; returns the reply bytes, or null when the command has none.</summary>
     internal byte[]? Execute(ReadOnlySpan<byte> command)
