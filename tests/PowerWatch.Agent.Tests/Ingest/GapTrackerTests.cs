@@ -73,4 +73,63 @@ public sealed class GapTrackerTests
         var gaps = t.Collect(T0.AddMinutes(21));
         Assert.Equal([("new", 1L, 4L)], gaps.Select(g => (g.Run, g.From, g.To)));
     }
+
+    [Fact]
+    public void A_confirmation_claiming_an_enormous_range_is_refused_without_following_it()
+    {
+        var t = new GapTracker(Grace, T0);
+        Store(t, T0, 1, 5);
+        Store(t, T0.AddSeconds(1), 6, long.MaxValue);
+        Store(t, T0.AddSeconds(1), 0, GapTracker.MaxAhead);
+        Assert.Equal(2, t.Refused);
+        Store(t, T0.AddSeconds(2), 6, 8);
+        Assert.Empty(t.Collect(T0.AddHours(1)));
+    }
+
+    [Fact]
+    public void A_seq_far_ahead_reports_what_it_skipped_at_once_and_the_stream_goes_on_from_it()
+    {
+        var t = new GapTracker(Grace, T0);
+        Store(t, T0, 1, 5);
+        var far = 5 + GapTracker.MaxAhead + 10;
+        Store(t, T0.AddSeconds(1), far, far + 2);
+        var gap = Assert.Single(t.Collect(T0.AddSeconds(1)));
+        Assert.Equal((6L, far - 1), (gap.From, gap.To));
+
+        Store(t, T0.AddSeconds(2), far + 3, far + 4);
+        Assert.Empty(t.Collect(T0.AddHours(1)));
+        Assert.Equal(0, t.Refused);
+    }
+
+    [Fact]
+    public void A_seq_far_ahead_while_a_gap_is_waiting_is_refused_and_the_waiting_gap_still_reported()
+    {
+        var t = new GapTracker(Grace, T0);
+        Store(t, T0, 1, 5);
+        Store(t, T0, 8, 9);
+        Store(t, T0.AddSeconds(1), 9 + GapTracker.MaxAhead, 9 + GapTracker.MaxAhead);
+        Assert.Equal(1, t.Refused);
+        var gap = Assert.Single(t.Collect(T0 + Grace));
+        Assert.Equal((6L, 7L), (gap.From, gap.To));
+    }
+
+    [Fact]
+    public void Streams_are_bounded_and_the_least_recently_active_is_forgotten_first()
+    {
+        var t = new GapTracker(Grace, T0);
+        for (var i = 0; i < GapTracker.MaxStreams; i++)
+        {
+            Store(t, T0.AddMilliseconds(i), 1, 1, run: "r" + i);
+        }
+
+        Store(t, T0.AddMinutes(1), 2, 2, run: "r0");
+        Store(t, T0.AddMinutes(2), 1, 1, run: "new");
+        Assert.Equal(GapTracker.MaxStreams, t.Streams);
+        Assert.Equal(1, t.Forgotten);
+
+        // r1 was forgotten (r0 had been active since): its next seq starts a new stream without a false gap report.
+        Store(t, T0.AddMinutes(3), 2, 2, run: "r1");
+        Assert.Equal(2, t.Forgotten);
+        Assert.Empty(t.Collect(T0.AddMinutes(3)));
+    }
 }
