@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Net.Http.Headers;
 using PowerWatch.Agent.Configuration;
 
@@ -41,11 +42,15 @@ internal static class StatusAccess
     {
         ArgumentNullException.ThrowIfNull(app);
         var tokens = app.ApplicationServices.GetRequiredService<StatusTokenSet>();
+        var refusals = new StatusRefusalLog(
+            app.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(StatusAccess).FullName!),
+            app.ApplicationServices.GetRequiredService<TimeProvider>());
         return app.Use(async (context, next) =>
         {
             var (caller, refusal) = Decide(context.Request, context.Connection.RemoteIpAddress, tokens);
             if (refusal is not null)
             {
+                refusals.Refusal(context.Request.Method, context.Request.Path.Value ?? "/", Address(context.Connection.RemoteIpAddress), refusal.Value.Status, refusal.Value.Reason);
                 context.Response.StatusCode = refusal.Value.Status;
                 if (refusal.Value.Status == StatusCodes.Status401Unauthorized)
                 {

@@ -26,6 +26,18 @@ internal sealed class TrendBuffer
     private readonly Dictionary<(string Device, string Metric), Series> _series = [];
     private long _refused;
 
+    /// <summary>Series kept (at most <see cref="MaxSeries"/>).</summary>
+    public int SeriesCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _series.Count;
+            }
+        }
+    }
+
     /// <summary>Samples refused because <see cref="MaxSeries"/> series already exist.</summary>
     public long Refused => Interlocked.Read(ref _refused);
 

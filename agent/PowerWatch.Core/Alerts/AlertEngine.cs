@@ -255,6 +255,22 @@ public sealed partial class AlertEngine
         }
     }
 
+    /// <summary>
+    /// Entries the engine keeps: one track per (rule, device) ever evaluated, the latest readings per device and the
+    /// shelves. All are bounded by the configuration (rules × configured devices; shelves only for those ids), which
+    /// the soak benchmark checks stays flat.
+    /// </summary>
+    public int TrackedCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _tracks.Count + _devices.Count + _shelves.Count;
+            }
+        }
+    }
+
     /// <summary>Active alerts, most severe first, then oldest first.</summary>
     public IReadOnlyList<AlertInfo> Active()
     {

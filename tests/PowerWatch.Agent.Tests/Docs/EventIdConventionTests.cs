@@ -15,6 +15,7 @@ public sealed partial class EventIdConventionTests
         ("Outputs", 1100, 1199),
         ("Ingest", 1200, 1299),
         ("Polling", 2000, 2099),
+        ("Status", 3000, 3099),
         ("Inputs", 2000, 2099),
         ("Alerts/Actions", 4100, 4199),
         ("Alerts", 4000, 4099),
