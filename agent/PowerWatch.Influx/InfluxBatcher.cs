@@ -18,6 +18,9 @@ namespace PowerWatch.Influx;
 /// </remarks>
 public sealed class InfluxBatcher : IAsyncDisposable
 {
+    private const int MaxScratchBytes = 1 << 20;
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_scratch;
     private readonly IInfluxWriteTarget _target;
     private readonly InfluxBatcherOptions _options;
     private readonly IDeadLetterSink _deadLetters;
@@ -76,9 +79,18 @@ public sealed class InfluxBatcher : IAsyncDisposable
     /// </summary>
     public ValueTask<Task<DeliveryReport>> EnqueueAsync(IEnumerable<Point> points, CancellationToken cancellationToken)
     {
-        var buffer = new ArrayBufferWriter<byte>();
-        LineProtocol.Write(buffer, points, _target.Precision);
-        return EnqueueAsync(buffer.WrittenMemory, cancellationToken);
+        // Encoded into a per-thread scratch buffer, then copied once at its exact size (the queue keeps the copy):
+        // one allocation per call instead of a buffer regrown several times for a long line.
+        var scratch = t_scratch ??= new ArrayBufferWriter<byte>(4096);
+        scratch.ResetWrittenCount();
+        LineProtocol.Write(scratch, points, _target.Precision);
+        ReadOnlyMemory<byte> lines = scratch.WrittenSpan.ToArray();
+        if (scratch.Capacity > MaxScratchBytes)
+        {
+            t_scratch = null;
+        }
+
+        return EnqueueAsync(lines, cancellationToken);
     }
 
     /// <summary>Queues pre-encoded line protocol (lines separated by <c>\n</c>, in the target's precision); see the other overload.</summary>
@@ -331,26 +343,54 @@ public sealed class InfluxBatcher : IAsyncDisposable
     /// <summary>Delivers one part of a batch: retries until the server accepts or refuses, then resolves refusals line by line.</summary>
     private async Task SendAsync(List<LineRef> part, CancellationToken stopping)
     {
-        var body = new ArrayBufferWriter<byte>();
+        // The body is assembled in a pooled array of its exact size: a batch of a few MB would otherwise be a new
+        // large-object-heap buffer, regrown several times, for every write.
+        var size = 0;
         foreach (var l in part)
         {
-            body.Write(l.Bytes.Span);
+            size += l.Bytes.Length;
         }
 
-        var attempt = 0;
+        var rented = ArrayPool<byte>.Shared.Rent(size);
         WriteResult result;
-        while (true)
+        var returnToPool = false;
+        try
         {
-            Interlocked.Increment(ref _requests);
-            result = await _target.WriteAsync(body.WrittenMemory, stopping);
-            if (result.Outcome != WriteOutcome.Retryable)
+            var offset = 0;
+            foreach (var l in part)
             {
-                break;
+                l.Bytes.Span.CopyTo(rented.AsSpan(offset));
+                offset += l.Bytes.Length;
             }
 
-            Interlocked.Increment(ref _retryableFailures);
-            await Task.Delay(result.RetryAfter ?? _backoff.Delay(attempt), _timeProvider, stopping);
-            attempt++;
+            var body = new ReadOnlyMemory<byte>(rented, 0, size);
+            var attempt = 0;
+            var withoutResponse = false;
+            while (true)
+            {
+                Interlocked.Increment(ref _requests);
+                result = await _target.WriteAsync(body, stopping);
+                withoutResponse |= result.Exception is not null;
+                if (result.Outcome != WriteOutcome.Retryable)
+                {
+                    break;
+                }
+
+                Interlocked.Increment(ref _retryableFailures);
+                await Task.Delay(result.RetryAfter ?? _backoff.Delay(attempt), _timeProvider, stopping);
+                attempt++;
+            }
+
+            returnToPool = !withoutResponse;
+        }
+        finally
+        {
+            // Back to the pool only when every attempt got a response (the body was read); after a request that failed
+            // or was cancelled without one the HTTP stack may still hold it, and the garbage collector takes it instead.
+            if (returnToPool)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
         }
 
         if (result.Outcome == WriteOutcome.Accepted)

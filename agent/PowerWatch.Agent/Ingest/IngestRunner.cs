@@ -31,6 +31,10 @@ internal sealed partial class IngestRunner : IAsyncDisposable
     private readonly string _prefix;
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Channel<(string Site, TelemetryKey Key)> _confirmations = Channel.CreateUnbounded<(string Site, TelemetryKey Key)>(new UnboundedChannelOptions { SingleReader = true });
+
+    // Messages handed to the batcher, in receive order (bounded by ReceiveMaximum): one loop acknowledges each once its
+    // lines were delivered, instead of one awaiting task per message.
+    private readonly Channel<PendingAck> _deliveries = Channel.CreateUnbounded<PendingAck>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private readonly GapTracker _gaps;
     private readonly string _clientId;
     private long _confirmationsPublished;
@@ -162,6 +166,7 @@ internal sealed partial class IngestRunner : IAsyncDisposable
         using var background = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var confirm = ConfirmLoopAsync(background.Token);
         var gaps = GapLoopAsync(background.Token);
+        var acknowledge = AcknowledgeLoopAsync(background.Token);
         try
         {
             await foreach (var m in _client.ReceivedMessages.ReadAllAsync(cancellationToken))
@@ -176,7 +181,7 @@ internal sealed partial class IngestRunner : IAsyncDisposable
         finally
         {
             await background.CancelAsync();
-            await Task.WhenAll(confirm, gaps);
+            await Task.WhenAll(confirm, gaps, acknowledge);
         }
     }
 
@@ -251,7 +256,7 @@ internal sealed partial class IngestRunner : IAsyncDisposable
         }
 
         Interlocked.Increment(ref _received);
-        if (!TelemetryConverter.TryConvert(_prefix, m.Topic, m.Payload.Span, out var points, out var reason))
+        if (!TelemetryConverter.TryConvertInPlace(_prefix, m.Topic, m.Payload, out var points, out var reason))
         {
             Interlocked.Increment(ref _malformed);
             var text = Encoding.UTF8.GetString(m.Payload.Span).Replace("\r", "\\r", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
@@ -275,7 +280,7 @@ internal sealed partial class IngestRunner : IAsyncDisposable
         }
 
         var delivery = await _batcher.EnqueueAsync(points, cancellationToken);
-        _ = AcknowledgeWhenDeliveredAsync(delivery, m, stored, cancellationToken);
+        _deliveries.Writer.TryWrite(new PendingAck(delivery, m, stored));
     }
 
     private bool TryParseStoredTopic(string topic, out string site)
@@ -312,8 +317,39 @@ internal sealed partial class IngestRunner : IAsyncDisposable
         }
     }
 
-    private async Task AcknowledgeWhenDeliveredAsync(Task<DeliveryReport> delivery, MqttReceivedMessage m, (string Site, TelemetryKey Key)? stored, CancellationToken cancellationToken)
+    /// <summary>
+    /// Acknowledges the enqueued messages in receive order, each once the batcher delivered its lines (accepted or
+    /// dead-lettered); waits only on the first undelivered one, so a batch of N messages costs one wake-up, not N.
+    /// Batches are delivered in order, and the client sends PUBACKs in receive order anyway.
+    /// </summary>
+    private async Task AcknowledgeLoopAsync(CancellationToken cancellationToken)
     {
+        var reader = _deliveries.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(cancellationToken))
+            {
+                while (reader.TryRead(out var pending))
+                {
+                    if (!pending.Delivery.IsCompleted)
+                    {
+                        await ((Task)pending.Delivery).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                        cancellationToken.ThrowIfCancellationRequested();
+                    }
+
+                    await AcknowledgeDeliveredAsync(pending, cancellationToken);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping: what is not acknowledged is redelivered by the broker.
+        }
+    }
+
+    private async Task AcknowledgeDeliveredAsync(PendingAck pending, CancellationToken cancellationToken)
+    {
+        var (delivery, m, stored) = pending;
         try
         {
             await delivery;
@@ -333,7 +369,7 @@ internal sealed partial class IngestRunner : IAsyncDisposable
         {
             // Not delivered or not acknowledged: the broker redelivers it.
         }
-#pragma warning disable CA1031 // A failed write must never become an unobserved exception; the message stays unacknowledged.
+#pragma warning disable CA1031 // A failed write must never stop the acknowledgements of later messages; this one stays unacknowledged.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
@@ -443,6 +479,9 @@ internal sealed partial class IngestRunner : IAsyncDisposable
     [LoggerMessage(EventId = 1209, Level = LogLevel.Warning, Message = "Ignored a message on {Topic}: not a stored confirmation")]
     private partial void LogBadConfirmation(string topic);
 }
+
+/// <summary>A message whose lines are with the batcher, waiting for their delivery to be acknowledged.</summary>
+internal readonly record struct PendingAck(Task<DeliveryReport> Delivery, MqttReceivedMessage Message, (string Site, TelemetryKey Key)? Stored);
 
 /// <summary>An expected failure that stops ingest at start: its message is the one line printed (no stack trace), exit 2.</summary>
 internal sealed class IngestStartException : Exception
