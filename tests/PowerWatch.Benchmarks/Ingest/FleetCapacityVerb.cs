@@ -24,8 +24,8 @@ namespace PowerWatch.Benchmarks.Ingest;
 /// Each synthetic agent is one MQTT connection (QoS 1) publishing every second what the demo agent publishes: the
 /// telemetry of its 6 devices, captured once from the real agent polling the simulated demo site (Payloads.Telemetry),
 /// with this agent's site, run, seq and time. One <see cref="IngestRunner"/> (default batching, stored confirmations on)
-/// writes to influxd 1.6. Agents are added step by step; each step measures offered messages/s, stored (acknowledged
-/// after InfluxDB accepted) messages/s and the publish-to-confirmation latency of every message, until the stored rate
+/// writes to influxd 1.6. Agents are added step by step; each step measures offered messages/s, stored (lines InfluxDB
+/// accepted, one per message) messages/s and the publish-to-confirmation latency of every message, until the stored rate
 /// falls behind the offered rate or the latency grows: the knee. Everything runs on this machine.
 /// </summary>
 internal sealed class FleetCapacityVerb : IBenchmarkVerb
@@ -112,7 +112,7 @@ internal sealed class FleetCapacityVerb : IBenchmarkVerb
             }
 
             var offered0 = Interlocked.Read(ref offered);
-            var stored0 = ingest.Acknowledged;
+            var stored0 = ingest.Influx.LinesAccepted; // one line per telemetry message (Acknowledged also counts the confirmations ingest receives back)
             var cpu0 = (Own: IngestBench.OwnCpuSeconds(), Broker: IngestBench.CpuSeconds(broker.Id), Influx: IngestBench.CpuSeconds(influxd.ProcessId));
             Volatile.Write(ref measuring, 1);
             var window = Stopwatch.StartNew();
@@ -120,7 +120,7 @@ internal sealed class FleetCapacityVerb : IBenchmarkVerb
             var elapsed = window.Elapsed.TotalSeconds;
             Volatile.Write(ref measuring, 0);
             var offeredRate = (Interlocked.Read(ref offered) - offered0) / elapsed;
-            var storedRate = (ingest.Acknowledged - stored0) / elapsed;
+            var storedRate = (ingest.Influx.LinesAccepted - stored0) / elapsed;
             var cpu = (Own: (IngestBench.OwnCpuSeconds() - cpu0.Own) / elapsed, Broker: (IngestBench.CpuSeconds(broker.Id) - cpu0.Broker) / elapsed, Influx: (IngestBench.CpuSeconds(influxd.ProcessId) - cpu0.Influx) / elapsed);
             double[] sorted;
             lock (latencies)
