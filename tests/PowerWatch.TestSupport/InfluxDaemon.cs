@@ -31,6 +31,9 @@ public sealed class InfluxDaemon : IAsyncDisposable
 
     public string Output => _process?.Output ?? "";
 
+    /// <summary>The influxd process id while it runs (benchmarks read its CPU time from /proc).</summary>
+    public int? ProcessId => _process is { HasExited: false } p ? p.Id : null;
+
     public static async Task<InfluxDaemon> StartAsync(bool auth = false, params string[] databases)
     {
         for (var attempt = 1; ; attempt++)

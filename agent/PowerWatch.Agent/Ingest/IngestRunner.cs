@@ -251,7 +251,7 @@ internal sealed partial class IngestRunner : IAsyncDisposable
         }
 
         Interlocked.Increment(ref _received);
-        if (!TelemetryConverter.TryConvert(_prefix, m.Topic, m.Payload.Span, out var points, out var reason))
+        if (!TelemetryConverter.TryConvertInPlace(_prefix, m.Topic, m.Payload, out var points, out var reason))
         {
             Interlocked.Increment(ref _malformed);
             var text = Encoding.UTF8.GetString(m.Payload.Span).Replace("\r", "\\r", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);

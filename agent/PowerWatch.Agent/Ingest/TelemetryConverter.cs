@@ -29,7 +29,14 @@ internal static class TelemetryConverter
     /// Converts one message. Returns false with a reason when the payload is malformed (dead letter); true with
     /// possibly zero points when there is nothing to store (an empty retained alert = cleared).
     /// </summary>
-    public static bool TryConvert(string prefix, string topic, ReadOnlySpan<byte> payload, out List<Point> points, out string reason)
+    public static bool TryConvert(string prefix, string topic, ReadOnlySpan<byte> payload, out List<Point> points, out string reason) =>
+        TryConvertInPlace(prefix, topic, new ReadOnlyMemory<byte>(payload.ToArray()), out points, out reason);
+
+    /// <summary>
+    /// Converts one message without copying its payload (the parser reads <paramref name="payload"/> in place, so it
+    /// must not change during the call). See the other overload.
+    /// </summary>
+    public static bool TryConvertInPlace(string prefix, string topic, ReadOnlyMemory<byte> payload, out List<Point> points, out string reason)
     {
         ArgumentNullException.ThrowIfNull(prefix);
         ArgumentNullException.ThrowIfNull(topic);
@@ -55,7 +62,7 @@ internal static class TelemetryConverter
 
         try
         {
-            using var doc = JsonDocument.Parse(payload.ToArray());
+            using var doc = JsonDocument.Parse(payload);
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
             {

@@ -1,7 +1,10 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using PowerWatch.Agent.Tests.Dashboards;
+using PowerWatch.Agent.Outputs.Mqtt;
 using PowerWatch.Agent.Tests.Outputs;
+using PowerWatch.Mqtt;
 using PowerWatch.Simulators.Faces;
 using PowerWatch.TestSupport;
 using Xunit.Abstractions;
@@ -14,7 +17,8 @@ namespace PowerWatch.Agent.Tests.Ingest;
 /// central mosquitto by install/examples/mosquitto-bridge.conf as shipped; two <c>powerwatch ingest</c> processes
 /// share one MQTT 5 subscription there and write to influxd 1.6.
 /// While it runs one ingest is SIGKILLed (and restarted, as its service manager would) and one site broker is SIGKILLed
-/// and restarted. Every (site, device, seq) up to a reference taken after both must be in InfluxDB.
+/// and restarted. Every (site, device, seq) up to a reference taken after both must be in InfluxDB, and the stored
+/// confirmations on the central broker must show that both instances stored telemetry, the restarted one after its restart.
 /// </summary>
 public sealed class FleetPeerTests(ITestOutputHelper output)
 {
@@ -48,6 +52,23 @@ public sealed class FleetPeerTests(ITestOutputHelper output)
         var sites = new List<FleetSite>();
         var brokers = new List<MosquittoServer>();
         var hosts = new List<SiteHost>();
+
+        // Which instance stored what: the "by" of every stored confirmation, per phase (0 before the SIGKILL, 1 after the restart).
+        var confirmedBy = new ConcurrentDictionary<(string By, int Phase), long>();
+        var phase = 0;
+        await using var listener = new MqttClient(new MqttClientOptions { Host = "127.0.0.1", Port = central.Port, ClientId = "fleet-listener", ReceiveBufferCapacity = 100_000 });
+        await listener.ConnectAsync(CancellationToken.None);
+        await listener.SubscribeAsync("powerwatch/+/+/stored", MqttQualityOfService.AtMostOnce, CancellationToken.None);
+        var listen = Task.Run(async () =>
+        {
+            await foreach (var m in listener.ReceivedMessages.ReadAllAsync(CancellationToken.None))
+            {
+                if (StoredAck.TryDecode(m.Payload.Span, out var ack) && ack!.By is { } by)
+                {
+                    confirmedBy.AddOrUpdate((by, Volatile.Read(ref phase)), 1, (_, n) => n + 1);
+                }
+            }
+        });
         try
         {
             for (var i = 1; i <= 2; i++)
@@ -142,6 +163,7 @@ public sealed class FleetPeerTests(ITestOutputHelper output)
             await ingests[0].DisposeAsync();
             ingests[0] = DeliveryRun.StartPowerwatch("ingest", ingestConfigs[0]);
             await ingests[0].WaitForOutputAsync("Ingest subscribed", Patience);
+            Volatile.Write(ref phase, 1);
 
             // 3. SIGKILL of one site broker (it loses what it had not forwarded), restarted a few polls later.
             await sites[1].Broker.KillAsync();
@@ -157,6 +179,11 @@ public sealed class FleetPeerTests(ITestOutputHelper output)
                 () => "every (site, device, seq) stored; missing: " + string.Join("; ", missing?.Where(kv => kv.Value.Length > 0).Select(kv => $"{kv.Key.Site}/{kv.Key.Device} {kv.Value}") ?? []) + Diagnostics());
             output.WriteLine($"stored every poll of {through.Count} devices on {sites.Count} sites through seqs {string.Join(", ", through.Select(kv => $"{kv.Key.Site}/{kv.Key.Device} {kv.Value}"))}");
             Assert.All(ingests, i => Assert.Contains("$share/pw-fleet/", i.Output, StringComparison.Ordinal));
+
+            // The shared subscription spread the load: both instances confirmed stored telemetry, the restarted one after its restart.
+            output.WriteLine("stored confirmations by instance and phase: " + string.Join(", ", confirmedBy.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key.By}/{kv.Key.Phase}: {kv.Value}")));
+            Assert.True(confirmedBy.Keys.Select(k => k.By).Distinct().Count() >= 2, "both ingest instances confirmed stored telemetry: " + string.Join(", ", confirmedBy.Keys));
+            Assert.Contains(confirmedBy.Keys, k => k.By == "pw-ingest-e2e-1" && k.Phase == 1);
         }
         finally
         {
@@ -179,6 +206,9 @@ public sealed class FleetPeerTests(ITestOutputHelper output)
             {
                 await broker.DisposeAsync();
             }
+
+            await listener.DisposeAsync();
+            await listen;
         }
     }
 }

@@ -1,13 +1,9 @@
 using System.Buffers;
 using System.Diagnostics;
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using PowerWatch.Agent.Configuration;
 using PowerWatch.Agent.Ingest;
 using PowerWatch.Influx;
-using PowerWatch.Mqtt;
 using PowerWatch.TestSupport;
 
 namespace PowerWatch.Benchmarks.Ingest;
@@ -25,9 +21,10 @@ internal sealed class IngestBenchmark : IBenchmarkVerb
 
     public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
-        var total = IntArg(args, "--messages", 100_000);
-        const int Batch = 5_000;
-        Console.WriteLine($"ingest: {total:N0} telemetry messages (1 point each: 3 tags, 5 fields), {Environment.ProcessorCount} cores");
+        var total = IngestBench.IntArg(args, "--messages", 100_000);
+        var receiveMaximum = IngestBench.IntArg(args, "--receive-maximum", new IngestOptions().ReceiveMaximum);
+        var batchLines = IngestBench.IntArg(args, "--batch", new IngestOptions().MaxBatchLines);
+        Console.WriteLine($"ingest: {total:N0} telemetry messages (1 point each: 3 tags, 5 fields), ReceiveMaximum {receiveMaximum:N0}, MaxBatchLines {batchLines:N0}, {Environment.ProcessorCount} cores, load average {IngestBench.LoadAverage()}");
         using var dir = new TempDir("powerwatch-bench-ingest");
 
         await using var influxd = await InfluxDaemon.StartAsync(false, "curl", "ingest");
@@ -42,66 +39,23 @@ internal sealed class IngestBenchmark : IBenchmarkVerb
         await using var mosquitto = PeerProcess.Start(Peers.Require("mosquitto"), ["-c", mqttConfig]);
         await mosquitto.WaitForTcpAsync(mqttPort, TimeSpan.FromSeconds(20));
 
-        var payloads = Enumerable.Range(0, total).Select(Payload).ToArray();
+        var payloads = Enumerable.Range(0, total).Select(IngestBench.Payload).ToArray();
         var mqtt = new MqttOptions { Host = "127.0.0.1", Port = mqttPort, ClientId = "bench-ingest" };
 
         // 1. Create the persistent session and its subscriptions, then go away: the broker queues for it.
-        var sessionOptions = new MqttClientOptions { Host = "127.0.0.1", Port = mqttPort, ClientId = "bench-ingest", CleanStart = false, SessionExpiry = TimeSpan.FromHours(1) };
-        await using (var session = new MqttClient(sessionOptions))
-        {
-            await session.ConnectAsync(cancellationToken);
-            await session.SubscribeAsync("powerwatch/+/+/telemetry", MqttQualityOfService.AtLeastOnce, cancellationToken);
-            await session.DisconnectAsync(cancellationToken);
-        }
+        await IngestBench.CreateSessionsAsync(mqttPort, ["bench-ingest"], "powerwatch/+/+/telemetry", cancellationToken);
 
         // 2. Publish everything at QoS 1 (not timed).
-        await using (var publisher = new MqttClient(new MqttClientOptions { Host = "127.0.0.1", Port = mqttPort, ClientId = "bench-pub", MaxInFlight = 200 }))
-        {
-            await publisher.ConnectAsync(cancellationToken);
-            var pending = new List<Task>(total);
-            for (var i = 0; i < total; i++)
-            {
-                pending.Add(publisher.PublishAsync(new MqttMessage { Topic = $"powerwatch/dc{i % 3}/ups-{i % 100}/telemetry", Payload = payloads[i] }, cancellationToken));
-            }
-
-            await Task.WhenAll(pending);
-            await publisher.DisconnectAsync(cancellationToken);
-        }
+        await IngestBench.PublishAsync(mqttPort, "powerwatch", payloads, cancellationToken);
 
         // 3. curl ceiling: the same points, as the converter makes them, posted in 5,000-line files.
-        var files = new List<string>();
-        var buffer = new ArrayBufferWriter<byte>(Batch * 200);
-        for (var b = 0; b * Batch < total; b++)
-        {
-            buffer.ResetWrittenCount();
-            for (var i = b * Batch; i < Math.Min(total, (b + 1) * Batch); i++)
-            {
-                if (!TelemetryConverter.TryConvert("powerwatch", $"powerwatch/dc{i % 3}/ups-{i % 100}/telemetry", payloads[i], out var points, out var reason))
-                {
-                    throw new InvalidOperationException(reason);
-                }
+        var files = await IngestBench.LineFilesAsync(dir, payloads, cancellationToken);
+        var influxCpu = IngestBench.CpuSeconds(influxd.ProcessId);
+        var curlSeconds = await IngestBench.CurlAsync(influxPort, "curl", files);
+        var curlInfluxCpu = IngestBench.CpuSeconds(influxd.ProcessId) - influxCpu;
 
-                LineProtocol.Write(buffer, points, WritePrecision.Milliseconds);
-            }
-
-            var file = dir.File($"batch-{b:D5}.lp");
-            await File.WriteAllBytesAsync(file, buffer.WrittenMemory.ToArray(), cancellationToken);
-            files.Add(file);
-        }
-
-        var curl = Peers.Require("curl");
-        var start = Stopwatch.GetTimestamp();
-        foreach (var f in files)
-        {
-            var (code, output) = await PeerProcess.RunAsync(curl, ["-sS", "-o", "/dev/null", "-w", "%{http_code}", "-XPOST", $"http://127.0.0.1:{influxPort}/write?db=curl&precision=ms", "--data-binary", "@" + f], TimeSpan.FromMinutes(2));
-            if (code != 0 || !output.Contains("204", StringComparison.Ordinal))
-            {
-                Console.Error.WriteLine($"curl failed: exit {code}, {output}");
-                return 1;
-            }
-        }
-
-        var curlSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        // Where ingest's own CPU goes, single-threaded and without I/O: the converter (JSON to points) and the encoder.
+        var (convertUs, encodeUs) = ConverterCost(payloads);
 
         // 4. Ingest drains the queue: timed until every line was accepted by InfluxDB (and its message acknowledged).
         var ingestOptions = new IngestOptions
@@ -109,10 +63,17 @@ internal sealed class IngestBenchmark : IBenchmarkVerb
             Influx = new IngestInfluxOptions { Url = $"http://127.0.0.1:{influxPort}", Database = "ingest", Timeout = TimeSpan.FromMinutes(1) },
             DeadLetterFile = dir.File("dead.txt"),
             SessionExpiry = TimeSpan.FromHours(1),
+            ReceiveMaximum = receiveMaximum,
+            MaxBatchLines = batchLines,
         };
         await using var runner = new IngestRunner(ingestOptions, mqtt, TimeProvider.System, NullLogger<IngestRunner>.Instance);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        start = Stopwatch.GetTimestamp();
+        influxCpu = IngestBench.CpuSeconds(influxd.ProcessId);
+        var mosquittoCpu = IngestBench.CpuSeconds(mosquitto.Id);
+        var ownCpu = IngestBench.OwnCpuSeconds();
+        var gcs = GC.CollectionCount(0);
+        var allocated = GC.GetTotalAllocatedBytes(precise: false);
+        var start = Stopwatch.GetTimestamp();
         var run = runner.RunAsync(stop.Token);
         while (runner.Acknowledged < total && !run.IsCompleted)
         {
@@ -120,26 +81,58 @@ internal sealed class IngestBenchmark : IBenchmarkVerb
         }
 
         var ingestSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        var ingestCpu = IngestBench.OwnCpuSeconds() - ownCpu;
+        var ingestInfluxCpu = IngestBench.CpuSeconds(influxd.ProcessId) - influxCpu;
+        var ingestMosquittoCpu = IngestBench.CpuSeconds(mosquitto.Id) - mosquittoCpu;
+        allocated = GC.GetTotalAllocatedBytes(precise: false) - allocated;
+        gcs = GC.CollectionCount(0) - gcs;
         await stop.CancelAsync();
         await run;
 
         var curlCount = await influxd.CountAsync("ups", "seq", "curl");
         var ingestCount = await influxd.CountAsync("ups", "seq", "ingest");
-        Console.WriteLine($"curl (ceiling):  {total / curlSeconds,12:N0} points/s   {curlSeconds:N2} s   stored {curlCount:N0}");
+        var stats = runner.Influx;
+        Console.WriteLine($"curl (ceiling):  {total / curlSeconds,12:N0} points/s   {curlSeconds:N2} s   stored {curlCount:N0}   influxd CPU {curlInfluxCpu:N2} s ({curlInfluxCpu * 1e6 / total:N1} us/point)");
         Console.WriteLine($"powerwatch ingest:{total / ingestSeconds,11:N0} points/s   {ingestSeconds:N2} s   stored {ingestCount:N0}   acknowledged {runner.Acknowledged:N0}   ratio {curlSeconds / ingestSeconds:N2}x");
+        Console.WriteLine($"  CPU during the drain: ingest {ingestCpu:N2} s ({ingestCpu * 1e6 / total:N1} us/message), influxd {ingestInfluxCpu:N2} s ({ingestInfluxCpu * 1e6 / total:N1} us/point), mosquitto {ingestMosquittoCpu:N2} s ({ingestMosquittoCpu * 1e6 / total:N1} us/message); {(ingestCpu + ingestInfluxCpu + ingestMosquittoCpu) / ingestSeconds / Environment.ProcessorCount:P0} of the machine");
+        Console.WriteLine($"  ingest: {stats.Requests:N0} InfluxDB writes ({(double)total / Math.Max(1, stats.Requests):N0} lines each), {allocated / (double)total:N0} bytes allocated/message, {gcs} gen0 GCs; single-threaded converter {convertUs:N2} us/message, line encoder {encodeUs:N2} us/message");
+        Console.WriteLine($"  load average at the end {IngestBench.LoadAverage()}");
         return curlCount == total && ingestCount == total ? 0 : 1;
     }
 
-    private static byte[] Payload(int i)
+    /// <summary>Microseconds per message of the converter (JSON to points) and of the line encoder, one thread, after a warm-up.</summary>
+    private static (double ConvertUs, double EncodeUs) ConverterCost(byte[][] payloads)
     {
-        var ts = new DateTimeOffset(2026, 11, 21, 0, 0, 0, TimeSpan.Zero).AddMilliseconds(i);
-        return Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture,
-            $$"""{"ts":"{{ts.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}}","seq":{{i}},"device":"ups-{{i % 100}}","kind":"ups","model":"Smart-UPS 3000","metrics":{"battery.charge":{{50 + (i % 500 / 10.0)}},"input.voltage":{{229.5 + (i % 17 / 10.0)}},"ups.load":{{i % 90}}},"quality":"good"}"""));
-    }
+        var n = Math.Min(payloads.Length, 20_000);
+        var topics = Enumerable.Range(0, n).Select(i => IngestBench.Topic("powerwatch", i)).ToArray();
+        var points = new List<Point>[n];
+        for (var pass = 0; pass < 2; pass++)
+        {
+            for (var i = 0; i < n; i++)
+            {
+                TelemetryConverter.TryConvertInPlace("powerwatch", topics[i], payloads[i], out points[i], out _);
+            }
+        }
 
-    private static int IntArg(string[] args, string name, int fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+        var start = Stopwatch.GetTimestamp();
+        for (var i = 0; i < n; i++)
+        {
+            TelemetryConverter.TryConvertInPlace("powerwatch", topics[i], payloads[i], out points[i], out _);
+        }
+
+        var convert = Stopwatch.GetElapsedTime(start).TotalMicroseconds / n;
+        var buffer = new ArrayBufferWriter<byte>(1 << 20);
+        start = Stopwatch.GetTimestamp();
+        for (var i = 0; i < n; i++)
+        {
+            if (buffer.FreeCapacity < 4096)
+            {
+                buffer.ResetWrittenCount();
+            }
+
+            LineProtocol.Write(buffer, points[i], WritePrecision.Milliseconds);
+        }
+
+        return (convert, Stopwatch.GetElapsedTime(start).TotalMicroseconds / n);
     }
 }
