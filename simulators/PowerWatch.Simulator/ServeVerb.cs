@@ -8,8 +8,8 @@ namespace PowerWatch.Simulator;
 
 /// <summary>
 /// <c>powerwatch-sim serve [--site file] [--speed N] [--scenario file] [--transport tcp|rtu+tcp|rtu] [--baud N]
-/// [--control-port N] [--config-out file] [--base-port N] [--ups-protocol modbus|apc-smart|megatec-q1]</c>: runs the site
-/// live, serves every device's Modbus face on loopback (and the UPS's serial protocol face on request),
+/// [--control-port N] [--config-out file] [--base-port N] [--ups-protocol modbus|apc-smart|megatec-q1] [--snmp …]</c>: runs the site
+/// live, serves every device's Modbus face on loopback (and the UPS's serial protocol face, and the SNMP faces, on request),
 /// prints the endpoints and the control port, and runs until Ctrl+C.
 /// </summary>
 internal static class ServeVerb
@@ -29,14 +29,22 @@ internal static class ServeVerb
         {
             site, speed, scenario, transport, baud, controlPort, configOut, basePort, upsProtocol,
         };
+        var snmp = new SnmpServeOptions();
+        snmp.AddTo(command);
         command.SetAction((parse, ct) => ServeAsync(
-            parse.GetValue(site), parse.GetValue(speed), parse.GetValue(scenario), parse.GetValue(transport)!, parse.GetValue(baud),
+            snmp.Read(parse, out var snmpError), snmpError, parse.GetValue(site), parse.GetValue(speed), parse.GetValue(scenario), parse.GetValue(transport)!, parse.GetValue(baud),
             parse.GetValue(controlPort), parse.GetValue(configOut), parse.GetValue(basePort), parse.GetValue(upsProtocol)!, ct));
         return command;
     }
 
-    private static async Task<int> ServeAsync(FileInfo? siteFile, double speed, FileInfo? scenarioFile, string transportText, int baud, int controlPort, FileInfo? configOut, int basePort, string upsProtocolText, CancellationToken cancellationToken)
+    private static async Task<int> ServeAsync(SnmpSiteOptions? snmp, string? snmpError, FileInfo? siteFile, double speed, FileInfo? scenarioFile, string transportText, int baud, int controlPort, FileInfo? configOut, int basePort, string upsProtocolText, CancellationToken cancellationToken)
     {
+        if (snmpError is not null)
+        {
+            await Console.Error.WriteLineAsync(snmpError).ConfigureAwait(false);
+            return RunVerb.ExitInvalidInput;
+        }
+
         UpsSerialProtocol upsSerial;
         switch (upsProtocolText)
         {
@@ -93,11 +101,12 @@ internal static class ServeVerb
                 BaudRate = baud,
                 BasePort = basePort,
                 UpsSerial = upsSerial,
+                Snmp = snmp,
             }, cancellationToken).ConfigureAwait(false);
         }
         catch (System.Net.Sockets.SocketException ex)
         {
-            await Console.Error.WriteLineAsync($"cannot listen on 127.0.0.1 ({ex.Message}); with --base-port {basePort} the TCP devices need consecutive free ports from {basePort}, one per device and one for a --ups-protocol serial face").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"cannot listen on 127.0.0.1 ({ex.Message}); with --base-port {basePort} the TCP devices need consecutive free ports from {basePort}, one per device and one for a --ups-protocol serial face; with --snmp-base-port the SNMP faces need consecutive free UDP ports").ConfigureAwait(false);
             return RunVerb.ExitInvalidInput;
         }
 

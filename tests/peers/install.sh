@@ -11,7 +11,7 @@ packages=(
   # MQTT and time-series peers
   mosquitto mosquitto-clients influxdb victoria-metrics
   # SNMP peers (net-snmp agent and command-line tools)
-  snmpd snmp
+  snmpd snmp snmptrapd
   # UPS peers (NUT drivers read our simulators; upsd feeds the NUT client input)
   nut-server nut-client nut-modbus
   # browser test of the status page (headless Debian Chromium)

@@ -53,6 +53,9 @@ public sealed class SiteHostOptions
     /// <see cref="SiteHost.ToAgentConfigurationJson"/> read the UPS through it instead of its Modbus face.
     /// </summary>
     public UpsSerialProtocol UpsSerial { get; init; }
+
+    /// <summary>Also serve the UPS, the ATS and the PDUs over SNMP (UDP), as their network cards do; null: no SNMP.</summary>
+    public SnmpSiteOptions? Snmp { get; init; }
 }
 
 /// <summary>A serial protocol the simulated UPS can also be served on (<see cref="SiteHostOptions.UpsSerial"/>).</summary>
@@ -125,6 +128,9 @@ public sealed class SiteHost : IAsyncDisposable
 
     /// <summary>The UPS's serial-protocol face, when <see cref="SiteHostOptions.UpsSerial"/> asked for one.</summary>
     public SerialUpsFace? SerialUps { get; }
+
+    /// <summary>The SNMP faces (UPS, ATS, PDUs) when <see cref="SiteHostOptions.Snmp"/> asked for them; else empty.</summary>
+    public IReadOnlyList<Snmp.SnmpFaceServer> SnmpFaces { get; private set; } = [];
 
     /// <summary>The simulated site: models, events (<see cref="Site.EventOccurred"/>), model faults.</summary>
     public Site Site { get; }
@@ -216,6 +222,19 @@ public sealed class SiteHost : IAsyncDisposable
         }
 
         var host = new SiteHost(site, devices, servers, serialUps, apcFace) { _step = options.Step };
+        if (options.Snmp is { } snmp)
+        {
+            try
+            {
+                host.SnmpFaces = await snmp.StartAsync(site, options.BaseTime, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await host.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+
         if (!clock.IsStepped)
         {
             host._physics = Task.Run(() => site.RunLiveAsync(options.Step, host._stop.Token), CancellationToken.None);
@@ -273,6 +292,8 @@ public sealed class SiteHost : IAsyncDisposable
             sb.Append(CultureInfo.InvariantCulture, $"{Site.Ups.Name,-10} {"ups",-9} {serial.Server.Endpoint,-28} {serial.Input} at {serial.Server.Settings.BaudRate} baud (the agent configuration reads the UPS here) fault {serial.Faults.Current}").Append('\n');
         }
 
+        SnmpSiteOptions.Describe(sb, SnmpFaces);
+
         return sb.ToString();
     }
 
@@ -297,6 +318,11 @@ public sealed class SiteHost : IAsyncDisposable
         }
 
         _serialFace?.Dispose();
+        foreach (var s in SnmpFaces)
+        {
+            await s.DisposeAsync().ConfigureAwait(false);
+        }
+
         _stop.Dispose();
     }
 }
