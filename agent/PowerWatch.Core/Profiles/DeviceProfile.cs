@@ -41,6 +41,12 @@ public sealed class DeviceProfile
 
     public ProfileWorkarounds Workarounds { get; init; } = new();
 
+    /// <summary>How the device is read: registers over Modbus, or OIDs over SNMP (<see cref="Snmp"/>).</summary>
+    public ProfileProtocol Protocol { get; init; }
+
+    /// <summary>The objects and tables of an SNMP profile (<see cref="ProfileProtocol.Snmp"/>); null for Modbus profiles, whose <see cref="Registers"/> hold the map.</summary>
+    public SnmpProfileMap? Snmp { get; init; }
+
     /// <summary>Registers of one poll class (the agent's planner reads <see cref="PollClass.Fast"/> every poll, slow ones hourly).</summary>
     public IEnumerable<RegisterDefinition> RegistersOf(PollClass pollClass) => Registers.Where(r => r.Class == pollClass);
 }

@@ -9,6 +9,7 @@ namespace PowerWatch.Core.Profiles;
 internal sealed class ProfileDto
 {
     public string? Schema { get; set; }
+    public string? Protocol { get; set; }
     public string? Id { get; set; }
     public string? Kind { get; set; }
     public string? Manufacturer { get; set; }
@@ -21,6 +22,8 @@ internal sealed class ProfileDto
     public List<RegisterDto>? Registers { get; set; }
     public List<DerivedDto>? Derived { get; set; }
     public Dictionary<string, CommandDto>? Commands { get; set; }
+    public List<SnmpObjectDto>? Oids { get; set; }
+    public List<SnmpTableDto>? Tables { get; set; }
 
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Extra { get; set; }

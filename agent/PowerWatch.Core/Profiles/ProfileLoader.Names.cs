@@ -62,4 +62,17 @@ public static partial class ProfileLoader
     {
         ["date2000"] = ValueFormat.DaysSince2000,
     }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    internal static readonly FrozenDictionary<string, ProfileProtocol> ProtocolNames = new Dictionary<string, ProfileProtocol>
+    {
+        ["modbus"] = ProfileProtocol.Modbus,
+        ["snmp"] = ProfileProtocol.Snmp,
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    internal static readonly FrozenDictionary<string, SnmpValueType> SnmpTypeNames = new Dictionary<string, SnmpValueType>
+    {
+        ["integer"] = SnmpValueType.Number,
+        ["string"] = SnmpValueType.Text,
+        ["decimal-string"] = SnmpValueType.DecimalString,
+    }.ToFrozenDictionary(StringComparer.Ordinal);
 }

@@ -100,7 +100,8 @@ public static partial class ProfileLoader
     /// <summary>
     /// Builds one profile from its DTO, collecting every problem (file, JSON path, reason). The parts: scalars
     /// (ProfileLoader.Scalars.cs), registers (ProfileLoader.Registers.cs), commands (ProfileLoader.Commands.cs),
-    /// cross-checks and derived metrics (ProfileLoader.Checks.cs), names (ProfileLoader.Names.cs).
+    /// cross-checks and derived metrics (ProfileLoader.Checks.cs), names (ProfileLoader.Names.cs), the SNMP objects and
+    /// tables of a <c>"protocol": "snmp"</c> profile (ProfileLoader.Snmp.cs).
     /// </summary>
     private sealed partial class Builder(string source)
     {
@@ -170,8 +171,14 @@ public static partial class ProfileLoader
                 }
             }
 
+            var protocol = ParseEnum(dto.Protocol, "$.protocol", ProtocolNames, required: false) ?? ProfileProtocol.Modbus;
             var registers = ImmutableArray.CreateBuilder<RegisterDefinition>();
-            if (dto.Registers is null || dto.Registers.Count == 0)
+            SnmpProfileMap? snmp = null;
+            if (protocol == ProfileProtocol.Snmp)
+            {
+                snmp = BuildSnmp(dto, defaultClass);
+            }
+            else if (dto.Registers is null || dto.Registers.Count == 0)
             {
                 Problem("$.registers", "missing field (a profile needs at least one register)");
             }
@@ -190,8 +197,13 @@ public static partial class ProfileLoader
                 }
             }
 
+            if (protocol == ProfileProtocol.Modbus)
+            {
+                CheckNoSnmp(dto);
+            }
+
             CheckOverlaps(registers);
-            var emitted = CheckDuplicateMetrics(registers);
+            var emitted = snmp is null ? CheckDuplicateMetrics(registers) : CheckDuplicateMetrics(snmp);
             CheckLimitBy(registers, emitted);
             var derived = BuildDerived(dto.Derived, emitted);
             var commands = BuildCommands(dto.Commands);
@@ -212,6 +224,8 @@ public static partial class ProfileLoader
                     Derived = derived,
                     Commands = commands,
                     Workarounds = workarounds,
+                    Protocol = protocol,
+                    Snmp = snmp,
                 };
         }
 
