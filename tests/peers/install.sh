@@ -10,7 +10,7 @@ packages=(
   socat
   # MQTT and time-series peers
   mosquitto mosquitto-clients influxdb victoria-metrics
-  # SNMP peers (net-snmp agent and command-line tools; snmpsimd serves recorded walks of real devices)
+  # SNMP peers (net-snmp agent and command-line tools; snmpsim serves recorded walks of real devices)
   snmpd snmp snmpsim
   # UPS peers (NUT drivers read our simulators; upsd feeds the NUT client input)
   nut-server nut-client nut-modbus
