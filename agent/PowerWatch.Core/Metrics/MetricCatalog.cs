@@ -250,6 +250,7 @@ public static class MetricCatalog
         b.Add(N("outlet.{n}.current", Amps, Pdu, "Outlet n current (n from 1)."));
         b.Add(N("outlet.{n}.realpower", Watts, Pdu, "Outlet n real power."));
         b.Add(N("outlet.{n}.power", VoltAmps, Pdu, "Outlet n apparent power (NUT's meaning; before the NUT renames PowerWatch used this name for watts)."));
+        b.Add(N("outlet.{n}.powerfactor", None, Pdu, "Outlet n power factor."));
         b.Add(T("outlet.{n}.status", Pdu, "Outlet n switch status.", OutletStates.All));
 
         // Power meter.
