@@ -26,6 +26,9 @@ internal sealed class AgentOptions
     /// <summary>The polled devices.</summary>
     public List<DeviceOptions> Devices { get; set; } = [];
 
+    /// <summary>SNMP trap and inform receiver: a notification from an SNMP device makes the agent poll it at once (off by default).</summary>
+    public Inputs.Snmp.SnmpTrapOptions SnmpTraps { get; set; } = new();
+
     /// <summary>The power chain the failover analyzer watches (ATS, generator, UPS, PDU links).</summary>
     public TopologyOptions Topology { get; set; } = new();
 
@@ -48,13 +51,13 @@ internal sealed class DeviceOptions
     /// <summary>ups | generator | ats | pdu | meter.</summary>
     public string Kind { get; set; } = "";
 
-    /// <summary>modbus | megatec-q1 | apc-smart | nut.</summary>
+    /// <summary>modbus | megatec-q1 | apc-smart | nut | snmp.</summary>
     public string Input { get; set; } = Inputs.Modbus.ModbusInputFactory.InputName;
 
     /// <summary>
     /// Where the device is: <c>tcp://host:port</c> (Modbus TCP), <c>rtu+tcp://host:port</c> (RTU through a serial
     /// device server), <c>serial:///dev/ttyUSB0</c> (serial line, see <see cref="Serial"/>), <c>nut://host:port/ups</c>,
-    /// or for serial UPS protocols over a TCP serial server <c>tcp://host:port</c>.
+    /// <c>udp://host:port</c> (an SNMP agent), or for serial UPS protocols over a TCP serial server <c>tcp://host:port</c>.
     /// </summary>
     public string Endpoint { get; set; } = "";
 
@@ -87,6 +90,9 @@ internal sealed class DeviceOptions
 
     /// <summary>Megatec Q1 battery estimation (NUT nutdrv_qx style: runtimecal, battery packs, charge time, idle load).</summary>
     public Inputs.MegatecQ1.MegatecQ1Options MegatecQ1 { get; set; } = new();
+
+    /// <summary>SNMP version, credentials (secrets: never logged or shown) and request limits.</summary>
+    public Inputs.Snmp.SnmpInputOptions Snmp { get; set; } = new();
 
     /// <summary>NUT credentials (optional).</summary>
     public string? Username { get; set; }

@@ -34,6 +34,8 @@ internal static class ConfigShapes
         Add<SerialLineOptions>(shapes);
         Add<WorkaroundOptions>(shapes);
         Add<Inputs.MegatecQ1.MegatecQ1Options>(shapes);
+        Add<Inputs.Snmp.SnmpInputOptions>(shapes);
+        Add<Inputs.Snmp.SnmpTrapOptions>(shapes);
         Add<TopologyOptions>(shapes);
         Add<AtsLink>(shapes);
         Add<UpsLink>(shapes);

@@ -16,6 +16,9 @@ internal enum EndpointKind
 
     /// <summary>A NUT upsd server: host, port and UPS name.</summary>
     Nut,
+
+    /// <summary>A UDP datagram endpoint (an SNMP agent, default port 161).</summary>
+    Udp,
 }
 
 /// <summary>A parsed device endpoint. The transport endpoint key groups devices that share one bus or connection.</summary>
@@ -27,6 +30,7 @@ internal sealed record DeviceEndpoint(EndpointKind Kind, string Host, int Port, 
         EndpointKind.Serial => "serial:" + Path,
         EndpointKind.Nut => $"nut://{Host}:{Port}/{Path}",
         EndpointKind.RtuOverTcp => $"rtu+tcp://{Host}:{Port}",
+        EndpointKind.Udp => $"udp://{Host}:{Port}",
         _ => $"tcp://{Host}:{Port}",
     };
 
@@ -36,7 +40,7 @@ internal sealed record DeviceEndpoint(EndpointKind Kind, string Host, int Port, 
         error = null;
         if (string.IsNullOrWhiteSpace(text))
         {
-            error = "required (tcp://host:port, rtu+tcp://host:port, serial:///dev/ttyX or nut://host:port/ups)";
+            error = "required (tcp://host:port, rtu+tcp://host:port, serial:///dev/ttyX, nut://host:port/ups or udp://host:port)";
             return false;
         }
 
@@ -61,7 +65,7 @@ internal sealed record DeviceEndpoint(EndpointKind Kind, string Host, int Port, 
 
         if (!Uri.TryCreate(text, UriKind.Absolute, out var uri))
         {
-            error = $"'{text}' is not an endpoint (tcp://host:port, rtu+tcp://host:port, serial:///dev/ttyX or nut://host:port/ups)";
+            error = $"'{text}' is not an endpoint (tcp://host:port, rtu+tcp://host:port, serial:///dev/ttyX, nut://host:port/ups or udp://host:port)";
             return false;
         }
 
@@ -70,16 +74,17 @@ internal sealed record DeviceEndpoint(EndpointKind Kind, string Host, int Port, 
             "tcp" => EndpointKind.Tcp,
             "rtu+tcp" => EndpointKind.RtuOverTcp,
             "nut" => EndpointKind.Nut,
+            "udp" => EndpointKind.Udp,
             _ => (EndpointKind?)null,
         };
         if (kind is null)
         {
-            error = $"scheme '{uri.Scheme}' is not one of tcp, rtu+tcp, serial, nut";
+            error = $"scheme '{uri.Scheme}' is not one of tcp, rtu+tcp, serial, nut, udp";
             return false;
         }
 
         var port = uri.IsDefaultPort || uri.Port <= 0
-            ? kind switch { EndpointKind.Nut => 3493, _ => 502 }
+            ? kind switch { EndpointKind.Nut => 3493, EndpointKind.Udp => 161, _ => 502 }
             : uri.Port;
         var upsName = uri.AbsolutePath.Trim('/');
         if (kind == EndpointKind.Nut && upsName.Length == 0)

@@ -31,6 +31,16 @@ internal sealed class EndpointClientPool : IAsyncDisposable
         }
     }
 
+    /// <summary>The client of <paramref name="key"/> when one of type <typeparamref name="T"/> was created, else null.</summary>
+    public T? Find<T>(string key)
+        where T : class, IAsyncDisposable
+    {
+        lock (_gate)
+        {
+            return _clients.GetValueOrDefault(key) as T;
+        }
+    }
+
     /// <summary>Number of clients created so far.</summary>
     public int Count
     {

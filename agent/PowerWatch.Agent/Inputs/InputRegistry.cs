@@ -2,6 +2,7 @@ using PowerWatch.Agent.Inputs.ApcSmart;
 using PowerWatch.Agent.Inputs.MegatecQ1;
 using PowerWatch.Agent.Inputs.Modbus;
 using PowerWatch.Agent.Inputs.Nut;
+using PowerWatch.Agent.Inputs.Snmp;
 
 namespace PowerWatch.Agent.Inputs;
 
@@ -33,6 +34,7 @@ internal sealed class InputRegistry
         new NutInputFactory(),
         new MegatecQ1InputFactory(),
         new ApcSmartInputFactory(),
+        new SnmpInputFactory(),
     ]);
 
     /// <summary>Input names, in registration order.</summary>

@@ -48,10 +48,11 @@ internal static class StatusApi
             return Results.Json(result, StatusJsonContext.Default.IReadOnlyListDeviceReadingsDto);
         });
 
-        app.MapGet("/metrics", (AgentRuntime runtime, TimeProvider time, [FromServices] IEnumerable<MqttOutput> mqtt, AlertService alerts) =>
+        app.MapGet("/metrics", (AgentRuntime runtime, TimeProvider time, [FromServices] IEnumerable<MqttOutput> mqtt, AlertService alerts, [FromServices] IEnumerable<Inputs.EndpointClientPool> clients) =>
         {
             var failover = alerts.Options.Enabled ? new FailoverMetrics(alerts.Site, alerts.Failover, alerts.Engine.Active()) : null;
-            return Results.Text(Prometheus(runtime.Options.Site, runtime.Options.Agent, runtime.Devices, time.GetUtcNow(), mqtt.FirstOrDefault()?.GetMetrics(), failover),
+            var traps = clients.FirstOrDefault()?.Find<Inputs.Snmp.SnmpTrapListener>(Inputs.Snmp.SnmpTrapListener.PoolKey)?.Statistics;
+            return Results.Text(Prometheus(runtime.Options.Site, runtime.Options.Agent, runtime.Devices, time.GetUtcNow(), mqtt.FirstOrDefault()?.GetMetrics(), failover, traps),
                 "text/plain; version=0.0.4; charset=utf-8");
         });
 
@@ -113,7 +114,7 @@ internal static class StatusApi
     }
 
     internal static string Prometheus(string site, string agent, IReadOnlyList<DeviceState> devices, DateTimeOffset now, MqttOutputMetrics? mqtt,
-        FailoverMetrics? failover = null)
+        FailoverMetrics? failover = null, Inputs.Snmp.SnmpTrapStatistics? traps = null)
     {
         var w = new PrometheusWriter();
         var byName = new SortedDictionary<string, (string Metric, List<(string Device, double Value)> Samples)>(StringComparer.Ordinal);
@@ -179,6 +180,16 @@ internal static class StatusApi
         if (failover is not null)
         {
             WriteFailover(w, site, failover);
+        }
+
+        if (traps is not null)
+        {
+            // Only while the SNMP notification receiver runs (PowerWatch:SnmpTraps:Enabled).
+            w.Family("powerwatch_snmp_traps_total", "counter", "SNMP traps and informs received: result accepted (from a configured device with its community; it was polled at once), unknown (no SNMP device at that address), unauthenticated (wrong community, or SNMPv3), malformed (not a notification); all but accepted are dropped.");
+            foreach (var (result, count) in new[] { ("accepted", traps.Accepted), ("unknown", traps.Unknown), ("unauthenticated", traps.Unauthenticated), ("malformed", traps.Malformed) })
+            {
+                w.Sample("powerwatch_snmp_traps_total", [.. agentLabels, ("result", result)], count);
+            }
         }
 
         return w.ToString();

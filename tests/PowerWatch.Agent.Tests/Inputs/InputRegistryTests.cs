@@ -17,8 +17,8 @@ public sealed class InputRegistryTests
     [Fact]
     public void Built_in_registry_names_every_shipped_input_once()
     {
-        Assert.Equal(["modbus", "nut", "megatec-q1", "apc-smart"], InputRegistry.BuiltIn.Names);
-        Assert.Null(InputRegistry.BuiltIn.Find("snmp"));
+        Assert.Equal(["modbus", "nut", "megatec-q1", "apc-smart", "snmp"], InputRegistry.BuiltIn.Names);
+        Assert.Null(InputRegistry.BuiltIn.Find("bacnet"));
     }
 
     [Fact]
@@ -37,7 +37,7 @@ public sealed class InputRegistryTests
         var builtIn = ConfigValidator.Validate(options);
         var problem = Assert.Single(builtIn);
         Assert.Equal("PowerWatch:Devices:0:Input", problem.Key);
-        Assert.Equal("'fixed' is not one of modbus, nut, megatec-q1, apc-smart", problem.Reason);
+        Assert.Equal("'fixed' is not one of modbus, nut, megatec-q1, apc-smart, snmp", problem.Reason);
 
         Assert.Empty(ConfigValidator.Validate(options, InputRegistry.BuiltIn.With(new FixedInputFactory())));
     }

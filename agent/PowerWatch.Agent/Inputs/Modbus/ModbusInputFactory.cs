@@ -43,6 +43,10 @@ internal sealed class ModbusInputFactory : IInputFactory
                 : string.Empty;
             yield return new($"{key}:Profile", $"'{name}' is not a profile in {directory}{retired} (known: {string.Join(", ", profiles.Keys.Order(StringComparer.Ordinal))})");
         }
+        else if (device.Profile is { Length: > 0 } other && profiles[other].Protocol != ProfileProtocol.Modbus)
+        {
+            yield return new($"{key}:Profile", $"'{other}' is a profile of protocol '{profiles[other].Protocol.ToString().ToLowerInvariant()}', not of a Modbus device: set Input to that protocol's input");
+        }
     }
 
     public CreatedInput Create(DeviceOptions device, DeviceEndpoint endpoint, InputContext context)
