@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
 using PowerWatch.TestSupport;
 
 namespace PowerWatch.Snmp.Tests;
@@ -38,7 +39,7 @@ internal sealed class Snmpd : IAsyncDisposable
     public static async Task<Snmpd> StartAsync()
     {
         var dir = new TempDir("powerwatch-snmpd");
-        var port = Peers.FreeUdpPort();
+        var port = FreeUdpPort();
         var config = dir.File("snmpd.conf");
         await File.WriteAllLinesAsync(config,
         [
@@ -138,6 +139,26 @@ internal sealed class Snmpd : IAsyncDisposable
         }
 
         return result;
+    }
+
+    private static int FreeUdpPort()
+    {
+        // Below the ephemeral range, as Peers.FreeTcpPort does for TCP, so no outgoing socket can take it meanwhile.
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            var port = Random.Shared.Next(16_384, 32_768);
+            try
+            {
+                using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+                probe.Bind(new IPEndPoint(IPAddress.Loopback, port));
+                return port;
+            }
+            catch (SocketException)
+            {
+            }
+        }
+
+        throw new InvalidOperationException("no free UDP port found");
     }
 
     public async ValueTask DisposeAsync()

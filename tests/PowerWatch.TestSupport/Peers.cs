@@ -111,31 +111,6 @@ public static class Peers
         return any;
     }
 
-    /// <summary>
-    /// A currently free UDP port on 127.0.0.1 (for SNMP peers that must be told a port), picked at random below the
-    /// ephemeral range for the same reason as <see cref="FreeTcpPort"/>.
-    /// </summary>
-    public static int FreeUdpPort()
-    {
-        var (low, high) = (16_384, Math.Min(32_768, EphemeralStart()));
-        for (var attempt = 0; high - low >= 1_024 && attempt < 100; attempt++)
-        {
-            var port = Random.Shared.Next(low, high);
-            try
-            {
-                using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-                probe.Bind(new IPEndPoint(IPAddress.Loopback, port));
-                return port;
-            }
-            catch (SocketException)
-            {
-                // Taken: try another.
-            }
-        }
-
-        throw new InvalidOperationException("no free UDP port found on 127.0.0.1");
-    }
-
     /// <summary>First port of the ephemeral range (Linux: /proc/sys/net/ipv4/ip_local_port_range; else the IANA 49152).</summary>
     private static int EphemeralStart()
     {
