@@ -18,7 +18,7 @@ internal sealed class ConsoleReporter : BackgroundService
     [
         MetricNames.UpsStatus, MetricNames.BatteryCharge, MetricNames.BatteryRuntime, MetricNames.UpsLoad,
         MetricNames.GeneratorState, MetricNames.GeneratorMode, MetricNames.FuelLevel, MetricNames.GeneratorPower,
-        MetricNames.AtsPosition, MetricNames.PduPower, MetricNames.MeterPower,
+        MetricNames.InputSource, MetricNames.InputRealPower,
     ];
 
     private readonly AgentRuntime _runtime;

@@ -31,12 +31,31 @@ public sealed class ApcProfileTests
     }
 
     [Fact]
-    public void Status_0x2002_is_online_in_eco_mode()
+    public void Status_0x2002_is_online_with_the_high_efficiency_mode_word_as_nut_reports_it()
     {
         // SPEC §2.3 example: an online unit in ECO mode reads 0x2002 in register 0 and 0x0000 in register 1.
         // UPSStatus_BF is u32 with register 0 the high word, so bits 1 and 13 of the value are in register 1.
+        // ECO is no NUT status token: NUT's apc_modbus reports bit 13 as experimental.ups.mode.buzzwords vendor:apc:HE.
         var r = Decode.Holding(Profile, (0, [0x0000, 0x2002]));
-        Assert.Equal("OL ECO", r.Text("ups.status"));
+        Assert.Equal("OL", r.Text("ups.status"));
+        Assert.Equal("vendor:apc:HE", r.Text("experimental.ups.mode.buzzwords"));
+    }
+
+    [Fact]
+    public void Mode_words_are_empty_when_the_high_efficiency_bit_is_clear()
+    {
+        var r = Decode.Holding(Profile, (0, [0x0000, 0x0002]));
+        Assert.Equal(string.Empty, r.Text("experimental.ups.mode.buzzwords"));
+    }
+
+    [Theory]
+    [InlineData(0x0004, "passed")]
+    [InlineData(0x0008, "failed")]
+    [InlineData(0x0042, "in-progress")] // bit 6 (source: protocol) is not a result
+    public void Battery_test_status_bits_are_the_nut_test_result(int raw, string expected)
+    {
+        var r = Decode.Holding(Profile, (23, [(ushort)raw]));
+        Assert.Equal(expected, r.Text("ups.test.result"));
     }
 
     [Fact]
@@ -121,7 +140,7 @@ public sealed class ApcProfileTests
     public void Change_cause_enum_maps_to_its_name()
     {
         var r = Decode.Holding(Profile, (2, [24]));
-        Assert.Equal("ats-transfer", r.Text("ups.status.change.cause"));
+        Assert.Equal("ats-transfer", r.Text("input.transfer.reason"));
     }
 
     [Fact]

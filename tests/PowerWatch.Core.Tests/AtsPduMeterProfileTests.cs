@@ -21,7 +21,7 @@ public sealed class AtsPduMeterProfileTests
         var r = Decode.Holding(Ats, (20481, AtysStatus(0x0010, 3, 1, 0, 2, 0x0004, 7)));
 
         Assert.True(r.Bool("ats.auto"));
-        Assert.Equal("source2", r.Text("ats.position"));
+        Assert.Equal("2", r.Text("input.source"));
         Assert.True(r.Bool("ats.start.contact"));
         Assert.False(r.Bool("ats.source1.available"));
         Assert.True(r.Bool("ats.source2.available"));
@@ -52,18 +52,18 @@ public sealed class AtsPduMeterProfileTests
     }
 
     [Theory]
-    [InlineData(1, "neutral")] // Position 0
-    [InlineData(2, "source1")] // Position 1
-    [InlineData(3, "source2")] // Position 2
+    [InlineData(1, "0")] // Position 0: neither source
+    [InlineData(2, "1")] // Position I
+    [InlineData(3, "2")] // Position II
     public void Atys_switch_position_maps_to_ats_position(int raw, string expected)
     {
-        Assert.Equal(expected, Decode.Holding(Ats, (20481, AtysStatus(0x0010, (ushort)raw, 0, 2, 0, 0, 0))).Text("ats.position"));
+        Assert.Equal(expected, Decode.Holding(Ats, (20481, AtysStatus(0x0010, (ushort)raw, 0, 2, 0, 0, 0))).Text("input.source"));
     }
 
     [Fact]
     public void Atys_unknown_switch_position_is_a_bad_reading_not_a_position()
     {
-        var position = Decode.Holding(Ats, (20481, AtysStatus(0x0010, 0, 0, 2, 0, 0, 0))).Single("ats.position");
+        var position = Decode.Holding(Ats, (20481, AtysStatus(0x0010, 0, 0, 2, 0, 0, 0))).Single("input.source");
 
         Assert.Equal(Quality.Bad, position.Quality);
         Assert.True(position.Value.IsNone);
@@ -88,7 +88,7 @@ public sealed class AtsPduMeterProfileTests
         Assert.Equal("outlet.1.current", current[0].Metric);
         Assert.Equal(0x800A, current[0].Address);
         Assert.Equal(0x800A + (47 * 0x100), current[47].Address);
-        Assert.Equal(0x8012 + (6 * 0x100), Assert.Single(Pdu.Registers, r => r.Metric == "outlet.7.power").Address);
+        Assert.Equal(0x8012 + (6 * 0x100), Assert.Single(Pdu.Registers, r => r.Metric == "outlet.7.realpower").Address);
         Assert.All(Pdu.Registers, r => Assert.Equal(RegisterTable.HoldingRegister, r.Table));
     }
 
@@ -121,14 +121,14 @@ public sealed class AtsPduMeterProfileTests
 
         var r = Decode.Run(Pdu, blocks);
 
-        Assert.Equal(3.0, r.Number("pdu.outlet.count"));
-        Assert.Equal(230.5, r.Number("pdu.input.voltage"));
-        Assert.Equal(5.25, r.Number("pdu.input.current"));
-        Assert.Equal(1234.0, r.Number("pdu.power"));
-        Assert.Equal(50.0, r.Number("pdu.input.frequency"));
+        Assert.Equal(3.0, r.Number("outlet.count"));
+        Assert.Equal(230.5, r.Number("input.voltage"));
+        Assert.Equal(5.25, r.Number("input.current"));
+        Assert.Equal(1234.0, r.Number("input.realpower"));
+        Assert.Equal(50.0, r.Number("input.frequency"));
         Assert.Equal(5.0, r.Number("pdu.energy"), 10);
         Assert.Equal(1.5, r.Number("outlet.1.current"));
-        Assert.Equal(345.0, r.Number("outlet.1.power"));
+        Assert.Equal(345.0, r.Number("outlet.1.realpower"));
         Assert.Equal(0.0, r.Number("outlet.2.current"));
         Assert.Equal(0.75, r.Number("outlet.3.current"));
         Assert.DoesNotContain(r, x => x.Metric.StartsWith("outlet.4.", StringComparison.Ordinal));
@@ -144,9 +144,9 @@ public sealed class AtsPduMeterProfileTests
         regs[0] = 0x4366; regs[1] = 0x0000;   // L1-N 230.0 V
         regs[70] = 0x4248; regs[71] = 0x0000; // 0x0046 frequency 50.0 Hz
         var r = Decode.Run(Meter, [RegisterBlock.FromRegisters(RegisterTable.InputRegister, 0, regs)]);
-        Assert.Equal(230.0, r.Number("meter.voltage.l1n"));
-        Assert.Equal(50.0, r.Number("meter.frequency"));
-        Assert.Equal("V", r.Single("meter.voltage.l1n").Unit);
+        Assert.Equal(230.0, r.Number("input.L1-N.voltage"));
+        Assert.Equal(50.0, r.Number("input.frequency"));
+        Assert.Equal("V", r.Single("input.L1-N.voltage").Unit);
         Assert.Equal(80, Meter.Workarounds.MaxRegistersPerRequest);
     }
 

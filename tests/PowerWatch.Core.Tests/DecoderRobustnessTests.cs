@@ -68,7 +68,7 @@ public sealed class DecoderRobustnessTests
     {
         var meter = Shipped.Load("eastron-sdm630.json");
         var r = Decode.Run(meter, [RegisterBlock.FromRegisters(RegisterTable.InputRegister, 0, new ushort[] { 0x7FC0, 0x0000 })]);
-        var v = r.Single("meter.voltage.l1n");
+        var v = r.Single("input.L1-N.voltage");
         Assert.Equal(Quality.Bad, v.Quality);
         Assert.True(v.Value.IsNone);
     }

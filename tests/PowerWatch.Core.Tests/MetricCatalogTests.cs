@@ -20,13 +20,14 @@ public sealed class MetricCatalogTests
     }
 
     [Fact]
-    public void Metric_names_are_unique_lower_case_dotted()
+    public void Metric_names_are_unique_lower_case_dotted_with_nut_phase_contexts()
     {
         var names = MetricCatalog.All.Select(d => d.Name).ToList();
         Assert.Equal(names.Count, names.Distinct(StringComparer.Ordinal).Count());
         foreach (var name in names)
         {
-            Assert.Matches(@"^[a-z0-9]+(\.([a-z0-9-]+|\{n\}|\{name\}))+$", name);
+            // Lower case, except NUT's phase contexts (input.L1.current, input.L1-N.voltage).
+            Assert.Matches(@"^[a-z0-9]+(\.([a-z0-9-]+|L[1-3](-N|-L[1-3])?|\{n\}|\{name\}))+$", name);
         }
     }
 
@@ -49,7 +50,7 @@ public sealed class MetricCatalogTests
     [InlineData("meter.energy", "kWh")]
     [InlineData("ats.transfer.last.duration", "ms")]
     [InlineData("outlet.12.current", "A")]
-    [InlineData("outlet.3.power", "W")]
+    [InlineData("outlet.3.realpower", "W")]
     public void Units_follow_the_design(string metric, string unit)
     {
         Assert.True(MetricCatalog.TryFind(metric, out var def));
@@ -58,8 +59,8 @@ public sealed class MetricCatalogTests
 
     [Theory]
     [InlineData("outlet.1.current", "outlet.{n}.current")]
-    [InlineData("outlet.48.state", "outlet.{n}.state")]
-    [InlineData("outlet.{n}.power", "outlet.{n}.power")]
+    [InlineData("outlet.48.status", "outlet.{n}.status")]
+    [InlineData("outlet.{n}.realpower", "outlet.{n}.realpower")]
     [InlineData("generator.alarm.low-oil-pressure", "generator.alarm.{name}")]
     public void Pattern_entries_match_concrete_names(string metric, string pattern)
     {
@@ -89,7 +90,7 @@ public sealed class MetricCatalogTests
             .Select(f => (string)f.GetRawConstantValue()!);
         Assert.All(constants, c => Assert.True(MetricCatalog.Contains(c), c));
         Assert.True(MetricCatalog.Contains(MetricNames.OutletCurrent(4)));
-        Assert.True(MetricCatalog.Contains(MetricNames.OutletState(4)));
+        Assert.True(MetricCatalog.Contains(MetricNames.OutletStatus(4)));
     }
 
     [Fact]
@@ -121,4 +122,34 @@ public sealed class MetricCatalogTests
     {
         Assert.Equal(expected, MetricResolution.Round(unit, value));
     }
+}
+
+public sealed class MetricRenamesTests
+{
+    [Fact]
+    public void Every_new_name_is_in_the_catalogue_and_every_old_name_is_gone_but_the_one_nut_reuses()
+    {
+        Assert.All(MetricRenames.All, r => Assert.True(MetricCatalog.Contains(r.New), r.New));
+        Assert.Equal(["outlet.{n}.power"], MetricRenames.All.Where(r => r.OldNameReused).Select(r => r.Old).ToArray());
+        Assert.Equal(MetricRenames.All.Length, MetricRenames.All.Select(r => r.Old).Distinct(StringComparer.Ordinal).Count());
+    }
+
+    [Theory]
+    [InlineData("pdu.input.current", "input.current")]
+    [InlineData("meter.voltage.l2n", "input.L2-N.voltage")]
+    [InlineData("outlet.7.state", "outlet.7.status")]
+    [InlineData("outlet.12.power", "outlet.12.realpower")]
+    [InlineData("ats.position", "input.source")]
+    public void An_old_name_finds_its_nut_name_concrete(string old, string expected)
+    {
+        Assert.True(MetricRenames.TryFind(old, out var r));
+        Assert.Equal(expected, r.New);
+        Assert.Equal(old, r.Old);
+    }
+
+    [Theory]
+    [InlineData("input.current")]
+    [InlineData("meter.voltage.thd.l1n")]
+    [InlineData("generator.power")]
+    public void A_current_name_is_no_rename(string name) => Assert.False(MetricRenames.TryFind(name, out _));
 }

@@ -111,15 +111,30 @@ public sealed class ProfileValidationTests
     [Fact]
     public void Enum_value_not_allowed_by_the_catalogue_is_reported()
     {
-        var p = SingleProblem(Profile("""{ "metric": "ats.position", "address": 1, "type": "uint16", "enum": { "0": "neutral", "1": "utility" } }"""));
+        var p = SingleProblem(Profile("""{ "metric": "input.source", "address": 1, "type": "uint16", "enum": { "0": "0", "1": "utility" } }"""));
         Assert.Equal("$.registers[0].enum['1']", p.Path);
-        Assert.Contains("'utility' is not an allowed value of metric 'ats.position'", p.Reason, StringComparison.Ordinal);
+        Assert.Contains("'utility' is not an allowed value of metric 'input.source'", p.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_token_bit_needs_a_text_metric()
+    {
+        var p = SingleProblem(Profile("""{ "address": 0, "type": "bitfield", "bits": { "1": { "metric": "ats.fault", "token": "x" } } }"""));
+        Assert.Equal("$.registers[0].bits['1'].metric", p.Path);
+        Assert.Contains("a bit with a token adds a word to a text metric", p.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_token_is_one_word()
+    {
+        var p = SingleProblem(Profile("""{ "address": 0, "type": "bitfield", "bits": { "1": { "metric": "experimental.ups.mode.buzzwords", "token": "vendor:apc HE" } } }"""));
+        Assert.Equal("$.registers[0].bits['1'].token", p.Path);
     }
 
     [Fact]
     public void Enum_key_that_is_not_an_integer_is_reported()
     {
-        var p = SingleProblem(Profile("""{ "metric": "ats.position", "address": 1, "type": "uint16", "enum": { "one": "source1" } }"""));
+        var p = SingleProblem(Profile("""{ "metric": "input.source", "address": 1, "type": "uint16", "enum": { "one": "1" } }"""));
         Assert.Equal("$.registers[0].enum['one']", p.Path);
         Assert.Contains("not an integer", p.Reason, StringComparison.Ordinal);
     }

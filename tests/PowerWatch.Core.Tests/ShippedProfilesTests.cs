@@ -20,7 +20,12 @@ public sealed class ShippedProfilesTests
     {
         var names = Directory.EnumerateFiles(Repo.Profiles, "*.json").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray();
         Assert.Equal(
-            new[] { "apc-powernet-ups.json", "apc-smart-ups-modbus.json", "dse-gencomm.json", "eastron-sdm630.json", "ietf-ups-mib.json", "raritan-xerus-pdu.json", "socomec-atys-pm.json" },
+            new[]
+            {
+                "apc-powernet-ups.json", "apc-rack-ats.json", "apc-rpdu.json", "apc-rpdu2.json", "apc-smart-ups-modbus.json", "dse-gencomm.json",
+                "eastron-sdm630.json", "eaton-ats16.json", "eaton-epdu-marlin.json", "ietf-ups-mib.json", "raritan-px-pdu2-mib.json",
+                "raritan-xerus-pdu.json", "servertech-sentry4.json", "socomec-atys-pm.json",
+            },
             names);
     }
 

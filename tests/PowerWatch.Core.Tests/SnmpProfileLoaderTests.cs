@@ -56,15 +56,15 @@ public sealed class SnmpProfileLoaderTests
     public void Tables_load_with_index_patterns_digit_columns_number_columns_and_row_metrics()
     {
         var profile = ProfileLoader.Parse(Profile(
-            """{ "metric": "pdu.outlet.count", "oid": "1.3.6.1.4.1.13742.6.3.2.2.1.4.1" }""",
+            """{ "metric": "outlet.count", "oid": "1.3.6.1.4.1.13742.6.3.2.2.1.4.1" }""",
             """
             [
               { "name": "measurementsOutletSensorTable", "index": "1.{n}.1", "columns": [
                   { "metric": "outlet.{n}.current", "oid": "1.3.6.1.4.1.13742.6.5.4.3.1.4", "unit": "A", "digitsFrom": "1.3.6.1.4.1.13742.6.3.5.4.1.7" } ] },
               { "name": "rPDU2OutletMeteredStatusTable", "numberFrom": "1.3.6.1.4.1.318.1.1.26.9.4.3.1.3", "columns": [
-                  { "metric": "outlet.{n}.state", "oid": "1.3.6.1.4.1.318.1.1.26.9.2.3.1.5", "enum": { "1": "off", "2": "on" } } ] },
+                  { "metric": "outlet.{n}.status", "oid": "1.3.6.1.4.1.318.1.1.26.9.2.3.1.5", "enum": { "1": "off", "2": "on" } } ] },
               { "name": "upsInputTable", "columns": [
-                  { "metrics": { "1": "meter.voltage.l1n", "2": "meter.voltage.l2n" }, "oid": "1.3.6.1.2.1.33.1.3.3.1.3", "index": "{n}" } ] }
+                  { "metrics": { "1": "input.L1-N.voltage", "2": "input.L2-N.voltage" }, "oid": "1.3.6.1.2.1.33.1.3.3.1.3", "index": "{n}" } ] }
             ]
             """,
             kind: "pdu"), File).GetProfileOrThrow();
@@ -78,7 +78,7 @@ public sealed class SnmpProfileLoaderTests
         Assert.Equal("1.3.6.1.4.1.13742.6.3.5.4.1.7", tables[0].Columns[0].DigitsFrom);
         Assert.Equal("1.3.6.1.4.1.318.1.1.26.9.4.3.1.3", tables[1].NumberFrom);
         Assert.Equal("on", tables[1].Columns[0].Enum![2]);
-        Assert.Equal("meter.voltage.l2n", tables[2].Columns[0].Metrics![2]);
+        Assert.Equal("input.L2-N.voltage", tables[2].Columns[0].Metrics![2]);
         Assert.Equal("V", tables[2].Columns[0].Unit);
     }
 

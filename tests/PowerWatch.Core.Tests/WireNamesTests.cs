@@ -10,7 +10,7 @@ public sealed class WireNamesTests
     public void Ups_status_tokens_are_frozen()
     {
         Assert.Equal(
-            ["OL", "OB", "LB", "HB", "RB", "CHRG", "DISCHRG", "BYPASS", "CAL", "OFF", "OVER", "TRIM", "BOOST", "FSD", "ALARM", "TEST", "ECO"],
+            ["OL", "OB", "LB", "HB", "RB", "CHRG", "DISCHRG", "BYPASS", "CAL", "OFF", "OVER", "TRIM", "BOOST", "FSD", "ALARM", "TEST"],
             UpsStatusTokens.Known.ToArray());
     }
 
@@ -33,9 +33,9 @@ public sealed class WireNamesTests
     }
 
     [Fact]
-    public void Ats_position_and_outlet_state_values_are_frozen()
+    public void Input_source_and_outlet_status_values_are_frozen()
     {
-        Assert.Equal(["neutral", "source1", "source2"], AtsPositions.All.ToArray());
+        Assert.Equal(["0", "1", "2"], InputSources.All.ToArray());
         Assert.Equal(["on", "off"], OutletStates.All.ToArray());
     }
 

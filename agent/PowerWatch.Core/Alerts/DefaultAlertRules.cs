@@ -80,19 +80,19 @@ public static class DefaultAlertRules
         },
         new()
         {
-            Id = "ats-neutral", Kind = AlertRuleKind.State, DeviceKind = "ats", Metric = MetricNames.AtsPosition, EqualTo = "neutral",
+            Id = "ats-neutral", Kind = AlertRuleKind.State, DeviceKind = "ats", Metric = MetricNames.InputSource, EqualTo = InputSources.Neutral,
             For = TimeSpan.FromSeconds(2), Severity = AlertSeverity.Critical, Description = "ATS on neutral (no source)",
             Response = "The load has no source; check the ATS and both sources.",
         },
         new()
         {
-            Id = "pdu-overload", Kind = AlertRuleKind.Threshold, DeviceKind = "pdu", Metric = "pdu.input.current",
+            Id = "pdu-overload", Kind = AlertRuleKind.Threshold, DeviceKind = "pdu", Metric = "input.current",
             Level = 16, Clear = 15, CriticalLevel = 20, For = TimeSpan.FromSeconds(10), Severity = AlertSeverity.Warning,
             Description = "PDU input current high", Response = "Balance load across PDUs before the breaker trips.",
         },
         new()
         {
-            Id = "meter-overload", Kind = AlertRuleKind.Threshold, DeviceKind = "meter", Metric = "meter.current.l1",
+            Id = "meter-overload", Kind = AlertRuleKind.Threshold, DeviceKind = "meter", Metric = "input.L1.current",
             Level = 63, Clear = 60, CriticalLevel = 80, For = TimeSpan.FromSeconds(10), Severity = AlertSeverity.Warning,
             Description = "Meter L1 current high", Response = "The feed is near its breaker rating; shed or rebalance load.",
         },

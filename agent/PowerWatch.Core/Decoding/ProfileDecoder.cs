@@ -62,7 +62,7 @@ public sealed class ProfileDecoder
         ArgumentNullException.ThrowIfNull(output);
         var pass = new Pass(this, timestamp, sequence, output);
 
-        // Non-repeated registers first, so that repeat limits (e.g. pdu.outlet.count) are known.
+        // Non-repeated registers first, so that repeat limits (e.g. outlet.count) are known.
         foreach (var r in _profile.Registers)
         {
             if (r.RepeatIndex is null)
@@ -92,6 +92,7 @@ public sealed class ProfileDecoder
         private readonly HashSet<string> _fresh = new(StringComparer.Ordinal);
         private List<string>? _statusTokens;
         private bool _statusBad;
+        private Dictionary<string, List<string>?>? _wordSets;
         private string? _engineState;
 
         public void DecodeRegister(RegisterDefinition r, IRegisterSource source)
@@ -221,11 +222,32 @@ public sealed class ProfileDecoder
                     }
                 }
 
-                if (bit.Metric is not null)
+                if (bit.Token is not null)
+                {
+                    var words = WordSet(bit.Metric!);
+                    if (words is not null && set)
+                    {
+                        words.Add(bit.Token);
+                    }
+                }
+                else if (bit.Metric is not null)
                 {
                     Emit(bit.Metric, ReadingValue.FromBoolean(set ^ bit.Invert), string.Empty, Quality.Good);
                 }
             }
+        }
+
+        /// <summary>The words collected for a token metric in this pass (null once a register of it failed).</summary>
+        private List<string>? WordSet(string metric)
+        {
+            _wordSets ??= new(StringComparer.Ordinal);
+            if (!_wordSets.TryGetValue(metric, out var words))
+            {
+                words = [];
+                _wordSets[metric] = words;
+            }
+
+            return words;
         }
 
         private void DecodeAlarms(RegisterDefinition r, ReadOnlySpan<ushort> regs)
@@ -302,7 +324,12 @@ public sealed class ProfileDecoder
 
             foreach (var bit in r.Bits)
             {
-                if (bit.Metric is not null)
+                if (bit.Token is not null)
+                {
+                    _wordSets ??= new(StringComparer.Ordinal);
+                    _wordSets[bit.Metric!] = null;
+                }
+                else if (bit.Metric is not null)
                 {
                     Emit(bit.Metric, ReadingValue.None, string.Empty, Quality.Bad);
                 }
@@ -342,6 +369,12 @@ public sealed class ProfileDecoder
             else if (_statusBad)
             {
                 Emit(MetricNames.UpsStatus, ReadingValue.None, string.Empty, Quality.Bad);
+            }
+
+            foreach (var (metric, words) in _wordSets ?? [])
+            {
+                Emit(metric, words is null ? ReadingValue.None : ReadingValue.FromText(string.Join(' ', words.Distinct(StringComparer.Ordinal))),
+                    string.Empty, words is null ? Quality.Bad : Quality.Good);
             }
 
             foreach (var d in owner._profile.Derived)

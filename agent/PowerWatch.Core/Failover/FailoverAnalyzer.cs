@@ -142,6 +142,16 @@ public sealed partial class FailoverAnalyzer
 
     private static string? Text(DeviceData? d, string metric) => d?.Readings.Text(metric);
 
+    /// <summary>An <c>input.source</c> value in words for messages (the words of alert texts before the NUT names).</summary>
+    private static string PositionText(string? position) => position switch
+    {
+        InputSources.Source1 => "source1",
+        InputSources.Source2 => "source2",
+        InputSources.Neutral => "neutral",
+        null => "unknown",
+        _ => position,
+    };
+
     private static System.Collections.Immutable.ImmutableArray<string> Status(DeviceData? d) =>
         Text(d, MetricNames.UpsStatus) is { } s ? UpsStatus.Parse(s).Tokens : [];
 
@@ -170,9 +180,9 @@ public sealed partial class FailoverAnalyzer
 
         // Utility: the ATS's source-1 flag; without a fresh ATS, a UPS on battery says the same.
         var source1 = Bool(ats, MetricNames.AtsSource1Available);
-        var position = Text(ats, MetricNames.AtsPosition);
+        var position = Text(ats, MetricNames.InputSource);
         var anyOnBattery = upsData.Any(u => Status(u.Data).Contains(UpsStatusTokens.OnBattery, StringComparer.Ordinal));
-        var utilityDown = source1 is { } s1 ? !s1 : anyOnBattery && position != "source2";
+        var utilityDown = source1 is { } s1 ? !s1 : anyOnBattery && position != InputSources.Source2;
         if (utilityDown)
         {
             st.UtilityDownSince ??= now;
@@ -257,7 +267,7 @@ public sealed partial class FailoverAnalyzer
         }
 
         DateTimeOffset? deadline = st.OutageStart is { } outage ? outage + _options.StartDeadline : null;
-        var onGenerator = position == "source2" && Bool(ats, MetricNames.AtsSource2Available) != false;
+        var onGenerator = position == InputSources.Source2 && Bool(ats, MetricNames.AtsSource2Available) != false;
         var failStartAlarm = Text(gen, "generator.alarm.fail-to-start") is { } fta && RaisedAlarmConditions.Contains(fta);
         var failed = genState == "failed" || failStartAlarm;
 
@@ -316,11 +326,11 @@ public sealed partial class FailoverAnalyzer
             }
         }
 
-        notes[AlertIds.Make(FailoverRules.TransferFailed, chain.Ats)] = $"ATS on {position ?? "unknown"}";
-        if (genUp && utilityLost && ats is not null && position != "source2" && now - st.GeneratorUpSince!.Value >= _options.TransferTimeout)
+        notes[AlertIds.Make(FailoverRules.TransferFailed, chain.Ats)] = $"ATS on {PositionText(position)}";
+        if (genUp && utilityLost && ats is not null && position != InputSources.Source2 && now - st.GeneratorUpSince!.Value >= _options.TransferTimeout)
         {
             conditions.Add(new AlertCondition(FailoverRules.TransferFailed, chain.Ats, AlertSeverity.Critical,
-                $"ATS not transferred ({chain.Ats}): generator available for {S((now - st.GeneratorUpSince!.Value).TotalSeconds)}, ATS on {position ?? "unknown"}{(Bool(ats, "ats.fault") == true ? ", ATS fault" : "")}"));
+                $"ATS not transferred ({chain.Ats}): generator available for {S((now - st.GeneratorUpSince!.Value).TotalSeconds)}, ATS on {PositionText(position)}{(Bool(ats, "ats.fault") == true ? ", ATS fault" : "")}"));
         }
 
         double? fuelHours = null;
@@ -556,7 +566,7 @@ public sealed partial class FailoverAnalyzer
         }
 
         if (_pdus.TryGetValue(upsId, out var pdus) && pdus.Count > 0
-            && pdus.All(p => Number(Fresh(p, now), "pdu.input.voltage") is { } v && v < threshold))
+            && pdus.All(p => Number(Fresh(p, now), "input.voltage") is { } v && v < threshold))
         {
             reasons.Add($"{(pdus.Count == 1 ? "PDU " : "PDUs ")}{string.Join(", ", pdus)} at 0 V");
         }

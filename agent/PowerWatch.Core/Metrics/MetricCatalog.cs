@@ -22,6 +22,7 @@ public static class MetricCatalog
     private const string Vars = "var";
     private const string Celsius = "°C";
     private const string KiloWatts = "kW";
+    private const string WattHours = "Wh";
     private const string KiloWattHours = "kWh";
     private const string KiloVarHours = "kvarh";
     private const string Hours = "h";
@@ -87,6 +88,31 @@ public static class MetricCatalog
         b.Add(T("device.part", Device, "Part number / SKU."));
         b.Add(T("device.firmware", Device, "Controller firmware version."));
 
+        // Input and output: NUT's input/output domains, shared by every kind that measures them (UPS, transfer
+        // switch, PDU, meter). Per phase NUT puts the context between domain and quantity: input.L1.current.
+        b.Add(N(MetricNames.InputVoltage, Volts, Power, "Input voltage (UPS: utility; PDU: inlet; meter: average line-to-neutral)."));
+        b.Add(N(MetricNames.InputCurrent, Amps, Power, "Input current (PDU: inlet; meter: average line current)."));
+        b.Add(N(MetricNames.InputFrequency, Hertz, Power, "Input frequency."));
+        b.Add(N(MetricNames.InputRealPower, Watts, Power, "Input real power, all phases (PDU inlet, meter total)."));
+        b.Add(N("input.power", VoltAmps, Power, "Input apparent power, all phases."));
+        b.Add(N("input.powerfactor", None, Power, "Input power factor, all phases."));
+        foreach (var p in new[] { "L1", "L2", "L3" })
+        {
+            b.Add(N($"input.{p}-N.voltage", Volts, Power, $"{p}-N voltage."));
+        }
+
+        foreach (var p in new[] { "L1", "L2", "L3" })
+        {
+            b.Add(N($"input.{p}.current", Amps, Power, $"{p} current."));
+            b.Add(N($"input.{p}.realpower", Watts, Power, $"{p} real power."));
+            b.Add(N($"input.{p}.power", VoltAmps, Power, $"{p} apparent power."));
+            b.Add(N($"input.{p}.powerfactor", None, Power, $"{p} power factor."));
+        }
+
+        b.Add(N(MetricNames.OutputVoltage, Volts, Power, "Output voltage."));
+        b.Add(N(MetricNames.OutputCurrent, Amps, Power, "Output current (UPS output; transfer switch: load current)."));
+        b.Add(N(MetricNames.OutputFrequency, Hertz, Power, "Output frequency."));
+
         // UPS (NUT names).
         b.Add(N(MetricNames.BatteryCharge, Percent, Ups, "Battery state of charge."));
         b.Add(N(MetricNames.BatteryRuntime, Seconds, Ups, "Battery runtime remaining at the present load."));
@@ -98,35 +124,29 @@ public static class MetricCatalog
         b.Add(T("battery.part", Ups, "Battery part number / SKU."));
         b.Add(N("battery.lifetime.status", None, Ups, "APC Battery.LifeTimeStatus_BF raw bits (0 OK, 1 near end, 2 exceeded, 3/4 acknowledged)."));
         b.Add(N("battery.error", None, Ups, "APC BatterySystemError_BF raw bits (0 disconnected, 1 overvoltage, 2 needs replacement, …)."));
-        b.Add(N(MetricNames.InputVoltage, Volts, Ups, "Input (utility) voltage."));
         b.Add(N("input.voltage.fault", Volts, Ups, "Input voltage at the last power fault (Q1)."));
-        b.Add(N(MetricNames.InputFrequency, Hertz, Ups, "Input frequency."));
         b.Add(N("input.transfer.high", Volts, Ups, "High transfer voltage."));
         b.Add(N("input.transfer.low", Volts, Ups, "Low transfer voltage."));
-        b.Add(T("input.transfer.reason", Ups, "Cause of the last transfer to battery (APC Smart 'G')."));
         b.Add(N("input.status", None, Ups, "APC Input.InputStatus_BF raw bits (0 acceptable, 2 low V, 3 high V, 5 boost, 6 trim, …)."));
         b.Add(B("input.power.failure", Ups, "Input power failure signalled (APC SimpleSignalingStatus bit 0)."));
-        b.Add(N(MetricNames.OutputVoltage, Volts, Ups, "Output voltage."));
         b.Add(N("output.voltage.nominal", Volts, Ups, "Nominal output voltage."));
-        b.Add(N(MetricNames.OutputCurrent, Amps, Ups, "Output current."));
         b.Add(N("output.current.nominal", Amps, Ups, "Nominal output current."));
-        b.Add(N(MetricNames.OutputFrequency, Hertz, Ups, "Output frequency."));
         b.Add(N("output.frequency.nominal", Hertz, Ups, "Nominal output frequency."));
-        b.Add(N("output.energy", KiloWattHours, Ups, "Energy delivered by the output since reset."));
+        b.Add(N(MetricNames.OutputEnergy, WattHours, Ups, "Energy delivered by the output since reset (NUT's experimental name and unit: Wh, as APC reports it)."));
         b.Add(N(MetricNames.UpsLoad, Percent, Ups, "Load, % of the real-power (W) rating."));
         b.Add(N(MetricNames.UpsRealPower, Watts, Ups, "Output real power."));
         b.Add(N("ups.realpower.nominal", Watts, Ups, "Real power rating."));
         b.Add(N(MetricNames.UpsPower, VoltAmps, Ups, "Output apparent power."));
-        b.Add(N("ups.power.percent", Percent, Ups, "Output apparent power, % of the VA rating."));
+        b.Add(N("output.power.percent", Percent, Ups, "Output apparent power, % of the VA rating (NUT SPEC power.percent)."));
         b.Add(N("ups.power.nominal", VoltAmps, Ups, "Apparent power rating."));
         b.Add(N("ups.efficiency", Percent, Ups, "Efficiency (APC; absent while not measurable)."));
         b.Add(N(MetricNames.UpsTemperature, Celsius, Ups, "UPS internal temperature."));
-        b.Add(new MetricDefinition(MetricNames.UpsStatus, None, MetricKind.Status, Ups, "NUT status token set, space separated (OL OB LB HB RB CHRG DISCHRG BYPASS CAL OFF OVER TRIM BOOST FSD ALARM TEST ECO; unknown tokens preserved).") { Values = UpsStatusTokens.Known });
-        b.Add(T("ups.status.change.cause", Ups, "Cause of the last status change (APC UPSStatusChangeCause_EN).", UpsStatusChangeCauses.All));
+        b.Add(new MetricDefinition(MetricNames.UpsStatus, None, MetricKind.Status, Ups, "NUT status token set, space separated (OL OB LB HB RB CHRG DISCHRG BYPASS CAL OFF OVER TRIM BOOST FSD, ALARM and TEST as NUT's drivers set them; unknown tokens preserved).") { Values = UpsStatusTokens.Known });
+        b.Add(T(MetricNames.UpsModeBuzzwords, Ups, "NUT's experimental.ups.mode.buzzwords: vendor mode words, space separated, empty when none (APC UPSStatus_BF bit 13 high-efficiency mode: vendor:apc:HE)."));
+        b.Add(T("input.transfer.reason", Ups, "Cause of the last transfer or status change, opaque in NUT (APC Modbus UPSStatusChangeCause_EN: one of the values listed; APC Smart 'G' passes its letter).", UpsStatusChangeCauses.All));
         b.Add(N("ups.error.general", None, Ups, "APC GeneralError_BF raw bits."));
         b.Add(N("ups.error.power", None, Ups, "APC PowerSystemError_BF raw bits (0 overload, 1 short, 2 output overvoltage, 4 overtemperature, …)."));
-        b.Add(N("ups.test.status", None, Ups, "APC ReplaceBatteryTestStatus_BF raw bits (0 pending, 1 in progress, 2 passed, 3 failed, …)."));
-        b.Add(T("ups.test.result", Ups, "Last self-test result (APC Smart 'X', Q1)."));
+        b.Add(T("ups.test.result", Ups, "Last self-test result, opaque in NUT (APC Modbus ReplaceBatteryTestStatus_BF: pending, in-progress, passed, failed, refused, aborted; APC Smart 'X'; Q1)."));
         b.Add(N("ups.calibration.status", None, Ups, "APC RunTimeCalibrationStatus_BF raw bits (1 in progress)."));
         b.Add(N("ups.interface.status", None, Ups, "APC UserInterfaceStatus_BF raw bits (0 test in progress, 1 audible alarm, 2 muted)."));
         b.Add(B("ups.beeper.status", Ups, "Beeper enabled (Q1 b0)."));
@@ -202,16 +222,15 @@ public static class MetricCatalog
         }
 
         // ATS.
-        b.Add(T(MetricNames.AtsPosition, Ats, "Which source feeds the load.", AtsPositions.All));
+        b.Add(T(MetricNames.InputSource, Ats, "Which source feeds the load: NUT input.source 1 or 2; 0 (PowerWatch) when neither does (neutral).", InputSources.All));
         b.Add(B(MetricNames.AtsSource1Available, Ats, "Source 1 (utility) is available."));
         b.Add(B(MetricNames.AtsSource2Available, Ats, "Source 2 (generator) is available."));
         b.Add(B("ats.source1.connected", Ats, "Load connected to source 1."));
         b.Add(B("ats.source2.connected", Ats, "Load connected to source 2."));
-        b.Add(N("ats.source1.voltage", Volts, Ats, "Source 1 voltage."));
-        b.Add(N("ats.source1.frequency", Hertz, Ats, "Source 1 frequency."));
-        b.Add(N("ats.source2.voltage", Volts, Ats, "Source 2 voltage."));
-        b.Add(N("ats.source2.frequency", Hertz, Ats, "Source 2 frequency."));
-        b.Add(N("ats.load.current", Amps, Ats, "Load current."));
+        b.Add(N("input.1.voltage", Volts, Ats, "Source 1 voltage."));
+        b.Add(N("input.1.frequency", Hertz, Ats, "Source 1 frequency."));
+        b.Add(N("input.2.voltage", Volts, Ats, "Source 2 voltage."));
+        b.Add(N("input.2.frequency", Hertz, Ats, "Source 2 frequency."));
         b.Add(N("ats.transfer.count", None, Ats, "Transfers since reset (wraps at 65535)."));
         b.Add(N("ats.transfer.last.time", Seconds, Ats, "Time of the last transfer, Unix seconds."));
         b.Add(N("ats.transfer.last.duration", "ms", Ats, "Duration of the last transfer (load without power)."));
@@ -226,55 +245,22 @@ public static class MetricCatalog
         b.Add(N("ats.delay.cooldown", Seconds, Ats, "Generator cool-down remaining."));
 
         // PDU.
-        b.Add(N("pdu.outlet.count", None, Pdu, "Number of outlets."));
-        b.Add(N(MetricNames.PduPower, Watts, Pdu, "Total active power."));
+        b.Add(N(MetricNames.OutletCount, None, Pdu, "Number of outlets."));
         b.Add(N("pdu.energy", KiloWattHours, Pdu, "Energy since reset."));
-        b.Add(N("pdu.input.voltage", Volts, Pdu, "Input voltage."));
-        b.Add(N("pdu.input.current", Amps, Pdu, "Input current."));
-        b.Add(N("pdu.input.frequency", Hertz, Pdu, "Input frequency."));
         b.Add(N("outlet.{n}.current", Amps, Pdu, "Outlet n current (n from 1)."));
-        b.Add(N("outlet.{n}.power", Watts, Pdu, "Outlet n active power."));
-        b.Add(T("outlet.{n}.state", Pdu, "Outlet n switched state.", OutletStates.All));
+        b.Add(N("outlet.{n}.realpower", Watts, Pdu, "Outlet n real power."));
+        b.Add(N("outlet.{n}.power", VoltAmps, Pdu, "Outlet n apparent power (NUT's meaning; before the NUT renames PowerWatch used this name for watts)."));
+        b.Add(N("outlet.{n}.powerfactor", None, Pdu, "Outlet n power factor."));
+        b.Add(T("outlet.{n}.status", Pdu, "Outlet n switch status.", OutletStates.All));
 
         // Power meter.
-        foreach (var p in new[] { "l1n", "l2n", "l3n" })
-        {
-            b.Add(N($"meter.voltage.{p}", Volts, Meter, $"{PhaseText(p)} voltage."));
-        }
-
-        b.Add(N("meter.voltage.average", Volts, Meter, "Average line-to-neutral voltage."));
-        foreach (var p in new[] { "l1", "l2", "l3" })
-        {
-            b.Add(N($"meter.current.{p}", Amps, Meter, $"{PhaseText(p)} current."));
-        }
-
-        b.Add(N("meter.current.average", Amps, Meter, "Average line current."));
         b.Add(N("meter.current.sum", Amps, Meter, "Sum of line currents."));
-        b.Add(N(MetricNames.MeterPower, Watts, Meter, "Total active power."));
-        foreach (var p in new[] { "l1", "l2", "l3" })
-        {
-            b.Add(N($"meter.power.{p}", Watts, Meter, $"{PhaseText(p)} active power."));
-        }
-
-        b.Add(N("meter.power.apparent", VoltAmps, Meter, "Total apparent power."));
-        foreach (var p in new[] { "l1", "l2", "l3" })
-        {
-            b.Add(N($"meter.power.apparent.{p}", VoltAmps, Meter, $"{PhaseText(p)} apparent power."));
-        }
-
         b.Add(N("meter.power.reactive", Vars, Meter, "Total reactive power."));
         foreach (var p in new[] { "l1", "l2", "l3" })
         {
             b.Add(N($"meter.power.reactive.{p}", Vars, Meter, $"{PhaseText(p)} reactive power."));
         }
 
-        b.Add(N("meter.power.factor", None, Meter, "Total power factor."));
-        foreach (var p in new[] { "l1", "l2", "l3" })
-        {
-            b.Add(N($"meter.power.factor.{p}", None, Meter, $"{PhaseText(p)} power factor."));
-        }
-
-        b.Add(N("meter.frequency", Hertz, Meter, "Frequency."));
         b.Add(N(MetricNames.MeterEnergy, KiloWattHours, Meter, "Total active energy."));
         b.Add(N("meter.energy.import", KiloWattHours, Meter, "Imported active energy."));
         b.Add(N("meter.energy.export", KiloWattHours, Meter, "Exported active energy."));

@@ -37,6 +37,19 @@ internal static class MetricCatalogMarkdown
             }
         }
 
+        sb.Append("\n## Renamed to NUT names\n\n");
+        sb.Append("PowerWatch moved its UPS, transfer-switch, PDU and meter names to the names of Network UPS Tools ");
+        sb.Append("(`docs/nut-names.txt`); one table, old name → new name, with what else changed. `powerwatch check-config` ");
+        sb.Append("warns about an old name in a configuration, an alert rule or a dashboard query (`--dashboard FILE`) and names ");
+        sb.Append("the new one. Names NUT has no name for keep PowerWatch's own names, documented above as its extension: the ");
+        sb.Append("generator, engine and mains-as-seen-by-the-generator names (NUT has no generator namespace), the transfer ");
+        sb.Append("switch's flags, delays and counters (`ats.*`), energy counters (`pdu.energy`, `meter.energy*`), reactive ");
+        sb.Append("power, demand and THD (`meter.*`).\n\n");
+        sb.Append(MetricRenames.RenderMarkdown());
+        sb.Append("\n`ECO` is not a NUT status token. PowerWatch used to put it into `ups.status` for APC UPSStatus_BF bit 13 ");
+        sb.Append("(high-efficiency mode); it now reports that bit as NUT's `apc_modbus` driver does, as the word `vendor:apc:HE` ");
+        sb.Append("of `experimental.ups.mode.buzzwords` (NUT's place for vendor mode words until NUT settles ECO; empty when ");
+        sb.Append("no mode word is set). A rule that looked for the `ECO` token looks for that word instead.\n");
         return sb.ToString();
     }
 
@@ -54,6 +67,7 @@ internal static class MetricCatalogMarkdown
     private static string GroupTitle(MetricGroup group) => group switch
     {
         MetricGroup.Device => "Any device",
+        MetricGroup.Power => "Input and output (NUT names; UPS, transfer switch, PDU and meter)",
         MetricGroup.Ups => "UPS",
         MetricGroup.Generator => "Generator",
         MetricGroup.Engine => "Engine and fuel",

@@ -32,6 +32,9 @@ public enum MetricGroup
 
     /// <summary>Written by the agent's failover analyzer (InfluxDB measurement <c>failover</c>), never by a device.</summary>
     Failover = 8,
+
+    /// <summary>NUT's input and output domains, shared by the UPS, the transfer switch, the PDU and the meter.</summary>
+    Power = 9,
 }
 
 /// <summary>

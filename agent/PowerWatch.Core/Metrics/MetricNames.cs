@@ -31,6 +31,8 @@ public static class MetricNames
     public const string BatteryTemperature = "battery.temperature";
     public const string InputVoltage = "input.voltage";
     public const string InputFrequency = "input.frequency";
+    public const string InputCurrent = "input.current";
+    public const string InputRealPower = "input.realpower";
     public const string OutputVoltage = "output.voltage";
     public const string OutputCurrent = "output.current";
     public const string OutputFrequency = "output.frequency";
@@ -39,6 +41,8 @@ public static class MetricNames
     public const string UpsPower = "ups.power";
     public const string UpsTemperature = "ups.temperature";
     public const string UpsStatus = "ups.status";
+    public const string UpsModeBuzzwords = "experimental.ups.mode.buzzwords";
+    public const string OutputEnergy = "experimental.output.energy";
     public const string UpsModel = "ups.model";
     public const string UpsSerial = "ups.serial";
     public const string UpsFirmware = "ups.firmware";
@@ -58,24 +62,23 @@ public static class MetricNames
     public const string EngineBatteryVoltage = "engine.battery.voltage";
     public const string FuelLevel = "fuel.level";
 
-    public const string AtsPosition = "ats.position";
+    public const string InputSource = "input.source";
     public const string AtsSource1Available = "ats.source1.available";
     public const string AtsSource2Available = "ats.source2.available";
     public const string AtsTransferInProgress = "ats.transfer.in.progress";
     public const string AtsStartContact = "ats.start.contact";
 
-    public const string PduPower = "pdu.power";
-    public const string MeterPower = "meter.power";
+    public const string OutletCount = "outlet.count";
     public const string MeterEnergy = "meter.energy";
 
     /// <summary><c>outlet.{n}.current</c> for outlet <paramref name="n"/> (from 1).</summary>
     public static string OutletCurrent(int n) => Outlet(n, "current");
 
-    /// <summary><c>outlet.{n}.power</c>.</summary>
-    public static string OutletPower(int n) => Outlet(n, "power");
+    /// <summary><c>outlet.{n}.realpower</c> (W).</summary>
+    public static string OutletRealPower(int n) => Outlet(n, "realpower");
 
-    /// <summary><c>outlet.{n}.state</c>.</summary>
-    public static string OutletState(int n) => Outlet(n, "state");
+    /// <summary><c>outlet.{n}.status</c> (<c>on</c>/<c>off</c>).</summary>
+    public static string OutletStatus(int n) => Outlet(n, "status");
 
     private static string Outlet(int n, string leaf)
     {

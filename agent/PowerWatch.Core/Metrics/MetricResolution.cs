@@ -22,6 +22,7 @@ public static class MetricResolution
         ["var"] = 1,
         ["°C"] = 1,
         ["kW"] = 3,
+        ["Wh"] = 0,
         ["kWh"] = 3,
         ["kvarh"] = 3,
         ["rpm"] = 1,

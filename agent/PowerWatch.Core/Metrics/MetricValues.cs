@@ -47,17 +47,20 @@ public static class EngineStates
     public static ImmutableArray<string> All { get; } = [Stopped, PreStart, WarmingUp, Running, CoolingDown, PostRun];
 }
 
-/// <summary><c>ats.position</c> values (SPEC §8 register 1). Wire-visible: frozen by tests.</summary>
-public static class AtsPositions
+/// <summary>
+/// <c>input.source</c> values: NUT's source numbers (<c>apc-ats-mib</c>: 1 or 2), and 0 when the switch feeds the load
+/// from neither (neutral; PowerWatch's value, NUT has none). Wire-visible: frozen by tests.
+/// </summary>
+public static class InputSources
 {
-    public const string Neutral = "neutral";
-    public const string Source1 = "source1";
-    public const string Source2 = "source2";
+    public const string Neutral = "0";
+    public const string Source1 = "1";
+    public const string Source2 = "2";
 
     public static ImmutableArray<string> All { get; } = [Neutral, Source1, Source2];
 }
 
-/// <summary><c>outlet.{n}.state</c> values. Wire-visible: frozen by tests.</summary>
+/// <summary><c>outlet.{n}.status</c> values. Wire-visible: frozen by tests.</summary>
 public static class OutletStates
 {
     public const string On = "on";
@@ -106,7 +109,7 @@ public static class AlarmConditions
     public static bool IsShutdown(int code) => code is 3 or 4 or 5;
 }
 
-/// <summary><c>ups.status.change.cause</c> values: APC UPSStatusChangeCause_EN 0–30 (SPEC §2.2 register 2), by code. Wire-visible.</summary>
+/// <summary><c>input.transfer.reason</c> values: APC UPSStatusChangeCause_EN 0–30 (SPEC §2.2 register 2), by code. Wire-visible.</summary>
 public static class UpsStatusChangeCauses
 {
     public static ImmutableArray<string> All { get; } =

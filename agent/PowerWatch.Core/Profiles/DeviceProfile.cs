@@ -120,7 +120,14 @@ public sealed class RegisterDefinition
 /// <param name="Status">NUT status token added to <c>ups.status</c> while the bit is set.</param>
 /// <param name="Metric">Boolean metric emitted for the bit.</param>
 /// <param name="Invert">Emit the metric as the bit's complement.</param>
-public sealed record BitDefinition(int Bit, string? Status, string? Metric, bool Invert);
+public sealed record BitDefinition(int Bit, string? Status, string? Metric, bool Invert)
+{
+    /// <summary>
+    /// When set, a set bit adds this word to the text metric <see cref="Metric"/> (words space separated, empty when no
+    /// bit is set), as NUT's drivers build <c>experimental.ups.mode.buzzwords</c>; otherwise the bit is a boolean.
+    /// </summary>
+    public string? Token { get; init; }
+}
 
 /// <summary>A raw value with special meaning.</summary>
 public sealed record Sentinel(ulong Raw, string Meaning, SentinelResult Result);

@@ -94,6 +94,7 @@ internal sealed class BitDto
     public string? Status { get; set; }
     public string? Metric { get; set; }
     public bool? Invert { get; set; }
+    public string? Token { get; set; }
 
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Extra { get; set; }

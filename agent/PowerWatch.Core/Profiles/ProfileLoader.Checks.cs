@@ -50,7 +50,7 @@ public static partial class ProfileLoader
 
                 foreach (var bit in r.Bits)
                 {
-                    if (bit.Metric is not null)
+                    if (bit.Metric is not null && bit.Token is null)
                     {
                         Add(bit.Metric, string.Create(CultureInfo.InvariantCulture, $"{r.Path}.bits['{bit.Bit}']"));
                     }
@@ -65,6 +65,12 @@ public static partial class ProfileLoader
             if (registers.Any(r => r.Bits.Any(b => b.Status is not null)))
             {
                 Add(MetricNames.UpsStatus, "$.registers (status bits)");
+            }
+
+            // Token bits build one text metric from words of any number of bits and registers (like status bits).
+            foreach (var metric in registers.SelectMany(r => r.Bits).Where(b => b.Token is not null).Select(b => b.Metric!).Distinct(StringComparer.Ordinal))
+            {
+                Add(metric, "$.registers (token bits)");
             }
 
             return [.. first.Keys];

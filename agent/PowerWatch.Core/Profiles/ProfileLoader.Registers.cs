@@ -459,9 +459,13 @@ public static partial class ProfileLoader
                     {
                         Problem(bitPath + ".metric", $"metric '{dto.Metric}' is not in the metric catalogue");
                     }
-                    else if (def.Kind != MetricKind.Boolean)
+                    else if (dto.Token is null && def.Kind != MetricKind.Boolean)
                     {
-                        Problem(bitPath + ".metric", $"metric '{dto.Metric}' is a {def.Kind.ToString().ToLowerInvariant()} metric; a bit produces a boolean");
+                        Problem(bitPath + ".metric", $"metric '{dto.Metric}' is a {def.Kind.ToString().ToLowerInvariant()} metric; a bit produces a boolean (or, with token, a word of a text metric)");
+                    }
+                    else if (dto.Token is not null && def.Kind != MetricKind.Text)
+                    {
+                        Problem(bitPath + ".metric", $"metric '{dto.Metric}' is a {def.Kind.ToString().ToLowerInvariant()} metric; a bit with a token adds a word to a text metric");
                     }
                     else if (hasN && def.IsPattern is false)
                     {
@@ -469,7 +473,12 @@ public static partial class ProfileLoader
                     }
                 }
 
-                result.Add(new BitDefinition(bit, dto.Status, dto.Metric, dto.Invert ?? false));
+                if (dto.Token is not null && (dto.Metric is null || dto.Token.Length == 0 || dto.Token.Any(char.IsWhiteSpace) || dto.Invert is not null))
+                {
+                    Problem(bitPath + ".token", "a token is one word without spaces, with a metric and without invert");
+                }
+
+                result.Add(new BitDefinition(bit, dto.Status, dto.Metric, dto.Invert ?? false) { Token = dto.Token });
             }
 
             return result.ToImmutable();

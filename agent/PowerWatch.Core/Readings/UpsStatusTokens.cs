@@ -56,14 +56,11 @@ public static class UpsStatusTokens
     /// <summary>Self-test in progress.</summary>
     public const string Test = "TEST";
 
-    /// <summary>High-efficiency / ECO mode (NUT 2.8.1+, APC UPSStatus_BF bit 13).</summary>
-    public const string Eco = "ECO";
-
     /// <summary>Every token PowerWatch knows, in canonical formatting order.</summary>
     public static ImmutableArray<string> Known { get; } =
     [
         OnLine, OnBattery, LowBattery, HighBattery, ReplaceBattery, Charging, Discharging, Bypass,
-        Calibrating, Off, Overload, Trim, Boost, ForcedShutdown, Alarm, Test, Eco,
+        Calibrating, Off, Overload, Trim, Boost, ForcedShutdown, Alarm, Test,
     ];
 
     private static readonly FrozenDictionary<string, int> Order =

@@ -192,7 +192,7 @@ internal static class SiteReadings
                 break;
             case "ats":
                 var a = site.Ats;
-                T(MetricNames.AtsPosition, a.Position switch { AtsPosition.Source1 => "source1", AtsPosition.Source2 => "source2", _ => "neutral" });
+                T(MetricNames.InputSource, a.Position switch { AtsPosition.Source1 => InputSources.Source1, AtsPosition.Source2 => InputSources.Source2, _ => InputSources.Neutral });
                 B(MetricNames.AtsSource1Available, a.Source1Available);
                 B(MetricNames.AtsSource2Available, a.Source2Available);
                 B(MetricNames.AtsStartContact, a.EngineStartContactClosed);

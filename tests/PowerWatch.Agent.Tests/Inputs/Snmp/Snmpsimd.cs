@@ -41,11 +41,12 @@ internal sealed class Snmpsimd : IAsyncDisposable
 
     public static string TestData { get; } = FindTestData();
 
-    public static async Task<Snmpsimd> StartAsync()
+    /// <summary>Starts snmpsimd serving the recordings of <paramref name="recordings"/> (default <see cref="TestData"/>).</summary>
+    public static async Task<Snmpsimd> StartAsync(string? recordings = null)
     {
         var dir = new TempDir("powerwatch-snmpsim");
         var data = Directory.CreateDirectory(dir.File("data"));
-        foreach (var file in Directory.EnumerateFiles(TestData, "*.snmprec"))
+        foreach (var file in Directory.EnumerateFiles(recordings ?? TestData, "*.snmprec"))
         {
             File.Copy(file, Path.Combine(data.FullName, Path.GetFileName(file)));
         }
