@@ -2,7 +2,7 @@
 # Coverage-guided fuzzing of PowerWatch's parsers (docs/fuzzing.md): SharpFuzz-instrumented assemblies under AFL++.
 #
 #   tests/fuzz/run.sh list                 the targets
-#   tests/fuzz/run.sh build                publish the harness to artifacts/fuzz/bin and instrument the product assemblies
+#   tests/fuzz/run.sh build                build the harness, copy it to artifacts/fuzz/bin and instrument the product assemblies there
 #   tests/fuzz/run.sh TARGET SECONDS       fuzz one target from tests/fuzz/corpus/TARGET; print executions, exec/s,
 #                                          corpus size, edges covered and findings (artifacts/fuzz/out/TARGET)
 #   tests/fuzz/run.sh all SECONDS          every target for SECONDS each, two at a time
@@ -34,7 +34,10 @@ build() {
   command -v sharpfuzz >/dev/null || { echo "sharpfuzz not found: dotnet tool install --global SharpFuzz.CommandLine --version 2.3.0" >&2; exit 1; }
   command -v afl-fuzz >/dev/null || { echo "afl-fuzz not found: apt-get install afl++" >&2; exit 1; }
   rm -rf "$bin"
-  nice -n 10 dotnet publish tests/fuzz/PowerWatch.Fuzz -c Release -nologo -v q -o "$bin"
+  # An ordinary build (the one the replay tests share, so nothing is compiled twice), copied: only the copy is instrumented.
+  nice -n 10 dotnet build tests/fuzz/PowerWatch.Fuzz -c Release -nologo -v q
+  mkdir -p "$bin"
+  cp -r tests/fuzz/PowerWatch.Fuzz/bin/Release/net10.0/. "$bin/"
   for a in "${assemblies[@]}"; do
     nice -n 10 sharpfuzz "$bin/$a.dll" >/dev/null
   done
