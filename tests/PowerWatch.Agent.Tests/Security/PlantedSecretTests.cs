@@ -259,7 +259,7 @@ public sealed class PlantedSecretTests
             var v5 = n > 8 && packet[8] == 5;
             await stream.WriteAsync(v5 ? new byte[] { 0x20, 0x03, 0x00, 0x86, 0x00 } : new byte[] { 0x20, 0x02, 0x00, 0x04 }, ct);
             refused();
-            await stream.ReadAsync(packet, ct);
+            _ = await stream.ReadAtLeastAsync(packet, 1, throwOnEndOfStream: false, ct);
         });
 
         public static RefusingServer Upsd() => new(async (stream, refused, ct) =>

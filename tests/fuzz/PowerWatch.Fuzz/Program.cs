@@ -5,7 +5,7 @@ namespace PowerWatch.Fuzz;
 /// <summary>
 /// <c>PowerWatch.Fuzz TARGET</c>: the AFL++ persistent-mode loop for one target (tests/fuzz/run.sh starts it under
 /// afl-fuzz). <c>PowerWatch.Fuzz TARGET FILE…</c>: checks each file once and prints the outcome (reproducing a
-/// finding). <c>PowerWatch.Fuzz --list</c>: the targets.
+/// finding; run the uninstrumented build for this, tests/fuzz/PowerWatch.Fuzz/bin/Release/net10.0). <c>PowerWatch.Fuzz --list</c>: the targets.
 /// </summary>
 internal static class Program
 {
@@ -28,9 +28,9 @@ internal static class Program
             return 2;
         }
 
-        target.Warm();
         if (args.Length > 1)
         {
+            target.Warm();
             var failed = 0;
             foreach (var file in args.Skip(1))
             {
@@ -49,9 +49,17 @@ internal static class Program
             return failed == 0 ? 0 : 1;
         }
 
+        // Instrumented code may run only inside Fuzzer.Run (it sets up the coverage map): warm up on the first input.
         var buffer = new byte[target.MaxInput];
+        var warm = false;
         Fuzzer.Run(stream =>
         {
+            if (!warm)
+            {
+                target.Warm();
+                warm = true;
+            }
+
             var length = 0;
             int n;
             while (length < buffer.Length && (n = stream.Read(buffer, length, buffer.Length - length)) > 0)
