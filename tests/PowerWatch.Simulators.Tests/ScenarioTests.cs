@@ -260,4 +260,14 @@ public sealed class ScenarioTests
 
         Assert.True(result.Passed, ScenarioRunner.Format(result));
     }
+
+    // Found by the scenario fuzz target (docs/fuzzing.md): a duration beyond TimeSpan threw OverflowException.
+    [Theory]
+    [InlineData("99999999999999999999h")]
+    [InlineData("1e300")]
+    public void Duration_too_long_for_a_TimeSpan_is_a_scenario_error_not_an_overflow(string duration)
+    {
+        Assert.False(Durations.TryParse(duration, out _));
+        Assert.Throws<ScenarioException>(() => ScenarioParser.Parse($"at {duration} utility.fail\n"));
+    }
 }

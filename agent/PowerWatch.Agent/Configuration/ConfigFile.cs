@@ -78,6 +78,12 @@ internal static class ConfigFile
             return new ConfigProblem("(file)", "the file is empty; expected { \"PowerWatch\": { ... } }");
         }
 
+        if (!System.Text.Unicode.Utf8.IsValid(bytes.Span))
+        {
+            // JsonDocument accepts invalid UTF-8 inside strings and throws InvalidOperationException when a name is read.
+            return new ConfigProblem("(file)", "the file is not UTF-8 text");
+        }
+
         try
         {
             using var document = JsonDocument.Parse(bytes, Parsing);

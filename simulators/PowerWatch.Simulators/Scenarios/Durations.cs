@@ -16,7 +16,7 @@ public static class Durations
 
         if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var bare))
         {
-            if (!(bare >= 0) || double.IsInfinity(bare))
+            if (!(bare >= 0) || bare > TimeSpan.MaxValue.TotalSeconds)
             {
                 return false;
             }
@@ -58,6 +58,11 @@ public static class Durations
             }
 
             seconds += n * scale;
+        }
+
+        if (!(seconds * TimeSpan.TicksPerSecond < long.MaxValue))
+        {
+            return false; // longer than TimeSpan can hold: not a duration, like any other unreadable text
         }
 
         value = TimeSpan.FromTicks((long)Math.Round(seconds * TimeSpan.TicksPerSecond));

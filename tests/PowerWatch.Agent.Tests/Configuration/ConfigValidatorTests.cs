@@ -383,4 +383,14 @@ public sealed class ConfigValidatorTests
         Assert.False(DeviceEndpoint.TryParse(text, out _, out var error));
         Assert.False(string.IsNullOrEmpty(error));
     }
+
+    // Found by the config fuzz target (docs/fuzzing.md): invalid UTF-8 in a key threw InvalidOperationException out of check-config.
+    [Fact]
+    public void Configuration_file_with_invalid_utf8_is_one_problem_not_an_exception()
+    {
+        byte[] bytes = [.. "{ \"Power"u8, 0x86, .. "Watch\": { } }"u8];
+        var problem = ConfigFile.SyntaxProblem(bytes);
+        Assert.NotNull(problem);
+        Assert.Contains("not UTF-8", problem.Reason, StringComparison.Ordinal);
+    }
 }
