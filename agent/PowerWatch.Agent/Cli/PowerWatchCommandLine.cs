@@ -48,11 +48,18 @@ internal static class PowerWatchCommandLine
     {
         var file = new Argument<FileInfo>("file") { Description = "configuration file (JSON)" };
         var command = new Command("check-config", "Validate a configuration file (with PowerWatch__… environment overrides, as run applies them) and the profiles its devices name; print every problem with its key path");
+        var dashboards = new Option<FileInfo[]>("--dashboard")
+        {
+            Description = "also check a Grafana dashboard (JSON) for metric names from before the NUT names; repeatable",
+            AllowMultipleArgumentsPerToken = false,
+        };
         command.Arguments.Add(file);
+        command.Options.Add(dashboards);
         command.SetAction(async (parse, ct) =>
         {
             var f = parse.GetValue(file)!;
             var problems = LoadAndValidate(f.FullName, environment: true, out var options).ToList();
+            await WarnAboutOldNamesAsync(f, problems.Count == 0 ? options : null, parse.GetValue(dashboards) ?? [], ct);
             var profileProblems = new List<Core.Profiles.ProfileProblem>();
             if (problems.Count == 0)
             {
@@ -82,6 +89,45 @@ internal static class PowerWatchCommandLine
             return 1;
         });
         return command;
+    }
+
+    /// <summary>
+    /// Prints a warning (not a problem: the exit code does not change) for each metric name from before the NUT names in
+    /// the configuration's alert rules and in each dashboard; an unreadable dashboard is a warning too.
+    /// </summary>
+    private static async Task WarnAboutOldNamesAsync(FileInfo config, AgentOptions? options, FileInfo[] dashboards, CancellationToken ct)
+    {
+        if (options is not null)
+        {
+            foreach (var w in OldMetricNames.InConfiguration(options))
+            {
+                await Console.Error.WriteLineAsync($"{config.Name}: warning: {w.ToString(options)}");
+            }
+        }
+
+        foreach (var d in dashboards)
+        {
+            string text;
+            try
+            {
+                text = await File.ReadAllTextAsync(d.FullName, ct);
+            }
+            catch (IOException e)
+            {
+                await Console.Error.WriteLineAsync($"{d.Name}: warning: not read ({e.Message})");
+                continue;
+            }
+            catch (UnauthorizedAccessException e)
+            {
+                await Console.Error.WriteLineAsync($"{d.Name}: warning: not read ({e.Message})");
+                continue;
+            }
+
+            foreach (var w in OldMetricNames.InDashboard(text))
+            {
+                await Console.Error.WriteLineAsync($"{d.Name}: warning: {w}");
+            }
+        }
     }
 
     /// <summary>Loads a JSON configuration file; a file that is not valid JSON is itself a problem.</summary>

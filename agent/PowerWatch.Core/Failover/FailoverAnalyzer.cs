@@ -215,13 +215,13 @@ public sealed partial class FailoverAnalyzer
         // Retransfer completed: source2 → source1 with the utility back.
         if (position is not null)
         {
-            if (st.LastPosition == "source2" && position == "source1" && source1 == true)
+            if (st.LastPosition == InputSources.Source2 && position == InputSources.Source1 && source1 == true)
             {
                 events.Add(new AlertCondition(FailoverRules.RetransferCompleted, chain.Ats, AlertSeverity.Info,
                     $"Retransfer to utility completed ({chain.Ats})"));
             }
 
-            if (position != "neutral")
+            if (position != InputSources.Neutral)
             {
                 st.LastPosition = position;
             }

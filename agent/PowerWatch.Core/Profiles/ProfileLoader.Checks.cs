@@ -106,7 +106,7 @@ public static partial class ProfileLoader
                 {
                     if (!MetricCatalog.TryFind(metric, out def))
                     {
-                        Problem(path + ".metric", $"metric '{metric}' is not in the metric catalogue");
+                        Problem(path + ".metric", $"metric '{metric}' is not in the metric catalogue{RenameHint(metric)}");
                     }
                     else if (def.Kind != MetricKind.Number)
                     {

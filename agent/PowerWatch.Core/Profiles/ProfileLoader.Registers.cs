@@ -141,7 +141,7 @@ public static partial class ProfileLoader
             var unit = definition?.Unit ?? string.Empty;
             if (r.Unit is not null && definition is not null && !string.Equals(r.Unit, definition.Unit, StringComparison.Ordinal))
             {
-                Problem(path + ".unit", $"unit '{r.Unit}' does not match the catalogue unit '{definition.Unit}' of metric '{definition.Name}'");
+                Problem(path + ".unit", $"unit '{r.Unit}' does not match the catalogue unit '{definition.Unit}' of metric '{definition.Name}'{RenameHint(r.Metric!)}");
             }
 
             if (definition is not null)
@@ -330,7 +330,7 @@ public static partial class ProfileLoader
 
             if (!MetricCatalog.TryFind(metric, out var definition))
             {
-                Problem(path, $"metric '{metric}' is not in the metric catalogue");
+                Problem(path, $"metric '{metric}' is not in the metric catalogue{RenameHint(metric)}");
                 return null;
             }
 
@@ -457,7 +457,7 @@ public static partial class ProfileLoader
                     var hasN = dto.Metric.Contains(MetricPattern.Number, StringComparison.Ordinal);
                     if (!MetricCatalog.TryFind(dto.Metric, out var def))
                     {
-                        Problem(bitPath + ".metric", $"metric '{dto.Metric}' is not in the metric catalogue");
+                        Problem(bitPath + ".metric", $"metric '{dto.Metric}' is not in the metric catalogue{RenameHint(dto.Metric)}");
                     }
                     else if (dto.Token is null && def.Kind != MetricKind.Boolean)
                     {
@@ -543,7 +543,7 @@ public static partial class ProfileLoader
 
             if (dto.LimitBy is not null && !MetricCatalog.Contains(dto.LimitBy))
             {
-                Problem(path + ".limitBy", $"metric '{dto.LimitBy}' is not in the metric catalogue");
+                Problem(path + ".limitBy", $"metric '{dto.LimitBy}' is not in the metric catalogue{RenameHint(dto.LimitBy)}");
                 ok = false;
             }
 

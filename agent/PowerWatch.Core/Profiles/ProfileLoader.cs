@@ -111,6 +111,14 @@ public static partial class ProfileLoader
 
         private void Problem(string path, string reason) => Problems.Add(new ProfileProblem(source, path, reason));
 
+        /// <summary>" (renamed to the NUT name 'x')" when <paramref name="metric"/> is a name from before the NUT renames.</summary>
+        private static string RenameHint(string metric) =>
+            MetricRenames.TryFind(metric, out var r)
+                ? r.OldNameReused
+                    ? $" (NUT's '{r.Old}' is {(MetricCatalog.TryFind(r.Old, out var d) ? d.Unit : "?")}; the old meaning is now '{r.New}')"
+                    : $" (renamed to the NUT name '{r.New}'{(r.Note.Length > 0 ? "; " + r.Note : string.Empty)})"
+                : string.Empty;
+
         private void UnknownFields(string path, Dictionary<string, JsonElement>? extra)
         {
             if (extra is null)

@@ -141,7 +141,7 @@ internal sealed class FakeStatusApi : IAsyncDisposable
         var upsQuality = UpsSilent ? "stale" : "good";
         return
         [
-            Device(Ats, "ats", true, [("ats.position", "source1", ""), ("ats.source1.available", utility, ""), ("ats.source2.available", false, ""), ("ats.source1.voltage", utility ? 231.0 : 0.0, "V")]),
+            Device(Ats, "ats", true, [("input.source", "1", ""), ("ats.source1.available", utility, ""), ("ats.source2.available", false, ""), ("input.1.voltage", utility ? 231.0 : 0.0, "V")]),
             Device(Generator, "generator", true, [("generator.state", genState, ""), ("generator.frequency", 0.0, "Hz"), ("generator.voltage.l1n", 0.0, "V"), ("device.model", "DSE 7320 MKII", ""), ("device.serial", "G-0042", "")]),
             Device(Ups, "ups", !UpsSilent,
             [
@@ -149,8 +149,8 @@ internal sealed class FakeStatusApi : IAsyncDisposable
                 ("ups.model", "Smart-UPS SRT 10000", ""), ("ups.serial", "AS2112345678", ""), ("ups.firmware", "UPS 15.5", ""),
                 ("ups.mfr.date", "2021-03-14", ""), ("battery.date", "2024-06-01", ""),
             ], upsQuality),
-            Device(PduA, "pdu", true, [("pdu.input.voltage", pduVolts, "V"), ("pdu.power", pduVolts > 0 ? 3100.0 : 0.0, "W")]),
-            Device(PduB, "pdu", true, [("pdu.input.voltage", pduVolts, "V"), ("pdu.power", pduVolts > 0 ? 2800.0 : 0.0, "W")]),
+            Device(PduA, "pdu", true, [("input.voltage", pduVolts, "V"), ("input.realpower", pduVolts > 0 ? 3100.0 : 0.0, "W")]),
+            Device(PduB, "pdu", true, [("input.voltage", pduVolts, "V"), ("input.realpower", pduVolts > 0 ? 2800.0 : 0.0, "W")]),
         ];
     }
 

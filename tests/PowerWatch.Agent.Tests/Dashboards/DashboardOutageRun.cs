@@ -45,7 +45,7 @@ public class DashboardOutageRun : IAsyncLifetime
             "SELECT \"failover.runtime.estimate\" FROM \"failover\" LIMIT 1",
             "SELECT \"failover.fuel.hours\" FROM \"failover\" LIMIT 1",
             "SELECT \"generator.state\" FROM \"generator\" WHERE \"generator.state\" = 'on-load' LIMIT 1",
-            "SELECT \"ats.position\" FROM \"ats\" WHERE \"ats.position\" = 'source2' LIMIT 1",
+            "SELECT \"input.source\" FROM \"ats\" WHERE \"input.source\" = '2' LIMIT 1",
         ])
     {
     }

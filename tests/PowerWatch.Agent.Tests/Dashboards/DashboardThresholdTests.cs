@@ -40,10 +40,10 @@ public sealed class DashboardThresholdTests
             ["failover.runtime.estimate"] = runtime,
             ["failover.seconds.left"] = runtime,
             ["fuel.level"] = Rule("generator-low-fuel"),
-            ["pdu.input.current"] = Rule("pdu-overload"),
-            ["meter.current.l1"] = meter,
-            ["meter.current.l2"] = meter,
-            ["meter.current.l3"] = meter,
+            ["input.current"] = Rule("pdu-overload"),
+            ["input.L1.current"] = meter,
+            ["input.L2.current"] = meter,
+            ["input.L3.current"] = meter,
             ["failover.margin"] = new("FailoverOptions.Margin*", options.MarginWarning.TotalSeconds, options.MarginCritical.TotalSeconds, Below: true),
             ["failover.fuel.hours"] = new("FailoverOptions.Fuel*", options.FuelWarning.TotalHours, options.FuelCritical.TotalHours, Below: true),
             ["generator.power.percent"] = new("FailoverOptions.Overload*Percent", options.OverloadWarningPercent, options.OverloadCriticalPercent, Below: false),
@@ -58,13 +58,13 @@ public sealed class DashboardThresholdTests
         return new Dictionary<string, (string, double)>(StringComparer.Ordinal)
         {
             ["generator.frequency"] = ("nominal_frequency", f), ["input.frequency"] = ("nominal_frequency", f),
-            ["output.frequency"] = ("nominal_frequency", f), ["meter.frequency"] = ("nominal_frequency", f),
+            ["output.frequency"] = ("nominal_frequency", f),
             ["engine.speed"] = ("nominal_rpm", f),
             ["generator.voltage.l1n"] = ("nominal_voltage", v), ["generator.voltage.l2n"] = ("nominal_voltage", v),
             ["generator.voltage.l3n"] = ("nominal_voltage", v), ["input.voltage"] = ("nominal_voltage", v),
-            ["output.voltage"] = ("nominal_voltage", v), ["pdu.input.voltage"] = ("nominal_voltage", v),
-            ["meter.voltage.l1n"] = ("nominal_voltage", v), ["meter.voltage.l2n"] = ("nominal_voltage", v),
-            ["meter.voltage.l3n"] = ("nominal_voltage", v),
+            ["output.voltage"] = ("nominal_voltage", v),
+            ["input.L1-N.voltage"] = ("nominal_voltage", v), ["input.L2-N.voltage"] = ("nominal_voltage", v),
+            ["input.L3-N.voltage"] = ("nominal_voltage", v),
         };
     }
 
@@ -75,8 +75,8 @@ public sealed class DashboardThresholdTests
         Assert.Equal(new Band("rule ups-overload", 90, 100, false), b["ups.load"]);
         Assert.Equal(new Band("rule ups-runtime-low", 600, 300, true), b["battery.runtime"]);
         Assert.Equal(new Band("rule generator-low-fuel", 25, 10, true), b["fuel.level"]);
-        Assert.Equal(new Band("rule pdu-overload", 16, 20, false), b["pdu.input.current"]);
-        Assert.Equal(new Band("rule meter-overload", 63, 80, false), b["meter.current.l1"]);
+        Assert.Equal(new Band("rule pdu-overload", 16, 20, false), b["input.current"]);
+        Assert.Equal(new Band("rule meter-overload", 63, 80, false), b["input.L1.current"]);
         Assert.Equal((120d, 30d), (b["failover.margin"].Warning, b["failover.margin"].Critical));
         Assert.Equal((4d, 1d), (b["failover.fuel.hours"].Warning, b["failover.fuel.hours"].Critical));
         Assert.Equal((90d, 100d), (b["generator.power.percent"].Warning, b["generator.power.percent"].Critical));

@@ -27,7 +27,7 @@ public sealed class PrometheusExpositionTests
         ]);
         ups.RecordFailure(Now, "timeout");
         var pdu = new DeviceState("pdu-1", "pdu", "PDU", "tcp://127.0.0.1:2", TimeSpan.FromSeconds(10));
-        pdu.RecordSuccess(Now.AddSeconds(-2), [new Reading("pdu-1", "pdu.input.current", ReadingValue.FromNumber(12.25), "A", Now.AddSeconds(-2), Quality.Good, 7)]);
+        pdu.RecordSuccess(Now.AddSeconds(-2), [new Reading("pdu-1", "input.current", ReadingValue.FromNumber(12.25), "A", Now.AddSeconds(-2), Quality.Good, 7)]);
         return [ups, pdu];
     }
 
@@ -61,12 +61,12 @@ public sealed class PrometheusExpositionTests
             "# HELP powerwatch_battery_charge Battery state of charge (reading battery.charge, unit %).",
             "# TYPE powerwatch_battery_charge gauge",
             "powerwatch_battery_charge{site=\"dc1\",device=\"ups-a\"} 97.5",
+            "# HELP powerwatch_input_current Input current (PDU: inlet; meter: average line current) (reading input.current, unit A).",
+            "# TYPE powerwatch_input_current gauge",
+            "powerwatch_input_current{site=\"dc1\",device=\"pdu-1\"} 12.25",
             "# HELP powerwatch_input_power_failure Input power failure signalled (APC SimpleSignalingStatus bit 0) (reading input.power.failure, 1 = true).",
             "# TYPE powerwatch_input_power_failure gauge",
             "powerwatch_input_power_failure{site=\"dc1\",device=\"ups-a\"} 0",
-            "# HELP powerwatch_pdu_input_current Input current (reading pdu.input.current, unit A).",
-            "# TYPE powerwatch_pdu_input_current gauge",
-            "powerwatch_pdu_input_current{site=\"dc1\",device=\"pdu-1\"} 12.25",
             "# HELP powerwatch_polls_total Polls of the device since the agent started, successful or not.",
             "# TYPE powerwatch_polls_total counter",
             "powerwatch_polls_total{site=\"dc1\",device=\"ups-a\"} 2",

@@ -154,8 +154,8 @@ public sealed class FaultAndTransportTests
         Assert.StartsWith("serial:///dev/pts/", endpoints[0], StringComparison.Ordinal);
         Assert.Equal(units.Count, units.Distinct().Count());
         Assert.Equal(host.Site.Ups.ChargePercent, ups.Number("battery.charge"), 1.0 / 512);
-        Assert.Equal(host.Site.Pdus[1].Outlets.Count, pdu.Number("pdu.outlet.count"));
-        Assert.Equal((float)host.Site.Pdus[1].PowerW, (float)pdu.Number("pdu.power"));
+        Assert.Equal(host.Site.Pdus[1].Outlets.Count, pdu.Number("outlet.count"));
+        Assert.Equal((float)host.Site.Pdus[1].PowerW, (float)pdu.Number("input.realpower"));
     }
 
     [Fact]

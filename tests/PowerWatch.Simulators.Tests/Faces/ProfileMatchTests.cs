@@ -36,7 +36,7 @@ public sealed class ProfileMatchTests
         Assert.Equal(u.OutputCurrent, r.Number("output.current"), 1.0 / 32);
         Assert.Equal(u.OutputFrequency, r.Number("output.frequency"), 1.0 / 128);
         Assert.Equal(u.InputVoltage, r.Number("input.voltage"), 1.0 / 64);
-        Assert.Equal(Math.Round(u.OutputEnergyWh) / 1000, r.Number("output.energy"), 1e-9);
+        Assert.Equal(Math.Round(u.OutputEnergyWh), r.Number("experimental.output.energy"), 1e-9);
         Assert.Equal(u.Options.RatedPowerW, r.Number("ups.realpower.nominal"));
         Assert.Equal(u.Options.RatedApparentPowerVa, r.Number("ups.power.nominal"));
         Assert.Equal(u.LoadPercent * u.Options.RatedPowerW / 100, r.Number("ups.realpower"), u.Options.RatedPowerW / 256 / 100);
@@ -312,10 +312,10 @@ public sealed class ProfileMatchTests
         var raw = await client.ReadHoldingRegistersAsync(1, AtsFace.StatusBlock, AtsFace.StatusWords);
 
         var a = site.Ats;
-        Assert.Equal("source1", normal.Text("ats.position"));
+        Assert.Equal("1", normal.Text("input.source"));
         Assert.True(normal.Bool("ats.source1.available"));
         Assert.Equal(AtsPosition.Source2, a.Position);
-        Assert.Equal("source2", transferred.Text("ats.position"));
+        Assert.Equal("2", transferred.Text("input.source"));
         Assert.False(transferred.Bool("ats.source1.available"));
         Assert.True(transferred.Bool("ats.source2.available"));
         Assert.True(transferred.Bool("ats.start.contact"));
@@ -367,11 +367,11 @@ public sealed class ProfileMatchTests
         var n = pdu.Outlets.Count;
         var emptySlot = await client.ReadHoldingRegistersAsync(1, PduFace.OutletAddress(n + 1), PduFace.BlockWords);
 
-        Assert.Equal(n, r.Number("pdu.outlet.count"));
-        Assert.Equal((float)pdu.PowerW, (float)r.Number("pdu.power"));
-        Assert.Equal((float)pdu.Voltage, (float)r.Number("pdu.input.voltage"));
-        Assert.Equal((float)pdu.Current, (float)r.Number("pdu.input.current"));
-        Assert.Equal((float)pdu.Frequency, (float)r.Number("pdu.input.frequency"));
+        Assert.Equal(n, r.Number("outlet.count"));
+        Assert.Equal((float)pdu.PowerW, (float)r.Number("input.realpower"));
+        Assert.Equal((float)pdu.Voltage, (float)r.Number("input.voltage"));
+        Assert.Equal((float)pdu.Current, (float)r.Number("input.current"));
+        Assert.Equal((float)pdu.Frequency, (float)r.Number("input.frequency"));
         Assert.Equal(Math.Round(pdu.EnergyWh) / 1000, r.Number("pdu.energy"), 1e-9);
         for (var i = 1; i <= n; i++)
         {
@@ -379,7 +379,7 @@ public sealed class ProfileMatchTests
             Assert.Equal((float)pdu.Outlets[i - 1].PowerW, (float)r.Number($"outlet.{i}.power"));
         }
 
-        Assert.Equal(r.Number("pdu.power"), Enumerable.Range(1, n).Sum(i => r.Number($"outlet.{i}.power")), 0.01 * n);
+        Assert.Equal(r.Number("input.realpower"), Enumerable.Range(1, n).Sum(i => r.Number($"outlet.{i}.power")), 0.01 * n);
         Assert.False(r.ContainsKey($"outlet.{n + 1}.current"));
         Assert.All(emptySlot, v => Assert.Equal(0, v));
         Assert.True(pdu.PowerW > 0);
@@ -414,13 +414,13 @@ public sealed class ProfileMatchTests
         var r = await FaceTestKit.PollAsync(client, profile, 1);
 
         var m = host.Site.Meter!;
-        Assert.Equal((float)m.PowerW, (float)r.Number("meter.power"));
-        Assert.Equal((float)m.Voltage, (float)r.Number("meter.voltage.l1n"));
-        Assert.Equal((float)m.Current, (float)r.Number("meter.current.l1"));
-        Assert.Equal((float)m.Frequency, (float)r.Number("meter.frequency"));
-        Assert.Equal((float)m.PowerFactor, (float)r.Number("meter.power.factor"));
+        Assert.Equal((float)m.PowerW, (float)r.Number("input.realpower"));
+        Assert.Equal((float)m.Voltage, (float)r.Number("input.L1-N.voltage"));
+        Assert.Equal((float)m.Current, (float)r.Number("input.L1.current"));
+        Assert.Equal((float)m.Frequency, (float)r.Number("input.frequency"));
+        Assert.Equal((float)m.PowerFactor, (float)r.Number("input.powerfactor"));
         Assert.Equal((float)m.ImportEnergyKwh, (float)r.Number("meter.energy.import"));
-        Assert.Equal(0, r.Number("meter.voltage.l2n"));
+        Assert.Equal(0, r.Number("input.L2-N.voltage"));
         Assert.True(m.PowerW > 1000 && m.ImportEnergyKwh > 0);
     }
 

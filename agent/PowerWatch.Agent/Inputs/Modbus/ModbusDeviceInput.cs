@@ -10,7 +10,7 @@ namespace PowerWatch.Agent.Inputs.Modbus;
 /// reads (per table and poll class, planned once and cached), the blocks are read over the endpoint's shared
 /// client, and the profile decoder turns them into readings. An exception reply for one block marks only that
 /// block's readings bad; a timeout or lost connection fails the whole poll. Repeated registers limited by a count
-/// (<c>limitBy</c>, e.g. outlets by <c>pdu.outlet.count</c>) are planned for every instance until the count has been
+/// (<c>limitBy</c>, e.g. outlets by <c>outlet.count</c>) are planned for every instance until the count has been
 /// read once; from then on only the instances up to the last good count are read (re-planned when it changes).
 /// </summary>
 internal sealed class ModbusDeviceInput : IDeviceInput
