@@ -427,6 +427,12 @@ internal static partial class ConfigValidator
 
         if (underlying == typeof(string))
         {
+            if (child.Value is null && child.GetChildren().Any())
+            {
+                // e.g. "Password": { "Value": "…" } binds nothing: the setting would silently be unset. The value is not echoed.
+                problems.Add(new ConfigProblem(child.Path, "expected a text value, found an object or a list"));
+            }
+
             return;
         }
 

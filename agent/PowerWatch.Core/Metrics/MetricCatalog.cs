@@ -143,7 +143,7 @@ public static class MetricCatalog
         b.Add(N(MetricNames.UpsTemperature, Celsius, Ups, "UPS internal temperature."));
         b.Add(new MetricDefinition(MetricNames.UpsStatus, None, MetricKind.Status, Ups, "NUT status token set, space separated (OL OB LB HB RB CHRG DISCHRG BYPASS CAL OFF OVER TRIM BOOST FSD, ALARM and TEST as NUT's drivers set them; unknown tokens preserved).") { Values = UpsStatusTokens.Known });
         b.Add(T(MetricNames.UpsModeBuzzwords, Ups, "NUT's experimental.ups.mode.buzzwords: vendor mode words, space separated, empty when none (APC UPSStatus_BF bit 13 high-efficiency mode: vendor:apc:HE)."));
-        b.Add(T("input.transfer.reason", Ups, "Cause of the last transfer or status change, opaque in NUT (APC Modbus UPSStatusChangeCause_EN: one of the values listed; APC Smart 'G' passes its letter).", UpsStatusChangeCauses.All));
+        b.Add(T("input.transfer.reason", Ups, "Cause of the last transfer or status change, opaque in NUT (APC Modbus UPSStatusChangeCause_EN or PowerNet upsAdvInputLineFailCause: one of the values listed; APC Smart 'G' passes its letter).", [.. UpsStatusChangeCauses.All, .. UpsStatusChangeCauses.LineFailCauses]));
         b.Add(N("ups.error.general", None, Ups, "APC GeneralError_BF raw bits."));
         b.Add(N("ups.error.power", None, Ups, "APC PowerSystemError_BF raw bits (0 overload, 1 short, 2 output overvoltage, 4 overtemperature, …)."));
         b.Add(T("ups.test.result", Ups, "Last self-test result, opaque in NUT (APC Modbus ReplaceBatteryTestStatus_BF: pending, in-progress, passed, failed, refused, aborted; APC Smart 'X'; Q1)."));

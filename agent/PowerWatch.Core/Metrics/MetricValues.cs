@@ -122,4 +122,11 @@ public static class UpsStatusChangeCauses
         "neutral-not-connected", "ats-transfer", "config-change", "alert-asserted", "alert-cleared",
         "plug-rating-exceeded", "outlet-group-state-change", "failure-bypass-expired",
     ];
+
+    /// <summary>
+    /// The further values of APC PowerNet <c>upsAdvInputLineFailCause</c> (SNMP profile apc-powernet-ups; its codes 2
+    /// and 10 are <c>high-input-voltage</c> and <c>rapid-change</c> above). Not Modbus codes: never indexed by code.
+    /// </summary>
+    public static ImmutableArray<string> LineFailCauses { get; } =
+        ["no-transfer", "brownout", "blackout", "small-sag", "deep-sag", "small-spike", "large-spike", "self-test"];
 }

@@ -51,6 +51,20 @@ public sealed class ConfigValidatorTests
     }
 
     [Fact]
+    public void A_text_setting_given_an_object_or_a_list_is_a_problem_that_does_not_echo_it()
+    {
+        var problems = Check("""
+            { "PowerWatch": { "Site": "dc1",
+              "Mqtt": { "Enabled": true, "Username": "agent", "Password": { "Value": "s3cret-in-an-object" } },
+              "Ingest": { "Influx": { "Token": [ "s3cret-in-a-list" ] } } } }
+            """).Select(p => p.ToString()).ToList();
+
+        Assert.Contains(problems, p => p.StartsWith("PowerWatch:Mqtt:Password: expected a text value, found an object or a list", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("PowerWatch:Ingest:Influx:Token: expected a text value, found an object or a list", StringComparison.Ordinal));
+        Assert.DoesNotContain(problems, p => p.Contains("s3cret", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Semantic_problems_are_all_reported_together()
     {
         var problems = Check("""

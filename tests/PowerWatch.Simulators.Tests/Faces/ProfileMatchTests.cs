@@ -376,10 +376,10 @@ public sealed class ProfileMatchTests
         for (var i = 1; i <= n; i++)
         {
             Assert.Equal((float)pdu.Outlets[i - 1].Current, (float)r.Number($"outlet.{i}.current"));
-            Assert.Equal((float)pdu.Outlets[i - 1].PowerW, (float)r.Number($"outlet.{i}.power"));
+            Assert.Equal((float)pdu.Outlets[i - 1].PowerW, (float)r.Number($"outlet.{i}.realpower"));
         }
 
-        Assert.Equal(r.Number("input.realpower"), Enumerable.Range(1, n).Sum(i => r.Number($"outlet.{i}.power")), 0.01 * n);
+        Assert.Equal(r.Number("input.realpower"), Enumerable.Range(1, n).Sum(i => r.Number($"outlet.{i}.realpower")), 0.01 * n);
         Assert.False(r.ContainsKey($"outlet.{n + 1}.current"));
         Assert.All(emptySlot, v => Assert.Equal(0, v));
         Assert.True(pdu.PowerW > 0);

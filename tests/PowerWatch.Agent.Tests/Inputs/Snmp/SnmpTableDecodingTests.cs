@@ -13,7 +13,7 @@ public sealed class SnmpTableDecodingTests
           "sentinelSets": { "na": [ { "value": -1, "meaning": "not available", "result": "absent" } ] },
           "tables": [
             { "index": "1.{n}.1", "columns": [ { "metric": "outlet.{n}.current", "oid": "1.3.6.1.4.1.99.5", "digitsFrom": "1.3.6.1.4.1.99.7", "sentinels": "na" } ] },
-            { "numberFrom": "1.3.6.1.4.1.99.9", "columns": [ { "metric": "outlet.{n}.state", "oid": "1.3.6.1.4.1.99.8", "enum": { "1": "on", "2": "off" } } ] }
+            { "numberFrom": "1.3.6.1.4.1.99.9", "columns": [ { "metric": "outlet.{n}.status", "oid": "1.3.6.1.4.1.99.8", "enum": { "1": "on", "2": "off" } } ] }
           ]
         }
         """;
@@ -36,8 +36,8 @@ public sealed class SnmpTableDecodingTests
         Assert.Equal(1.234, readings["outlet.1.current"].Value.Number, 9);   // 1234 with 3 decimal digits
         Assert.Equal(5.6, readings["outlet.2.current"].Value.Number, 9);     // 56 with 1 decimal digit
         Assert.DoesNotContain("outlet.3.current", readings.Keys);              // -1: not available
-        Assert.Equal("on", readings["outlet.7.state"].Value.Text);            // row 10 is outlet 7
-        Assert.Equal("off", readings["outlet.8.state"].Value.Text);
+        Assert.Equal("on", readings["outlet.7.status"].Value.Text);            // row 10 is outlet 7
+        Assert.Equal("off", readings["outlet.8.status"].Value.Text);
         Assert.Equal(4, readings.Count);                                       // sensor type 4 of outlet 2 does not match 1.{n}.1
     }
 }
